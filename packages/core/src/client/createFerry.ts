@@ -1,0 +1,143 @@
+import { Collection, type InvalidData } from '../collection/Collection.js';
+import { ClosedError, FerryError, type StorageError } from '../errors.js';
+import { parseDocumentName, randomId } from '../ids.js';
+import { Replica } from '../replica/Replica.js';
+import type { CollectionDefinition } from '../schema/defineCollection.js';
+import type { Shape } from '../schema/fields.js';
+import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
+import type { LocalStorage } from '../storage/LocalStorage.js';
+import { MemoryStorage } from '../storage/MemoryStorage.js';
+import { Emitter } from '../util/Emitter.js';
+import { type Logger, silentLogger } from '../util/Logger.js';
+
+export interface FerryOptions {
+  /**
+   * Where records are kept on this device: `'indexeddb'` (the default where IndexedDB exists), `'memory'`
+   * (the default elsewhere), or any LocalStorage.
+   */
+  storage?: 'memory' | 'indexeddb' | LocalStorage;
+  /** Who makes the changes, recorded as createdBy/updatedBy. Default: an id kept for this device. */
+  actor?: string;
+  /** The clock for metadata timestamps, in milliseconds (default Date.now). */
+  now?: () => number;
+  /** Randomness for record ids (default Math.random). */
+  random?: () => number;
+  logger?: Logger;
+}
+
+export interface FerryEvents {
+  /** The local store failed. Changes stay in memory and are written with the next successful write. */
+  error: StorageError;
+  /** Merged data did not fit a collection's schema; the field reads as its default. */
+  invalid: InvalidData;
+}
+
+/** Local-only documents (never replicated) start with `~`. This one holds the client's own settings. */
+const CLIENT_DOC = '~ferry/client';
+
+/**
+ * Opens a Ferry client on this device's storage. Every record stored there is available at once, with no
+ * network.
+ *
+ * ```ts
+ * const ferry = await createFerry({ storage: 'memory' });
+ * const notes = ferry.collection(defineCollection('notes', { title: t.string() }));
+ * ```
+ */
+export async function createFerry(options: FerryOptions = {}): Promise<FerryClient> {
+  const replica = await Replica.open(storageOf(options.storage));
+  return new FerryClient(replica, options);
+}
+
+export class FerryClient {
+  readonly actor: string;
+  readonly logger: Logger;
+  readonly #collections = new Map<string, Collection<Shape>>();
+  readonly #events = new Emitter<FerryEvents>();
+  readonly #now: () => number;
+  readonly #random: () => number;
+  #closed = false;
+
+  /** @internal Use createFerry(). */
+  constructor(
+    /** The Yjs documents this client holds, by name: for sync links and advanced use. */
+    readonly documents: Replica,
+    options: FerryOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.actor = options.actor ?? this.#deviceId();
+    documents.on('added', ({ name, doc }) => {
+      const parsed = parseDocumentName(name);
+      if (parsed) this.#collections.get(parsed.collection)?.track(parsed.id, doc);
+    });
+    documents.on('change', (change) => {
+      const parsed = parseDocumentName(change.name);
+      if (parsed) this.#collections.get(parsed.collection)?.changed(parsed.id, change);
+    });
+    documents.on('error', (error) => {
+      this.logger.error({ err: error }, error.message);
+      this.#events.emit('error', error);
+    });
+  }
+
+  on = this.#events.on.bind(this.#events);
+
+  /** The collection described by `definition`. Calling it again with the same definition returns the same one. */
+  collection<S extends Shape>(definition: CollectionDefinition<S>): Collection<S> {
+    if (this.#closed) throw new ClosedError('This Ferry client');
+    const existing = this.#collections.get(definition.name);
+    if (existing) {
+      if (existing.definition !== definition) {
+        throw new FerryError(
+          'collection-defined',
+          `Collection "${definition.name}" is already open with another definition; define it once and share it.`,
+        );
+      }
+      return existing as unknown as Collection<S>;
+    }
+    const collection = new Collection(definition, {
+      replica: this.documents,
+      actor: this.actor,
+      now: this.#now,
+      random: this.#random,
+      reportInvalid: (issue) => this.#events.emit('invalid', issue),
+    });
+    this.#collections.set(definition.name, collection as unknown as Collection<Shape>);
+    const prefix = `${definition.name}/`;
+    for (const name of this.documents.names()) {
+      if (name.startsWith(prefix)) collection.track(name.slice(prefix.length), this.documents.get(name)!);
+    }
+    return collection;
+  }
+
+  /** Resolves once every change made so far is in the local store. */
+  flush(): Promise<void> {
+    return this.documents.flush();
+  }
+
+  /** Writes everything pending, then releases the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.documents.close();
+  }
+
+  #deviceId(): string {
+    const settings = this.documents.open(CLIENT_DOC).getMap<string>('settings');
+    let id = settings.get('device');
+    if (!id) {
+      id = `device-${randomId(this.#random)}`;
+      settings.set('device', id);
+    }
+    return id;
+  }
+}
+
+function storageOf(option: FerryOptions['storage']): LocalStorage {
+  if (typeof option === 'object') return option;
+  const hasIndexedDB = typeof (globalThis as { indexedDB?: unknown }).indexedDB !== 'undefined';
+  if (option === 'indexeddb' || (option === undefined && hasIndexedDB)) return new IndexedDBStorage();
+  return new MemoryStorage();
+}

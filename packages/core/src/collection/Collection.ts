@@ -1,0 +1,341 @@
+import * as Y from 'yjs';
+import {
+  DuplicateRecordError,
+  InvalidNameError,
+  RecordDeletedError,
+  RecordNotFoundError,
+} from '../errors.js';
+import { assertRecordId, documentName, randomId } from '../ids.js';
+import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
+import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
+import type { QuerySpec, RecordValue } from '../query/types.js';
+import {
+  fieldsOf,
+  hasContent,
+  type RecordMeta,
+  readMeta,
+  stampCreated,
+  stampDeleted,
+  stampUpdated,
+} from '../record/layout.js';
+import { FROM_API, FROM_STAMP } from '../replica/origins.js';
+import type { DocumentChange, Replica } from '../replica/Replica.js';
+import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
+import type { CollectionDefinition } from '../schema/defineCollection.js';
+import type { Input, Patch, Shape } from '../schema/fields.js';
+import { validateFields } from '../schema/validate.js';
+import { Emitter } from '../util/Emitter.js';
+import { handled } from '../util/promises.js';
+import { RecordHandle } from './RecordHandle.js';
+
+/** A change to one record, local or merged from elsewhere. */
+export interface RecordChange<S extends Shape> {
+  readonly id: string;
+  readonly record: RecordHandle<S>;
+  /** True for changes made on this replica. */
+  readonly local: boolean;
+  readonly origin: unknown;
+}
+
+/** Merged data that does not fit the schema. The field reads as its default until it is fixed. */
+export interface InvalidData extends FieldIssue {
+  readonly collection: string;
+  readonly id: string;
+}
+
+export interface CollectionEvents<S extends Shape> {
+  change: RecordChange<S>;
+  invalid: InvalidData;
+}
+
+/** What a collection needs from its client. */
+export interface CollectionContext {
+  readonly replica: Replica;
+  readonly actor: string;
+  now(): number;
+  random(): number;
+  reportInvalid(issue: InvalidData): void;
+}
+
+interface RecordState<S extends Shape> {
+  readonly handle: RecordHandle<S>;
+  entry: QueryEntry<RecordValue<S>> | undefined;
+  /** Issues already reported, so a bad field is reported once, not on every change. */
+  readonly reported: Set<string>;
+  events: Emitter<{ change: RecordChange<S> }> | undefined;
+}
+
+const META_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy']);
+
+/**
+ * The records of one collection on this replica. Writes apply to the in-memory documents at once (and throw
+ * at once on bad input); the promise they return settles when the change is in the local store.
+ */
+export class Collection<S extends Shape = Shape> implements QuerySource<RecordValue<S>> {
+  readonly name: string;
+  readonly #records = new Map<string, RecordState<S>>();
+  readonly #watchers = new Set<(id: string, entry: QueryEntry<RecordValue<S>> | undefined) => void>();
+  readonly #events = new Emitter<CollectionEvents<S>>();
+  #version = 0;
+
+  constructor(
+    readonly definition: CollectionDefinition<S>,
+    private readonly context: CollectionContext,
+  ) {
+    this.name = definition.name;
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  on = this.#events.on.bind(this.#events);
+
+  /** Creates a record. Fields left out take their defaults; the id is random unless given. */
+  create(values: Input<S>, options: { id?: string } = {}): Promise<RecordHandle<S>> {
+    validateFields(this.name, this.definition.fields, values as Record<string, unknown>, '', 'create');
+    const id = options.id ?? randomId(() => this.context.random());
+    assertRecordId(id);
+    const existing = this.#records.get(id);
+    if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
+    const doc = this.context.replica.open(documentName(this.name, id));
+    doc.transact(() => {
+      const fields = fieldsOf(doc);
+      for (const [key, field] of Object.entries(this.definition.fields)) {
+        const given = (values as Record<string, unknown>)[key];
+        const value = given === undefined ? field.defaultValue() : given;
+        // Text always gets its Y.Text now: creating it later on two replicas at once would keep only one.
+        writeField(fields, key, field, value === undefined && field.kind === 'text' ? '' : value);
+      }
+      stampCreated(doc, this.context.now(), this.context.actor);
+    }, FROM_API);
+    const record = this.#records.get(id)!.handle;
+    return handled(this.context.replica.flush().then(() => record));
+  }
+
+  /** The record, or undefined when it does not exist or was deleted. */
+  get(id: string): RecordHandle<S> | undefined {
+    const state = this.#records.get(id);
+    return state && this.#isLive(state) ? state.handle : undefined;
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Every record that exists and is not deleted, oldest first. */
+  list(): RecordHandle<S>[] {
+    const live = [...this.entries()];
+    const order = compileOrder('createdAt');
+    return live.sort((a, b) => order(a.read, b.read)).map((e) => this.#records.get(e.id)!.handle);
+  }
+
+  /** Changes some fields. `undefined` clears an optional field. */
+  update(id: string, patch: Patch<S>): Promise<void> {
+    validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
+    const doc = this.#writable(id);
+    doc.transact((transaction) => {
+      const fields = fieldsOf(doc);
+      for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+        writeField(fields, key, this.definition.fields[key]!, value);
+      }
+      // A patch that changes nothing leaves no trace, not even a new updatedAt.
+      if (transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0) {
+        stampUpdated(doc, this.context.now(), this.context.actor);
+      }
+    }, FROM_API);
+    return this.context.replica.flush();
+  }
+
+  /** Deletes a record: a tombstone that replicates; a concurrent edit elsewhere does not bring it back. */
+  delete(id: string): Promise<void> {
+    const doc = this.#writable(id);
+    doc.transact(() => stampDeleted(doc, true, this.context.now(), this.context.actor), FROM_API);
+    return this.context.replica.flush();
+  }
+
+  /** Brings a deleted record back with the content it had, including edits merged after the delete. */
+  restore(id: string): Promise<void> {
+    const state = this.#existing(id);
+    const doc = state.handle.doc;
+    if (readMeta(doc).deleted) {
+      doc.transact(() => stampDeleted(doc, false, this.context.now(), this.context.actor), FROM_API);
+    }
+    return this.context.replica.flush();
+  }
+
+  /** A live query; see QuerySpec. Unknown field names are refused. */
+  query(spec: QuerySpec<S> = {}): LiveQuery<RecordValue<S>> {
+    const orderBy =
+      spec.orderBy === undefined ? [] : Array.isArray(spec.orderBy) ? spec.orderBy : [spec.orderBy];
+    const named = [
+      ...Object.keys(spec.where ?? {}),
+      ...orderBy.map((o) => (typeof o === 'string' ? o : (o as { field: string }).field)),
+    ];
+    for (const field of named) {
+      if (!META_FIELDS.has(field) && !Object.hasOwn(this.definition.fields, field)) {
+        throw new QueryError(`"${this.name}" has no field "${field}" to query on.`);
+      }
+    }
+    if (spec.limit !== undefined && !(Number.isInteger(spec.limit) && spec.limit >= 0)) {
+      throw new QueryError(`Query limit must be a whole number, got ${spec.limit}.`);
+    }
+    return new LiveQuery(
+      this,
+      compileWhere(spec.where),
+      compileOrder(spec.orderBy as Parameters<typeof compileOrder>[0]),
+      spec.limit,
+    );
+  }
+
+  /** @internal Live entries, for queries. */
+  *entries(): IterableIterator<QueryEntry<RecordValue<S>>> {
+    for (const state of this.#records.values()) if (this.#isLive(state)) yield this.#entry(state);
+  }
+
+  /** @internal */
+  watch(listener: (id: string, entry: QueryEntry<RecordValue<S>> | undefined) => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  /** @internal */
+  entryOf(id: string): QueryEntry<RecordValue<S>> {
+    return this.#entry(this.#existing(id));
+  }
+
+  /** @internal */
+  metaOf(id: string): RecordMeta {
+    return readMeta(this.#existing(id).handle.doc);
+  }
+
+  /** @internal */
+  watchRecord(id: string, event: 'change', listener: (change: RecordChange<S>) => void): () => void {
+    const state = this.#existing(id);
+    state.events ??= new Emitter();
+    return state.events.on(event, listener);
+  }
+
+  /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */
+  yText(id: string, field: string): Y.Text {
+    return this.#yType(id, field, 'text', Y.Text);
+  }
+
+  /** @internal */
+  yArray(id: string, field: string): Y.Array<unknown> {
+    return this.#yType(id, field, 'list', Y.Array);
+  }
+
+  /** @internal Called by the client for every document of this collection the replica holds or gains. */
+  track(id: string, doc: Y.Doc): void {
+    if (this.#records.has(id)) return;
+    this.#records.set(id, {
+      handle: new RecordHandle(this, id, doc),
+      entry: undefined,
+      reported: new Set(),
+      events: undefined,
+    });
+    if (hasContent(doc)) this.#publish(id);
+  }
+
+  /** @internal Called by the client for every change to a document of this collection. */
+  changed(id: string, change: DocumentChange): void {
+    const state = this.#records.get(id);
+    if (!state) return;
+    state.entry = undefined;
+    this.#version++;
+    const { doc, local, origin } = change;
+    // Edits made straight on a Yjs type (editor bindings, undo) get their metadata stamp here.
+    if (local && origin !== FROM_API && origin !== FROM_STAMP && hasContent(doc)) {
+      doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
+    }
+    if (!local) this.#entry(state);
+    this.#publish(id);
+    const event: RecordChange<S> = { id, record: state.handle, local, origin };
+    state.events?.emit('change', event);
+    this.#events.emit('change', event);
+  }
+
+  #publish(id: string): void {
+    if (this.#watchers.size === 0) return;
+    const state = this.#records.get(id)!;
+    const entry = this.#isLive(state) ? this.#entry(state) : undefined;
+    for (const watcher of [...this.#watchers]) watcher(id, entry);
+  }
+
+  #entry(state: RecordState<S>): QueryEntry<RecordValue<S>> {
+    if (state.entry) return state.entry;
+    const { id, doc } = state.handle;
+    const issues: FieldIssue[] = [];
+    const value = Object.freeze({
+      id,
+      ...readShape(this.definition.fields, fieldsOf(doc), '', issues),
+    }) as RecordValue<S>;
+    for (const issue of issues) this.#report(state, issue);
+    let meta: RecordMeta | undefined;
+    const read = (field: string): unknown => {
+      if (!META_FIELDS.has(field) || field === 'id') return (value as Record<string, unknown>)[field];
+      meta ??= readMeta(doc);
+      return meta[field as keyof RecordMeta];
+    };
+    state.entry = { id, value, read };
+    return state.entry;
+  }
+
+  #report(state: RecordState<S>, issue: FieldIssue): void {
+    const key = `${issue.field}\u0000${safeJson(issue.value)}`;
+    if (state.reported.has(key)) return;
+    state.reported.add(key);
+    const report: InvalidData = { collection: this.name, id: state.handle.id, ...issue };
+    this.#events.emit('invalid', report);
+    this.context.reportInvalid(report);
+  }
+
+  #isLive(state: RecordState<S>): boolean {
+    const doc = state.handle.doc;
+    return hasContent(doc) && !readMeta(doc).deleted;
+  }
+
+  #existing(id: string): RecordState<S> {
+    const state = this.#records.get(id);
+    if (!state || !hasContent(state.handle.doc)) throw new RecordNotFoundError(this.name, id);
+    return state;
+  }
+
+  #writable(id: string): Y.Doc {
+    const state = this.#existing(id);
+    if (readMeta(state.handle.doc).deleted) throw new RecordDeletedError(this.name, id);
+    return state.handle.doc;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: Yjs types differ in their event type parameter.
+  #yType<T extends Y.AbstractType<any>>(
+    id: string,
+    field: string,
+    kind: 'text' | 'list',
+    type: new () => T,
+  ): T {
+    if (this.definition.fields[field]?.kind !== kind) {
+      throw new InvalidNameError(`"${field}" is not a ${kind} field of "${this.name}".`);
+    }
+    const doc = this.#existing(id).handle.doc;
+    const fields = fieldsOf(doc);
+    const current = fields.get(field);
+    if (current instanceof type) return current;
+    let created: T | undefined;
+    doc.transact(() => {
+      created = fields.set(field, new type());
+      if (typeof current === 'string' && created instanceof Y.Text) created.insert(0, current);
+      stampUpdated(doc, this.context.now(), this.context.actor);
+    }, FROM_API);
+    return created!;
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

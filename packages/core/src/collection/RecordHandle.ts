@@ -1,0 +1,77 @@
+import type * as Y from 'yjs';
+import type { RecordValue } from '../query/types.js';
+import type { RecordMeta } from '../record/layout.js';
+import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
+import type { Collection, RecordChange } from './Collection.js';
+
+/**
+ * One record: read it, change it, bind an editor to it. A handle stays valid for the life of the client;
+ * after a delete (here or on another replica) `deleted` is true and writes throw until `restore()`.
+ */
+export class RecordHandle<S extends Shape = Shape> {
+  constructor(
+    private readonly collection: Collection<S>,
+    /** The record's id within its collection. */
+    readonly id: string,
+    /** The record's Yjs document, `<collection>/<id>`; bind editors to it or to `text(field)`. */
+    readonly doc: Y.Doc,
+  ) {}
+
+  /** The document name, `<collection>/<id>`. */
+  get name(): string {
+    return `${this.collection.name}/${this.id}`;
+  }
+
+  /** All fields as plain values. The same object until the record changes. */
+  get value(): RecordValue<S> {
+    return this.collection.entryOf(this.id).value;
+  }
+
+  get meta(): RecordMeta {
+    return this.collection.metaOf(this.id);
+  }
+
+  get deleted(): boolean {
+    return this.meta.deleted;
+  }
+
+  get<K extends keyof S & string>(field: K): OutOf<S[K]> {
+    return (this.value as Record<string, unknown>)[field] as OutOf<S[K]>;
+  }
+
+  /** Sets one field. Text fields change by the smallest edit, so concurrent typing elsewhere survives. */
+  set<K extends keyof S & string>(field: K, value: FieldInput<S, K>): Promise<void> {
+    return this.collection.update(this.id, { [field]: value } as Patch<S>);
+  }
+
+  update(patch: Patch<S>): Promise<void> {
+    return this.collection.update(this.id, patch);
+  }
+
+  delete(): Promise<void> {
+    return this.collection.delete(this.id);
+  }
+
+  restore(): Promise<void> {
+    return this.collection.restore(this.id);
+  }
+
+  /** The live Y.Text of a text field, for editor bindings. */
+  text(field: TextFieldOf<S>): Y.Text {
+    return this.collection.yText(this.id, field);
+  }
+
+  /** The live Y.Array of a list field, for fine-grained list edits (push, insert) that merge item by item. */
+  list(field: ListFieldOf<S>): Y.Array<unknown> {
+    return this.collection.yArray(this.id, field);
+  }
+
+  /** Calls `listener` after every change to this record, local or merged. Returns the unsubscribe function. */
+  on(event: 'change', listener: (change: RecordChange<S>) => void): () => void {
+    return this.collection.watchRecord(this.id, event, listener);
+  }
+
+  toJSON(): RecordValue<S> {
+    return this.value;
+  }
+}

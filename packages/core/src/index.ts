@@ -1,0 +1,66 @@
+/**
+ * @packageDocumentation
+ * Ferry's core: records as Yjs documents, collections with live queries, local storage and (with a relay)
+ * sync. Runs in browsers and in Node.
+ */
+
+export { createFerry, FerryClient, type FerryEvents, type FerryOptions } from './client/createFerry.js';
+export {
+  Collection,
+  type CollectionEvents,
+  type InvalidData,
+  type RecordChange,
+} from './collection/Collection.js';
+export { RecordHandle } from './collection/RecordHandle.js';
+export {
+  ClosedError,
+  DuplicateRecordError,
+  FerryError,
+  InvalidNameError,
+  RecordDeletedError,
+  RecordNotFoundError,
+  StorageError,
+  ValidationError,
+} from './errors.js';
+export {
+  assertCollectionName,
+  assertRecordId,
+  type DocumentName,
+  documentName,
+  isDocumentName,
+  parseDocumentName,
+  randomId,
+} from './ids.js';
+export { compareValues, QueryError } from './query/compile.js';
+export { LiveQuery } from './query/LiveQuery.js';
+export type {
+  Condition,
+  Direction,
+  OrderBy,
+  Queryable,
+  QuerySpec,
+  RecordValue,
+  Where,
+} from './query/types.js';
+export { FIELDS_MAP, META_MAP, type RecordMeta, readMeta } from './record/layout.js';
+export { FROM_API, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
+export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
+export type { FieldIssue } from './schema/codec.js';
+export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
+export {
+  type AnyField,
+  Field,
+  type FieldInput,
+  type FieldKind,
+  type Input,
+  type Output,
+  type Patch,
+  type Presence,
+  type Shape,
+  t,
+} from './schema/fields.js';
+export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';
+export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
+export { MemoryStorage } from './storage/MemoryStorage.js';
+export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
+export { type Logger, silentLogger } from './util/Logger.js';

@@ -1,0 +1,155 @@
+import * as Y from 'yjs';
+import { ClosedError, StorageError } from '../errors.js';
+import type { LocalStorage } from '../storage/LocalStorage.js';
+import { Emitter } from '../util/Emitter.js';
+import { FROM_STORAGE, FROM_TAB } from './origins.js';
+
+export interface DocumentChange {
+  readonly name: string;
+  readonly doc: Y.Doc;
+  readonly update: Uint8Array;
+  /** The transaction's origin: FROM_TAB, a sync link, an UndoManager, or whatever the editor used. */
+  readonly origin: unknown;
+  /** True for edits made on this replica (not applied from an update). */
+  readonly local: boolean;
+}
+
+export interface ReplicaEvents {
+  /** A document appeared: opened from storage, created locally or received. */
+  added: { name: string; doc: Y.Doc };
+  /** A document changed; fired once per Yjs transaction that changed something. */
+  change: DocumentChange;
+  /** The local store failed; the change stays in memory and is retried with the next write or flush(). */
+  error: StorageError;
+}
+
+/**
+ * The set of Yjs documents a client holds, each persisted to the local store. Every change is queued and
+ * written at the end of the current tick, one merged entry per document, so a burst of keystrokes costs one
+ * storage write and all documents changed in one tick share one store transaction.
+ */
+export class Replica {
+  readonly #docs = new Map<string, Y.Doc>();
+  readonly #events = new Emitter<ReplicaEvents>();
+  #queue = new Map<string, Uint8Array[]>();
+  #nextFlush: Promise<void> | undefined;
+  #lastFlush: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(readonly storage: LocalStorage) {}
+
+  /** Opens every document held in the store. */
+  static async open(storage: LocalStorage): Promise<Replica> {
+    const replica = new Replica(storage);
+    let stored: Awaited<ReturnType<LocalStorage['loadAll']>>;
+    try {
+      stored = await storage.loadAll();
+    } catch (error) {
+      throw asStorageError(error, 'Could not read the local store');
+    }
+    for (const { name, updates } of stored) {
+      const doc = replica.#register(name);
+      doc.transact(() => {
+        for (const update of updates) Y.applyUpdate(doc, update, FROM_STORAGE);
+      }, FROM_STORAGE);
+    }
+    return replica;
+  }
+
+  on = this.#events.on.bind(this.#events);
+
+  get(name: string): Y.Doc | undefined {
+    return this.#docs.get(name);
+  }
+
+  /** The document with this name, created empty when the replica does not hold it yet. */
+  open(name: string): Y.Doc {
+    this.#checkOpen();
+    const existing = this.#docs.get(name);
+    if (existing) return existing;
+    const doc = this.#register(name);
+    this.#events.emit('added', { name, doc });
+    return doc;
+  }
+
+  names(): IterableIterator<string> {
+    return this.#docs.keys();
+  }
+
+  /** Resolves once every change made so far is in the local store; rejects with a StorageError. */
+  flush(): Promise<void> {
+    if (this.#queue.size > 0) this.#nextFlush ??= this.#scheduleFlush();
+    return this.#nextFlush ?? this.#lastFlush;
+  }
+
+  /** Flushes, then releases every document and the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.#closed = true;
+      for (const doc of this.#docs.values()) doc.destroy();
+      this.#docs.clear();
+      await this.storage.close();
+    }
+  }
+
+  #register(name: string): Y.Doc {
+    const doc = new Y.Doc();
+    this.#docs.set(name, doc);
+    doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
+      if (origin !== FROM_STORAGE && origin !== FROM_TAB) this.#enqueue(name, update);
+      if (origin === FROM_STORAGE) return;
+      this.#events.emit('change', { name, doc, update, origin, local: transaction.local });
+    });
+    return doc;
+  }
+
+  #enqueue(name: string, update: Uint8Array): void {
+    if (this.#closed) return;
+    const updates = this.#queue.get(name);
+    if (updates) updates.push(update);
+    else this.#queue.set(name, [update]);
+    this.#nextFlush ??= this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): Promise<void> {
+    const previous = this.#lastFlush;
+    const flush = (async () => {
+      // Waiting for the previous write also lets the rest of this tick's changes join this batch.
+      await previous.catch(() => {});
+      const batch = this.#queue;
+      this.#queue = new Map();
+      this.#nextFlush = undefined;
+      const writes = [...batch].map(([name, updates]) =>
+        this.storage.append(name, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)),
+      );
+      const results = await Promise.allSettled(writes);
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed < 0) return;
+      // Put the whole batch back in front of anything queued since, to be written by the next flush.
+      for (const [name, updates] of batch)
+        this.#queue.set(name, [...updates, ...(this.#queue.get(name) ?? [])]);
+      const error = asStorageError(
+        (results[failed] as PromiseRejectedResult).reason,
+        'Could not save to the local store',
+      );
+      this.#events.emit('error', error);
+      throw error;
+    })();
+    this.#lastFlush = flush;
+    flush.catch(() => {});
+    return flush;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClosedError('This Ferry client');
+  }
+}
+
+function asStorageError(error: unknown, context: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StorageError(`${context}: ${reason}. Your changes are kept in memory.`, { cause: error });
+}

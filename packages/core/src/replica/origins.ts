@@ -1,0 +1,13 @@
+/**
+ * Transaction origins Ferry uses to tell where a change came from. Local edits use any other origin
+ * (or none); updates with these origins are already stored somewhere and must not be stored again here.
+ */
+
+/** Applied from the local store while opening. */
+export const FROM_STORAGE = Symbol('ferry:storage');
+/** Applied from another tab of the same app, which has stored it already. */
+export const FROM_TAB = Symbol('ferry:tab');
+/** A write through the record API (create, update, delete…), which stamps metadata itself. */
+export const FROM_API = Symbol('ferry:api');
+/** The metadata stamp that follows an edit made directly on a Yjs type (an editor binding, an undo). */
+export const FROM_STAMP = Symbol('ferry:stamp');

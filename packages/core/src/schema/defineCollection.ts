@@ -1,0 +1,61 @@
+import { InvalidNameError } from '../errors.js';
+import { assertCollectionName } from '../ids.js';
+import type { AnyField, Shape } from './fields.js';
+import { validateValue } from './validate.js';
+
+/** A collection's name and fields: the single description that types, validates and decodes its records. */
+export interface CollectionDefinition<S extends Shape = Shape> {
+  readonly name: string;
+  readonly fields: S;
+}
+
+/** Field names Ferry keeps for itself in queries and record values. */
+export const RESERVED_FIELDS = ['id', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'deleted'] as const;
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Describes a collection.
+ *
+ * ```ts
+ * const notes = defineCollection('notes', { title: t.string(), body: t.text(), pinned: t.boolean().default(false) });
+ * ```
+ */
+export function defineCollection<const S extends Shape>(name: string, fields: S): CollectionDefinition<S> {
+  assertCollectionName(name);
+  checkShape(name, fields, '');
+  return Object.freeze({ name, fields });
+}
+
+function checkShape(collection: string, shape: Shape, prefix: string): void {
+  for (const [field, spec] of Object.entries(shape)) {
+    const path = prefix + field;
+    if (!FIELD_NAME.test(field)) {
+      throw new InvalidNameError(
+        `Field name "${path}" of "${collection}" is not allowed: use letters, digits and "_", starting with a letter or "_".`,
+      );
+    }
+    if (!prefix && (RESERVED_FIELDS as readonly string[]).includes(field)) {
+      throw new InvalidNameError(`Field name "${field}" of "${collection}" is reserved for record metadata.`);
+    }
+    checkField(collection, spec, path);
+  }
+}
+
+function checkField(collection: string, field: AnyField, path: string): void {
+  const spec = field.spec;
+  if (spec.kind === 'enum' && spec.values.length === 0) {
+    throw new InvalidNameError(`Enum field "${path}" of "${collection}" needs at least one value.`);
+  }
+  if (spec.kind === 'ref') assertCollectionName(spec.collection);
+  if (spec.kind === 'list') {
+    if (spec.item.presence !== 'required') {
+      throw new InvalidNameError(
+        `List items of "${path}" in "${collection}" cannot be optional or defaulted.`,
+      );
+    }
+    checkField(collection, spec.item, `${path}[]`);
+  }
+  if (spec.kind === 'object') checkShape(collection, spec.shape, `${path}.`);
+  if (field.presence === 'default') validateValue(collection, path, field, field.defaultValue());
+}

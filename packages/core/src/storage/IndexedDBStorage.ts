@@ -1,0 +1,178 @@
+import { compactUpdates, shouldCompact } from './compaction.js';
+import { defaultIndexedDB, openDatabase, requestResult, storageErrorOf, transactionDone } from './idb.js';
+import type { LocalStorage, StoredDocument } from './LocalStorage.js';
+
+export interface IndexedDBStorageOptions {
+  /** Database name; one per app (default `ferry`). */
+  name?: string;
+  /** The IndexedDB factory (default: the global `indexedDB`). */
+  indexedDB?: IDBFactory;
+  /**
+   * `strict` (default) asks the browser to flush each write transaction to disk before reporting success;
+   * `relaxed` survives a crash of the page or browser but not of the operating system, and is faster.
+   */
+  durability?: 'strict' | 'relaxed';
+}
+
+const STORE = 'updates';
+type EntryKey = [name: string, entry: string];
+
+interface PendingWrite {
+  run(store: IDBObjectStore): void;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * All documents of a client in one IndexedDB database, one object store keyed by `[document, entry]`.
+ * Opening reads the whole store in one request; writes issued in the same tick share one transaction;
+ * a document's log is compacted into one snapshot in place once it passes a size threshold. Entry keys are
+ * unique per tab, so several tabs writing the same document never overwrite each other.
+ */
+export class IndexedDBStorage implements LocalStorage {
+  readonly #name: string;
+  readonly #factory: IDBFactory;
+  readonly #durability: 'strict' | 'relaxed';
+  readonly #tab = Math.random().toString(36).slice(2, 10);
+  #counter = 0;
+  #db: Promise<IDBDatabase> | undefined;
+  #pending: PendingWrite[] = [];
+  /** What this instance knows of each log's size: what it loaded plus what it appended. */
+  readonly #logSize = new Map<string, { entries: number; bytes: number }>();
+
+  constructor(options: IndexedDBStorageOptions = {}) {
+    this.#name = options.name ?? 'ferry';
+    this.#factory = options.indexedDB ?? defaultIndexedDB();
+    this.#durability = options.durability ?? 'strict';
+  }
+
+  async loadAll(): Promise<StoredDocument[]> {
+    const store = await this.#store('readonly');
+    const [keys, values] = await Promise.all([
+      requestResult(store.getAllKeys()) as Promise<EntryKey[]>,
+      requestResult(store.getAll()) as Promise<Uint8Array[]>,
+    ]).catch((error) => Promise.reject(storageErrorOf(error, 'read the local store')));
+    const docs = new Map<string, Uint8Array[]>();
+    keys.forEach(([name], i) => {
+      const updates = docs.get(name);
+      if (updates) updates.push(values[i]!);
+      else docs.set(name, [values[i]!]);
+    });
+    for (const [name, updates] of docs) this.#noteLoaded(name, updates);
+    return [...docs].map(([name, updates]) => ({ name, updates }));
+  }
+
+  async load(name: string): Promise<Uint8Array[]> {
+    const store = await this.#store('readonly');
+    const updates = (await requestResult(store.getAll(rangeOf(name))).catch((error) =>
+      Promise.reject(storageErrorOf(error, `read "${name}"`)),
+    )) as Uint8Array[];
+    this.#noteLoaded(name, updates);
+    return updates;
+  }
+
+  append(name: string, update: Uint8Array): Promise<void> {
+    // Copied now: the write happens later in the tick and the caller may reuse its buffer meanwhile.
+    const bytes = update.slice();
+    const key: EntryKey = [name, this.#nextEntry()];
+    const size = this.#logSize.get(name) ?? { entries: 0, bytes: 0 };
+    size.entries++;
+    size.bytes += update.byteLength;
+    this.#logSize.set(name, size);
+    const written = this.#write((store) => store.put(bytes, key));
+    if (shouldCompact(size.entries, size.bytes)) {
+      this.#logSize.set(name, { entries: 1, bytes: 0 });
+      this.#write((store) => this.#compact(store, name)).catch(() => {
+        // A failed compaction leaves the log as it was, which is still complete.
+      });
+    }
+    return written;
+  }
+
+  remove(name: string): Promise<void> {
+    this.#logSize.delete(name);
+    return this.#write((store) => store.delete(rangeOf(name)));
+  }
+
+  async close(): Promise<void> {
+    if (this.#pending.length > 0) await this.#flush();
+    const db = await this.#db?.catch(() => undefined);
+    db?.close();
+    this.#db = undefined;
+  }
+
+  /** Reads the log, writes its merge under a new key and deletes exactly the entries merged, in one transaction. */
+  #compact(store: IDBObjectStore, name: string): void {
+    const keysRequest = store.getAllKeys(rangeOf(name));
+    const valuesRequest = store.getAll(rangeOf(name));
+    valuesRequest.onsuccess = () => {
+      const keys = keysRequest.result as EntryKey[];
+      const updates = valuesRequest.result as Uint8Array[];
+      if (updates.length < 2) return;
+      const snapshot = compactUpdates(updates);
+      store.put(snapshot, [name, this.#nextEntry()] satisfies EntryKey);
+      for (const key of keys) store.delete(key);
+      this.#logSize.set(name, { entries: 1, bytes: snapshot.byteLength });
+    };
+  }
+
+  #noteLoaded(name: string, updates: Uint8Array[]): void {
+    const bytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
+    this.#logSize.set(name, { entries: updates.length, bytes });
+    if (shouldCompact(updates.length, bytes)) {
+      this.#write((store) => this.#compact(store, name)).catch(() => {});
+    }
+  }
+
+  #nextEntry(): string {
+    // Sortable by time, unique per tab: `<ms>-<tab>-<n>`.
+    return `${Date.now().toString(36).padStart(9, '0')}-${this.#tab}-${(this.#counter++).toString(36)}`;
+  }
+
+  #write(run: (store: IDBObjectStore) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ run, resolve, reject });
+      if (this.#pending.length === 1) queueMicrotask(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    try {
+      const db = await this.#open();
+      const tx = db.transaction(STORE, 'readwrite', { durability: this.#durability });
+      const done = transactionDone(tx);
+      const store = tx.objectStore(STORE);
+      for (const write of batch) write.run(store);
+      await done;
+      for (const write of batch) write.resolve();
+    } catch (error) {
+      const failure = storageErrorOf(error, 'save to the local store');
+      for (const write of batch) write.reject(failure);
+    }
+  }
+
+  async #store(mode: IDBTransactionMode): Promise<IDBObjectStore> {
+    try {
+      const db = await this.#open();
+      return db.transaction(STORE, mode).objectStore(STORE);
+    } catch (error) {
+      throw storageErrorOf(error, 'open the local store');
+    }
+  }
+
+  #open(): Promise<IDBDatabase> {
+    this.#db ??= openDatabase(this.#factory, this.#name, 1, (db) => {
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE);
+    });
+    this.#db.catch(() => {
+      this.#db = undefined;
+    });
+    return this.#db;
+  }
+}
+
+/** Every key of one document: `[name]` sorts before `[name, anything]`, and `[name, []]` after every string. */
+const rangeOf = (name: string) => IDBKeyRange.bound([name], [name, []]);

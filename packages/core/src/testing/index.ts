@@ -1,0 +1,8 @@
+/**
+ * @packageDocumentation
+ * Test helpers shipped with Ferry: the LocalStorage conformance suite (for vitest), direct replica merging
+ * and a seeded PRNG.
+ */
+export { FROM_MERGE, mergeReplicas } from './mergeReplicas.js';
+export { type Random, seededRandom, seedFromEnv } from './random.js';
+export { type LocalStorageFixture, runLocalStorageTests } from './runLocalStorageTests.js';
