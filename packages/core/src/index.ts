@@ -27,10 +27,13 @@ export {
   assertRecordId,
   type DocumentName,
   documentName,
+  isCollectionName,
   isDocumentName,
+  isRecordId,
   parseDocumentName,
   randomId,
 } from './ids.js';
+export * from './protocol/index.js';
 export { compareValues, QueryError } from './query/compile.js';
 export { LiveQuery } from './query/LiveQuery.js';
 export type {
@@ -59,6 +62,7 @@ export {
   type Shape,
   t,
 } from './schema/fields.js';
+export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
 export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';
 export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
 export { MemoryStorage } from './storage/MemoryStorage.js';

@@ -1,0 +1,74 @@
+/**
+ * Constants of Ferry's sync protocol, defined once here and imported by the relay and the client.
+ */
+
+/** Bumped on any incompatible change to the messages. Client and relay exchange it in Hello/Welcome. */
+export const PROTOCOL_VERSION = 1;
+
+/** The WebSocket path of Ferry's multiplexed protocol. */
+export const SYNC_PATH = '/sync';
+/** The WebSocket path prefix of the standard y-websocket protocol: `/y/<collection>/<id>`. */
+export const YWEBSOCKET_PATH = '/y/';
+
+/**
+ * Close codes the relay uses, and what a client should do about each. Codes in 4000-4499 mean "retry
+ * later with backoff"; 4500-4999 mean "stop: retrying cannot help until something changes".
+ */
+export const CloseCode = {
+  /** The relay is shutting down or restarting; reconnect (to this or another node). */
+  GoingAway: 1001,
+  /** An internal error on the relay; reconnect with backoff. */
+  ServerError: 4000,
+  /** No Hello arrived in time after connecting. */
+  HelloTimeout: 4001,
+  /** Too many messages or updates per second. */
+  RateLimited: 4002,
+  /** The client does not read fast enough; its send buffer passed the limit. */
+  SlowConsumer: 4003,
+  /** The heartbeat went unanswered. */
+  Timeout: 4004,
+
+  /** A frame could not be decoded (truncated, unknown type, text frame, bad name, invalid update). */
+  BadFrame: 4500,
+  /**
+   * A frame is larger than the relay accepts (Welcome says how large it may be). Sent by the WebSocket
+   * layer before the frame is read; it is the standard code, so it lies outside Ferry's ranges.
+   */
+  FrameTooLarge: 1009,
+  /** The client speaks another protocol version. */
+  VersionMismatch: 4502,
+  /** The token is missing, malformed, expired or not signed by a trusted key. */
+  Unauthorized: 4503,
+  /** Too many documents subscribed on one connection. */
+  TooManyDocuments: 4504,
+  /** Too many messages sent before authentication finished. */
+  PreAuthOverflow: 4505,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Whether a client should reconnect after this close code. */
+export function shouldReconnect(code: number): boolean {
+  return !(code >= 4500 && code <= 4999) && code !== CloseCode.FrameTooLarge;
+}
+
+/** Per-document error codes, sent in DocumentError and in refused items of an Ack. */
+export const DocumentErrorCode = {
+  /** The principal may not read this document. */
+  Forbidden: 1,
+  /** The principal may read but not write; the change was not stored or forwarded. */
+  ReadOnly: 2,
+  /** The relay could not load the document from storage; nothing was written. Try again later. */
+  LoadFailed: 3,
+  /** The update could not be applied (malformed); it was not stored or forwarded. */
+  InvalidUpdate: 4,
+  /** The relay could not commit to storage; the change is not saved. Try again later. */
+  StorageFailed: 5,
+  /** The name is not a valid document name. */
+  InvalidName: 6,
+} as const;
+export type DocumentErrorCode = (typeof DocumentErrorCode)[keyof typeof DocumentErrorCode];
+
+/** Whether a client should keep the change and send it again later (true), or give up on it (false). */
+export function isTransientDocumentError(code: number): boolean {
+  return code === DocumentErrorCode.LoadFailed || code === DocumentErrorCode.StorageFailed;
+}

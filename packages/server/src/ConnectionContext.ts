@@ -1,0 +1,14 @@
+import type { Logger } from '@ferry/core';
+import type { RelayAuth } from './auth/Auth.js';
+import type { DocumentHub } from './documents/DocumentHub.js';
+import type { Limits } from './Limits.js';
+import type { Metrics } from './Metrics.js';
+
+/** What every connection handler shares with the relay. */
+export interface ConnectionContext {
+  readonly hub: DocumentHub;
+  readonly auth: RelayAuth;
+  readonly limits: Limits;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}

@@ -1,0 +1,39 @@
+/** Bounds on what one connection may ask of the relay. Every one is configurable; these are the defaults. */
+export interface Limits {
+  /** Largest frame accepted from a client. Bigger sync replies are split into several frames. */
+  maxFrameBytes: number;
+  /** Documents one connection may subscribe to by name (collection subscriptions do not count). */
+  maxDocumentsPerConnection: number;
+  /** Messages a client may send before its Hello has been authenticated. */
+  maxMessagesBeforeAuth: number;
+  /** Milliseconds a client has to send Hello. */
+  helloTimeoutMs: number;
+  /** Updates (push items and awareness updates) per second per connection, averaged over `rateBurst`. */
+  updatesPerSecond: number;
+  /** Updates a connection may send in a burst before the per-second rate applies. */
+  rateBurst: number;
+  /** Bytes queued for a client that does not read before it is disconnected as a slow consumer. */
+  maxBufferedBytes: number;
+  /** Bytes of received changes waiting for storage before new pushes are refused. */
+  maxPendingCommitBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFrameBytes: 1024 * 1024,
+  maxDocumentsPerConnection: 20_000,
+  maxMessagesBeforeAuth: 32,
+  helloTimeoutMs: 10_000,
+  updatesPerSecond: 1000,
+  rateBurst: 5000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  maxPendingCommitBytes: 64 * 1024 * 1024,
+};
+
+export function resolveLimits(limits: Partial<Limits> = {}): Limits {
+  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (!(Number.isFinite(value) && value > 0))
+      throw new RangeError(`Limit ${key} must be a positive number, got ${value}.`);
+  }
+  return resolved;
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { jwtAuth } from './auth/jwtAuth.js';
+import { createRelay } from './createRelay.js';
+import { defaultLogger } from './logger.js';
+
+const USAGE = `Usage: ferry serve [options]
+
+  --port <n>          port to listen on (default 8080; 0 picks a free one)
+  --host <address>    address to listen on (default 127.0.0.1)
+  --data <dir>        folder for the SQLite store (default ./data)
+  --static <dir>      serve a built web app from this folder on the same port
+  --jwt-secret <s>    accept HS256 JSON Web Tokens signed with this secret (or FERRY_JWT_SECRET)
+  --jwks-url <url>    accept JSON Web Tokens signed by keys from this JWKS URL
+
+Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
+Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string', default: './data' },
+      static: { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals[0] !== 'serve') {
+    console.log(USAGE);
+    process.exitCode = values.help ? 0 : 1;
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535, got ${values.port}`);
+  const secret = values['jwt-secret'] ?? process.env.FERRY_JWT_SECRET;
+  const jwksUrl = values['jwks-url'];
+  const logger = defaultLogger();
+  const relay = await createRelay({
+    port,
+    host: values.host,
+    dataDir: values.data,
+    staticDir: values.static,
+    auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
+    logger,
+  });
+  logger.info(
+    { url: relay.httpUrl, data: values.data, static: values.static ?? null },
+    `Ferry relay listening on ${relay.httpUrl}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: committing pending changes');
+    relay.close().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, 'stopped with an error');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(`ferry: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CloseCode, isDocumentName, type Logger, SYNC_PATH, YWEBSOCKET_PATH } from '@ferry/core';
+import { WebSocketServer } from 'ws';
+import type { RelayAuth } from './auth/Auth.js';
+import { loopbackOnly } from './auth/loopbackOnly.js';
+import type { ConnectionContext } from './ConnectionContext.js';
+import { DocumentHub } from './documents/DocumentHub.js';
+import { staticFiles } from './http/staticFiles.js';
+import { type Limits, resolveLimits } from './Limits.js';
+import { defaultLogger } from './logger.js';
+import { Metrics } from './Metrics.js';
+import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+import type { ServerStorage } from './storage/ServerStorage.js';
+import { SqliteStorage } from './storage/SqliteStorage.js';
+import { SyncConnection } from './sync/SyncConnection.js';
+import { YWebsocketConnection } from './ywebsocket/YWebsocketConnection.js';
+
+export interface RelayOptions {
+  /** Port to listen on; 0 picks a free one (default 8080). */
+  port?: number;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Where updates are stored. Default: SQLite in `dataDir`, or memory (nothing durable) without one. */
+  storage?: ServerStorage;
+  /** A folder for the embedded SQLite store. */
+  dataDir?: string;
+  /** Default: connections from this machine only, with a warning. See jwtAuth. */
+  auth?: RelayAuth;
+  limits?: Partial<Limits>;
+  logger?: Logger;
+  /** A folder of static files (a built web app) to serve over HTTP from the same port. */
+  staticDir?: string;
+  /** Unload a document this long after its last subscriber left (default 30000). */
+  idleUnloadMs?: number;
+  /** Compact a document's stored log once it holds this many entries (default 500). */
+  compactAfterEntries?: number;
+  /** The clock for stored timestamps (default Date.now). */
+  now?: () => number;
+}
+
+export interface Relay {
+  /** The WebSocket base URL, `ws://host:port`: Ferry clients use it as is; y-websocket uses `${url}/y`. */
+  readonly url: string;
+  /** The HTTP base URL, for /healthz, /metrics and static files. */
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly metrics: Metrics;
+  /** Stops accepting connections, closes the open ones (1001), commits everything pending, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Starts a relay. Resolves once it listens. */
+export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
+  const logger = options.logger ?? defaultLogger();
+  const limits = resolveLimits(options.limits);
+  const metrics = new Metrics();
+  const storage =
+    options.storage ??
+    (options.dataDir ? new SqliteStorage({ path: options.dataDir }) : new MemoryServerStorage());
+  if (!options.storage && !options.dataDir)
+    logger.warn({}, 'no storage configured: changes are kept in memory only');
+  const auth = options.auth ?? loopbackOnly;
+  if (!options.auth) logger.warn({}, 'no auth configured: only connections from this machine are accepted');
+  const hub = new DocumentHub(
+    storage,
+    {
+      idleUnloadMs: options.idleUnloadMs ?? 30_000,
+      compactAfterEntries: options.compactAfterEntries ?? 500,
+      compactAfterBytes: 1024 * 1024,
+      maxPendingCommitBytes: limits.maxPendingCommitBytes,
+      now: options.now ?? Date.now,
+    },
+    metrics,
+    logger,
+  );
+  const context: ConnectionContext = { hub, auth, limits, metrics, logger };
+  const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
+
+  const http = createServer((request, response) => {
+    handleHttp(request, response).catch((error) => {
+      logger.error({ err: error, url: request.url }, 'HTTP request failed');
+      if (!response.headersSent) response.writeHead(500).end('Internal error');
+    });
+  });
+
+  async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://relay').pathname;
+    if (path === '/healthz') {
+      const healthy = await storage.ping().then(
+        () => !hub.commits.failing,
+        () => false,
+      );
+      response
+        .writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(healthy ? 'ok\n' : 'storage unavailable\n');
+      return;
+    }
+    if (path === '/metrics') {
+      response
+        .writeHead(200, { 'content-type': metrics.registry.contentType })
+        .end(await metrics.registry.metrics());
+      return;
+    }
+    if (serveStatic && (await serveStatic(request, response))) return;
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+  }
+
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    perMessageDeflate: false,
+  });
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://relay').pathname;
+    if (path === SYNC_PATH) {
+      sockets.handleUpgrade(request, socket, head, (ws) => new SyncConnection(ws, request, context));
+      return;
+    }
+    if (path.startsWith(YWEBSOCKET_PATH)) {
+      const name = safeDecode(path.slice(YWEBSOCKET_PATH.length));
+      if (name === undefined || !isDocumentName(name)) {
+        refuseUpgrade(socket, 400, 'Not a document name: use /y/<collection>/<id>.');
+        return;
+      }
+      sockets.handleUpgrade(
+        request,
+        socket,
+        head,
+        (ws) => new YWebsocketConnection(ws, request, name, context),
+      );
+      return;
+    }
+    refuseUpgrade(
+      socket,
+      404,
+      `No WebSocket endpoint at ${path}; use ${SYNC_PATH} or ${YWEBSOCKET_PATH}<document>.`,
+    );
+  });
+
+  // Notice clients that vanished without closing, so their presence and subscriptions are released.
+  const heartbeat = setInterval(() => {
+    for (const ws of sockets.clients) {
+      const alive = ws as typeof ws & { alive?: boolean };
+      if (alive.alive === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.alive = false;
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+  sockets.on('connection', (ws) => {
+    const alive = ws as typeof ws & { alive?: boolean };
+    alive.alive = true;
+    ws.on('pong', () => {
+      alive.alive = true;
+    });
+  });
+  sockets.on('wsClientError', () => metrics.errors.inc({ kind: 'bad-frame' }));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve((http.address() as AddressInfo).port);
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `ws://${shownHost}:${port}`,
+    httpUrl: `http://${shownHost}:${port}`,
+    port,
+    metrics,
+    close() {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+        for (const ws of sockets.clients) ws.close(CloseCode.GoingAway, 'The relay is shutting down.');
+        http.closeAllConnections();
+        await hub.close();
+        await storage.close();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const reason = status === 400 ? 'Bad Request' : 'Not Found';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`,
+  );
+}
+
+function safeDecode(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,301 @@
+import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import * as Y from 'yjs';
+import type { Metrics } from '../Metrics.js';
+import type { ServerStorage } from '../storage/ServerStorage.js';
+import { CommitQueue } from './CommitQueue.js';
+import { DocumentError } from './errors.js';
+import { LoadedDocument, type Subscriber } from './LoadedDocument.js';
+
+export interface HubOptions {
+  /** Unload a document this long after its last subscriber left (default 30 s). */
+  idleUnloadMs: number;
+  /** Compact a document's stored log once it holds this many entries (default 500). */
+  compactAfterEntries: number;
+  /** ... or this many bytes (default 1 MiB). */
+  compactAfterBytes: number;
+  /** Refuse pushes while this many bytes wait for storage. */
+  maxPendingCommitBytes: number;
+  now: () => number;
+}
+
+/** Receives what is committed: cursors per collection. */
+export interface CollectionSubscriber extends Subscriber {
+  deliverCursor(collection: string, cursor: string): void;
+}
+
+/**
+ * The documents the relay serves. A document is loaded from storage before anyone is served from it; if
+ * that fails, the caller gets an error and nothing is written. Changes are applied to the loaded Y.Doc
+ * (which rejects malformed updates), forwarded to subscribers, committed in groups, and only then
+ * acknowledged. Documents nobody uses are unloaded; their logs are compacted by size.
+ */
+export class DocumentHub {
+  readonly #loading = new Map<string, Promise<LoadedDocument>>();
+  readonly #loaded = new Map<string, LoadedDocument>();
+  readonly #collections = new Map<string, Set<CollectionSubscriber>>();
+  readonly commits: CommitQueue;
+
+  constructor(
+    readonly storage: ServerStorage,
+    private readonly options: HubOptions,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {
+    this.commits = new CommitQueue(storage, (cursors) => this.#committed(cursors), metrics, logger);
+  }
+
+  get loadedCount(): number {
+    return this.#loaded.size;
+  }
+
+  /** The document, loaded from storage if needed. Throws DocumentError(LoadFailed) if it cannot be. */
+  async open(name: string): Promise<LoadedDocument> {
+    const loaded = this.#loaded.get(name);
+    if (loaded) return loaded;
+    let loading = this.#loading.get(name);
+    if (!loading) {
+      loading = this.#load(name);
+      this.#loading.set(name, loading);
+      loading.then(
+        () => this.#loading.delete(name),
+        () => this.#loading.delete(name),
+      );
+    }
+    return loading;
+  }
+
+  /** Runs `work` with the document loaded and kept loaded until it finishes. */
+  async with<T>(name: string, work: (document: LoadedDocument) => Promise<T> | T): Promise<T> {
+    const document = await this.open(name);
+    document.busy++;
+    clearTimeout(document.unloadTimer);
+    try {
+      return await work(document);
+    } finally {
+      document.busy--;
+      this.#scheduleUnload(document);
+    }
+  }
+
+  subscribe(document: LoadedDocument, subscriber: Subscriber): void {
+    document.subscribers.add(subscriber);
+    clearTimeout(document.unloadTimer);
+  }
+
+  unsubscribe(document: LoadedDocument, subscriber: Subscriber): void {
+    if (document.subscribers.delete(subscriber)) this.#scheduleUnload(document);
+  }
+
+  subscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
+    let set = this.#collections.get(collection);
+    if (!set) {
+      set = new Set();
+      this.#collections.set(collection, set);
+    }
+    set.add(subscriber);
+  }
+
+  unsubscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
+    const set = this.#collections.get(collection);
+    set?.delete(subscriber);
+    if (set?.size === 0) this.#collections.delete(collection);
+  }
+
+  /**
+   * Applies a client's update: validates it on the loaded document, forwards it to everyone else
+   * subscribed, and resolves once it is committed. A duplicate of what the relay already has resolves once
+   * the copy it already has is committed.
+   */
+  async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<void> {
+    if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
+      throw new DocumentError(
+        DocumentErrorCode.StorageFailed,
+        'The relay cannot store changes right now; try again later.',
+      );
+    }
+    await this.with(name, (document) => {
+      const changed = this.#applyToDocument(document, update, origin);
+      // Nothing new: wait until the copy the relay already holds is committed, then acknowledge.
+      if (!changed) return this.commits.commit();
+      this.metrics.updatesIn.inc();
+      this.#forward(document, update, origin);
+      document.logEntries++;
+      document.logBytes += update.byteLength;
+      return this.commits.commit({
+        name,
+        collection: document.collection,
+        update,
+        actor,
+        at: this.options.now(),
+      });
+    });
+    const document = this.#loaded.get(name);
+    if (document) this.#maybeCompact(document);
+  }
+
+  /** Forwards an awareness update to the document's other subscribers. */
+  forwardAwareness(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
+    for (const subscriber of document.subscribers) {
+      if (subscriber !== origin) subscriber.deliverAwareness(document.name, update);
+    }
+  }
+
+  /** Commits everything pending and unloads every document. */
+  async close(): Promise<void> {
+    await this.commits.close();
+    for (const document of this.#loaded.values()) document.destroy();
+    this.#loaded.clear();
+    this.metrics.documentsLoaded.set(0);
+  }
+
+  async #load(name: string): Promise<LoadedDocument> {
+    const parsed = parseDocumentName(name);
+    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
+    let document: LoadedDocument;
+    try {
+      const stored = await this.metrics.time('load', () => this.storage.load(name));
+      document = new LoadedDocument(name, parsed.collection, stored);
+    } catch (error) {
+      this.metrics.errors.inc({ kind: 'load' });
+      this.logger.error({ err: error, document: name }, 'could not load document; refusing to serve it');
+      throw new DocumentError(
+        DocumentErrorCode.LoadFailed,
+        `The relay could not load "${name}"; nothing was changed. Try again later.`,
+        { cause: error },
+      );
+    }
+    this.#loaded.set(name, document);
+    this.metrics.documentsLoaded.set(this.#loaded.size);
+    this.#scheduleUnload(document);
+    return document;
+  }
+
+  /** Applies an update to the in-memory document. Returns whether it held anything new. */
+  #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
+    try {
+      // Parse first: a malformed update is refused before it can touch the document.
+      Y.decodeUpdate(update);
+    } catch (error) {
+      throw new DocumentError(
+        DocumentErrorCode.InvalidUpdate,
+        'The update is malformed; it was not applied.',
+        {
+          cause: error,
+        },
+      );
+    }
+    const doc = document.doc;
+    const before = Y.encodeStateVector(doc);
+    let emitted = false;
+    const onUpdate = () => {
+      emitted = true;
+    };
+    doc.on('update', onUpdate);
+    try {
+      Y.applyUpdate(doc, update, origin);
+    } catch (error) {
+      // Yjs may have applied part of it: the in-memory copy can no longer be trusted. Reload from storage.
+      this.#reload(document);
+      throw new DocumentError(
+        DocumentErrorCode.InvalidUpdate,
+        'The update could not be applied; it was refused.',
+        {
+          cause: error,
+        },
+      );
+    } finally {
+      doc.off('update', onUpdate);
+    }
+    // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
+    const pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+    return emitted || pending || !sameStateVector(before, Y.encodeStateVector(doc));
+  }
+
+  #forward(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
+    for (const subscriber of document.subscribers) {
+      if (subscriber !== origin) subscriber.deliver(document.name, update);
+    }
+    const collection = this.#collections.get(document.collection);
+    if (!collection) return;
+    for (const subscriber of collection) {
+      if (subscriber !== origin && !document.subscribers.has(subscriber))
+        subscriber.deliver(document.name, update);
+    }
+  }
+
+  #committed(cursors: ReadonlyMap<string, string>): void {
+    for (const [collection, cursor] of cursors) {
+      for (const subscriber of this.#collections.get(collection) ?? [])
+        subscriber.deliverCursor(collection, cursor);
+    }
+  }
+
+  #maybeCompact(document: LoadedDocument): void {
+    const { compactAfterEntries, compactAfterBytes } = this.options;
+    if (document.compacting) return;
+    if (
+      document.logEntries < compactAfterEntries &&
+      !(document.logEntries > 1 && document.logBytes > compactAfterBytes)
+    ) {
+      return;
+    }
+    document.compacting = true;
+    this.metrics
+      .time('compact', () => this.storage.compact(document.name, compactUpdates))
+      .then(
+        () => {
+          document.logEntries = 1;
+          document.logBytes = 0;
+        },
+        (error) => {
+          this.metrics.errors.inc({ kind: 'compact' });
+          this.logger.warn(
+            { err: error, document: document.name },
+            'compaction failed; the log stays as it was',
+          );
+        },
+      )
+      .finally(() => {
+        document.compacting = false;
+        this.#scheduleUnload(document);
+      });
+  }
+
+  #scheduleUnload(document: LoadedDocument): void {
+    clearTimeout(document.unloadTimer);
+    if (!document.idle || this.#loaded.get(document.name) !== document) return;
+    document.unloadTimer = setTimeout(() => {
+      if (document.idle) this.#unload(document);
+    }, this.options.idleUnloadMs);
+    document.unloadTimer.unref();
+  }
+
+  /** Replaces a document with a fresh load from storage, once everything received so far is committed. */
+  #reload(document: LoadedDocument): void {
+    const { name } = document;
+    if (this.#loaded.get(name) !== document) return;
+    this.#loaded.delete(name);
+    const reloading = this.commits.commit().then(async () => {
+      const fresh = await this.#load(name);
+      for (const subscriber of document.subscribers) fresh.subscribers.add(subscriber);
+      document.destroy();
+      return fresh;
+    });
+    this.#loading.set(name, reloading);
+    reloading.then(
+      () => this.#loading.delete(name),
+      () => this.#loading.delete(name),
+    );
+  }
+
+  #unload(document: LoadedDocument): void {
+    if (this.#loaded.get(document.name) !== document) return;
+    this.#loaded.delete(document.name);
+    document.destroy();
+    this.metrics.documentsLoaded.set(this.#loaded.size);
+  }
+}
+
+function sameStateVector(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

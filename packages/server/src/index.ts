@@ -1,0 +1,22 @@
+/**
+ * @packageDocumentation
+ * Ferry's relay: Ferry's multiplexed sync protocol and the standard y-websocket protocol on one port,
+ * durable storage (SQLite by default), auth, limits, health and metrics.
+ */
+export { type Access, AuthError, collectionOf, type Principal, type RelayAuth } from './auth/Auth.js';
+export { type JwtAuthOptions, jwtAuth } from './auth/jwtAuth.js';
+export { isLoopback, loopbackOnly } from './auth/loopbackOnly.js';
+export { createRelay, type Relay, type RelayOptions } from './createRelay.js';
+export { DEFAULT_LIMITS, type Limits } from './Limits.js';
+export { defaultLogger } from './logger.js';
+export { Metrics } from './Metrics.js';
+export { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+export type {
+  AppendEntry,
+  AppendResult,
+  ChangesOptions,
+  ChangesPage,
+  ServerStorage,
+} from './storage/ServerStorage.js';
+export { ServerStorageError } from './storage/ServerStorage.js';
+export { SqliteStorage, type SqliteStorageOptions } from './storage/SqliteStorage.js';

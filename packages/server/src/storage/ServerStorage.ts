@@ -1,0 +1,66 @@
+/**
+ * The relay's durable store: an append-only log of Yjs updates per document, with a cursor per
+ * collection. The relay acknowledges a client's change only after `append` has resolved, so `append` must
+ * not resolve before the entries survive a crash of the process.
+ *
+ * Implementations: `SqliteStorage` (the embedded default) and `MemoryServerStorage` (tests). All pass
+ * `runServerStorageTests` from `@ferry/server/testing`.
+ */
+export interface ServerStorage {
+  /** Every stored update of one document (empty when unknown). */
+  load(name: string): Promise<Uint8Array[]>;
+  /** Commits the entries in one transaction, durably. Entries of the same document keep their order. */
+  append(entries: readonly AppendEntry[]): Promise<AppendResult>;
+  /**
+   * What changed in a collection after `cursor` ('' for from the beginning): stored updates in commit
+   * order, at most `limit` of them, and the cursor to ask from next. A document whose log was compacted
+   * comes back as its snapshot.
+   */
+  changes(collection: string, cursor: string, options?: ChangesOptions): Promise<ChangesPage>;
+  /**
+   * Replaces a document's log with `merge(log)`, in one transaction: entries appended meanwhile are
+   * either merged or kept, never lost. Returns the number of entries merged.
+   */
+  compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number>;
+  /** Resolves when the store answers; for health checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AppendEntry {
+  readonly name: string;
+  readonly collection: string;
+  readonly update: Uint8Array;
+  /** Who made the change (the principal), kept for history. */
+  readonly actor: string;
+  /** When the relay received it (ms since epoch). */
+  readonly at: number;
+}
+
+export interface AppendResult {
+  /** The cursor of each collection touched, as of this commit. */
+  readonly cursors: ReadonlyMap<string, string>;
+}
+
+export interface ChangesOptions {
+  /** At most this many entries (default 1000). */
+  readonly limit?: number;
+  /** Only documents with a change at or after this time (ms since epoch). */
+  readonly updatedSince?: number;
+}
+
+export interface ChangesPage {
+  readonly items: readonly { readonly name: string; readonly update: Uint8Array }[];
+  readonly cursor: string;
+  /** True when more entries follow; ask again from `cursor`. */
+  readonly more: boolean;
+}
+
+/** The storage failed; the change was not committed. */
+export class ServerStorageError extends Error {
+  readonly code = 'storage';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServerStorageError';
+  }
+}

@@ -1,0 +1,171 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { formatSeqCursor, parseSeqCursor } from './cursor.js';
+import {
+  type AppendEntry,
+  type AppendResult,
+  type ChangesOptions,
+  type ChangesPage,
+  type ServerStorage,
+  ServerStorageError,
+} from './ServerStorage.js';
+
+export interface SqliteStorageOptions {
+  /** A folder for the database file (created if missing), or ':memory:'. */
+  path: string;
+  /**
+   * `full` (default) syncs the write-ahead log to disk on every commit, so an acknowledged change survives
+   * a power loss; `normal` survives a crash of the process but not of the machine, and is faster.
+   */
+  synchronous?: 'full' | 'normal';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS updates (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  doc TEXT NOT NULL,
+  collection TEXT NOT NULL,
+  data BLOB NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
+CREATE INDEX IF NOT EXISTS updates_by_collection ON updates (collection, seq);
+`;
+
+/**
+ * The embedded default: one SQLite database in WAL mode. better-sqlite3 is synchronous, so every call
+ * runs to completion before the next; the relay batches appends so that one transaction (and one sync to
+ * disk) covers everything received in a tick.
+ */
+export class SqliteStorage implements ServerStorage {
+  readonly #db: Database.Database;
+  readonly #statements;
+
+  constructor(options: SqliteStorageOptions) {
+    const file = options.path === ':memory:' ? ':memory:' : join(ensureDir(options.path), 'ferry.db');
+    try {
+      this.#db = new Database(file);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.#db.pragma('busy_timeout = 5000');
+      this.#db.exec(SCHEMA);
+    } catch (error) {
+      throw new ServerStorageError(
+        `Could not open the SQLite database at ${file}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const db = this.#db;
+    this.#statements = {
+      load: db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE doc = ? ORDER BY seq'),
+      insert: db.prepare('INSERT INTO updates (doc, collection, data, actor, at) VALUES (?, ?, ?, ?, ?)'),
+      changes: db.prepare<[string, number, number], { seq: number; doc: string; data: Buffer }>(
+        'SELECT seq, doc, data FROM updates WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      changesSince: db.prepare<
+        [string, number, string, number, number],
+        { seq: number; doc: string; data: Buffer }
+      >(
+        `SELECT seq, doc, data FROM updates WHERE collection = ? AND seq > ?
+           AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)
+         ORDER BY seq LIMIT ?`,
+      ),
+      logOf: db.prepare<
+        [string],
+        { seq: number; data: Buffer; actor: string; at: number; collection: string }
+      >('SELECT seq, data, actor, at, collection FROM updates WHERE doc = ? ORDER BY seq'),
+      deleteThrough: db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
+      insertAt: db.prepare(
+        'INSERT INTO updates (seq, doc, collection, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      ping: db.prepare('SELECT 1'),
+    };
+  }
+
+  async load(name: string): Promise<Uint8Array[]> {
+    return this.#run('load', () => this.#statements.load.all(name).map((row) => bytes(row.data)));
+  }
+
+  async append(entries: readonly AppendEntry[]): Promise<AppendResult> {
+    return this.#run('append', () => {
+      const cursors = new Map<string, string>();
+      this.#db.transaction(() => {
+        for (const entry of entries) {
+          const { lastInsertRowid } = this.#statements.insert.run(
+            entry.name,
+            entry.collection,
+            entry.update,
+            entry.actor,
+            entry.at,
+          );
+          cursors.set(entry.collection, formatSeqCursor(Number(lastInsertRowid)));
+        }
+      })();
+      return { cursors };
+    });
+  }
+
+  async changes(collection: string, cursor: string, options: ChangesOptions = {}): Promise<ChangesPage> {
+    const after = parseSeqCursor(cursor);
+    const limit = options.limit ?? 1000;
+    return this.#run('read changes', () => {
+      const rows =
+        options.updatedSince !== undefined && options.updatedSince > 0
+          ? this.#statements.changesSince.all(collection, after, collection, options.updatedSince, limit + 1)
+          : this.#statements.changes.all(collection, after, limit + 1);
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => ({ name: row.doc, update: bytes(row.data) })),
+        cursor: last ? formatSeqCursor(last.seq) : cursor,
+        more,
+      };
+    });
+  }
+
+  async compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number> {
+    return this.#run('compact', () =>
+      this.#db.transaction(() => {
+        const rows = this.#statements.logOf.all(name);
+        const last = rows.at(-1);
+        if (!last || rows.length < 2) return 0;
+        const snapshot = merge(rows.map((row) => bytes(row.data)));
+        // The snapshot takes the newest entry's place in the log, so cursors before it still see it.
+        this.#statements.deleteThrough.run(name, last.seq);
+        this.#statements.insertAt.run(last.seq, name, last.collection, snapshot, last.actor, last.at);
+        return rows.length;
+      })(),
+    );
+  }
+
+  async ping(): Promise<void> {
+    this.#run('ping', () => this.#statements.ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #run<T>(action: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw new ServerStorageError(`SQLite could not ${action}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+/** better-sqlite3 returns Buffers; hand out plain Uint8Arrays over the same memory. */
+const bytes = (data: Buffer): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

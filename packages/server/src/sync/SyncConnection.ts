@@ -1,0 +1,515 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  type ClientMessage,
+  CloseCode,
+  type CollectionSubscription,
+  DocumentErrorCode,
+  type DocumentSubscription,
+  type DocumentUpdate,
+  decodeClientMessage,
+  encodeServerMessage,
+  isCollectionName,
+  isDocumentName,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type RefusedItem,
+  type ServerMessage,
+  updateEntrySize,
+} from '@ferry/core';
+import type { WebSocket } from 'ws';
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { AuthError, type Principal } from '../auth/Auth.js';
+import type { ConnectionContext } from '../ConnectionContext.js';
+import type { CollectionSubscriber } from '../documents/DocumentHub.js';
+import { DocumentError } from '../documents/errors.js';
+import { RateLimiter } from '../RateLimiter.js';
+import { AccessCache } from './AccessCache.js';
+
+type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
+
+/** A collection this connection follows. Cursor news waits until its first sync has answered. */
+interface FollowedCollection {
+  syncing: boolean;
+}
+
+/**
+ * One client on Ferry's multiplexed protocol (`/sync`): any number of documents and collections over one
+ * socket. Nothing but Hello is processed before authentication; every frame is decoded strictly and a bad
+ * one closes this connection only.
+ */
+export class SyncConnection implements CollectionSubscriber {
+  #phase: Phase = 'hello';
+  #principal: Principal | undefined;
+  #access: AccessCache | undefined;
+  readonly #early: Uint8Array[] = [];
+  readonly #documents = new Set<string>();
+  readonly #collections = new Map<string, FollowedCollection>();
+  /** Awareness client ids this connection set, per document, removed when it leaves. */
+  readonly #presence = new Map<string, Set<number>>();
+  #outbox: DocumentUpdate[] = [];
+  #flushScheduled = false;
+  readonly #rate: RateLimiter;
+  readonly #helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: IncomingMessage,
+    private readonly context: ConnectionContext,
+  ) {
+    const { limits, metrics } = context;
+    this.#rate = new RateLimiter(limits.updatesPerSecond, limits.rateBurst);
+    this.#helloTimer = setTimeout(
+      () => this.close(CloseCode.HelloTimeout, 'No Hello received in time.'),
+      limits.helloTimeoutMs,
+    );
+    metrics.connections.inc({ protocol: 'sync' });
+    socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
+    socket.on('close', () => this.#cleanUp());
+    socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
+  }
+
+  // --- CollectionSubscriber: what the hub delivers -------------------------------------------------
+
+  deliver(name: string, update: Uint8Array): void {
+    this.#outbox.push({ name, update });
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    // Everything delivered in this turn of the event loop leaves in one frame.
+    setImmediate(() => this.#flushOutbox());
+  }
+
+  deliverAwareness(name: string, update: Uint8Array): void {
+    this.#send({ type: 'awareness', name, update });
+  }
+
+  deliverCursor(collection: string, cursor: string): void {
+    const followed = this.#collections.get(collection);
+    if (!followed) return;
+    // During the first sync the reply's own cursor comes last; the next commit brings a newer one.
+    if (followed.syncing) return;
+    // Live updates travel ahead of their cursor, so flush them first.
+    this.#flushOutbox();
+    this.#send({ type: 'cursor', collection, cursor });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#phase === 'closed') return;
+    this.#phase = 'closed';
+    this.context.logger.debug({ code, reason, principal: this.#principal?.id }, 'closing sync connection');
+    // Close reasons are limited to 123 bytes by the WebSocket protocol.
+    this.socket.close(code, truncateReason(reason));
+    this.#cleanUp();
+  }
+
+  // --- receiving ----------------------------------------------------------------------------------
+
+  #receive(data: Buffer, isBinary: boolean): void {
+    if (this.#phase === 'closed') return;
+    this.context.metrics.bytesIn.inc(data.byteLength);
+    if (!isBinary) {
+      this.close(CloseCode.BadFrame, 'Text frames are not part of the protocol; send binary frames.');
+      return;
+    }
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.#phase !== 'ready' && this.#phase !== 'hello') {
+      if (this.#early.length >= this.context.limits.maxMessagesBeforeAuth) {
+        this.close(CloseCode.PreAuthOverflow, 'Too many messages before authentication finished.');
+        return;
+      }
+      // Kept as a copy: ws may reuse the buffer.
+      this.#early.push(frame.slice());
+      return;
+    }
+    this.#handleFrame(frame);
+  }
+
+  #handleFrame(frame: Uint8Array): void {
+    let message: ClientMessage;
+    try {
+      message = decodeClientMessage(frame);
+    } catch (error) {
+      this.context.metrics.errors.inc({ kind: 'bad-frame' });
+      this.close(CloseCode.BadFrame, error instanceof ProtocolError ? error.message : 'Malformed frame.');
+      return;
+    }
+    if (this.#phase === 'hello') {
+      if (message.type !== 'hello') {
+        this.close(CloseCode.BadFrame, 'The first message must be Hello.');
+        return;
+      }
+      void this.#hello(message.version, message.token);
+      return;
+    }
+    this.#dispatch(message).catch((error) => this.#fail(error));
+  }
+
+  async #hello(version: number, token: string): Promise<void> {
+    clearTimeout(this.#helloTimer);
+    if (version !== PROTOCOL_VERSION) {
+      this.close(
+        CloseCode.VersionMismatch,
+        `This relay speaks protocol ${PROTOCOL_VERSION}, the client ${version}; update the client.`,
+      );
+      return;
+    }
+    this.#phase = 'authenticating';
+    try {
+      this.#principal = await this.context.auth.authenticate(token, this.request);
+    } catch (error) {
+      this.context.metrics.errors.inc({ kind: 'auth' });
+      this.close(
+        CloseCode.Unauthorized,
+        error instanceof AuthError ? error.message : 'Authentication failed.',
+      );
+      return;
+    }
+    // The socket may have closed while the token was being checked.
+    if ((this.#phase as Phase) === 'closed') return;
+    this.#access = new AccessCache(this.context.auth, this.#principal);
+    this.#phase = 'ready';
+    this.#send({
+      type: 'welcome',
+      version: PROTOCOL_VERSION,
+      principal: this.#principal.id,
+      maxFrameBytes: this.context.limits.maxFrameBytes,
+    });
+    for (const frame of this.#early.splice(0)) this.#handleFrame(frame);
+  }
+
+  async #dispatch(message: ClientMessage): Promise<void> {
+    switch (message.type) {
+      case 'hello':
+        throw new ProtocolError('Hello was already received.');
+      case 'subscribe':
+        return this.#subscribe(message.id, message.collections, message.documents);
+      case 'unsubscribe':
+        return this.#unsubscribe(message.collections, message.documents);
+      case 'push':
+        return this.#push(message.id, message.items);
+      case 'awareness':
+        return this.#awareness(message.name, message.update);
+      case 'ping':
+        this.#send({ type: 'pong', id: message.id });
+        return;
+    }
+  }
+
+  // --- subscribe: one batched answer for any number of documents and collections -------------------
+
+  async #subscribe(
+    id: number,
+    collections: readonly CollectionSubscription[],
+    documents: readonly DocumentSubscription[],
+  ): Promise<void> {
+    const { hub, limits } = this.context;
+    const newDocuments = documents.filter((d) => !this.#documents.has(d.name)).length;
+    if (this.#documents.size + newDocuments > limits.maxDocumentsPerConnection) {
+      this.close(
+        CloseCode.TooManyDocuments,
+        `At most ${limits.maxDocumentsPerConnection} documents per connection; subscribe to the collection instead.`,
+      );
+      return;
+    }
+    const reply = new SyncReply(id, limits.maxFrameBytes, (message) => this.#sendAndDrain(message));
+
+    for (const { name, stateVector } of documents) {
+      if (!isDocumentName(name)) throw new ProtocolError(`"${name}" is not a document name.`);
+      if (!(await this.#access!.canRead(name))) {
+        this.#documentError(name, DocumentErrorCode.Forbidden, 'You may not read this document.');
+        continue;
+      }
+      try {
+        const document = await hub.open(name);
+        if (this.#phase === 'closed') return;
+        hub.subscribe(document, this);
+        this.#documents.add(name);
+        const update = Y.encodeStateAsUpdate(document.doc, decodeStateVector(stateVector));
+        await reply.add({ name, update });
+        reply.stateVector(name, Y.encodeStateVector(document.doc));
+      } catch (error) {
+        if (!(error instanceof DocumentError)) throw error;
+        this.#documentError(name, error.code, error.message);
+      }
+    }
+
+    for (const subscription of collections) {
+      const { collection } = subscription;
+      if (!isCollectionName(collection)) throw new ProtocolError(`"${collection}" is not a collection name.`);
+      if (!(await this.#access!.canRead(collection))) {
+        this.#documentError(collection, DocumentErrorCode.Forbidden, 'You may not read this collection.');
+        continue;
+      }
+      const followed = { syncing: true };
+      this.#collections.set(collection, followed);
+      // Follow live changes first, then read what is committed: nothing falls in between.
+      hub.subscribeCollection(collection, this);
+      await hub.commits.commit();
+      const cursor = await this.#streamChanges(subscription, reply);
+      if (cursor === undefined) return;
+      followed.syncing = false;
+      reply.cursor(collection, cursor);
+    }
+    await reply.finish();
+  }
+
+  /** Sends a collection's changes since the cursor; returns the cursor reached. */
+  async #streamChanges(subscription: CollectionSubscription, reply: SyncReply): Promise<string | undefined> {
+    let cursor = subscription.cursor;
+    for (;;) {
+      if (this.#phase === 'closed') return undefined;
+      const page = await this.context.metrics.time('changes', () =>
+        this.context.hub.storage.changes(subscription.collection, cursor, {
+          limit: 1000,
+          updatedSince: subscription.updatedSince,
+        }),
+      );
+      for (const item of page.items) await reply.add(item);
+      cursor = page.cursor;
+      if (!page.more) return cursor;
+    }
+  }
+
+  #unsubscribe(collections: readonly string[], documents: readonly string[]): void {
+    for (const collection of collections) {
+      if (this.#collections.delete(collection)) this.context.hub.unsubscribeCollection(collection, this);
+    }
+    for (const name of documents) this.#leaveDocument(name);
+  }
+
+  // --- push: commit, then acknowledge ----------------------------------------------------------------
+
+  async #push(id: number, items: readonly DocumentUpdate[]): Promise<void> {
+    if (!this.#rate.take(Math.max(1, items.length))) {
+      this.close(
+        CloseCode.RateLimited,
+        `More than ${this.context.limits.updatesPerSecond} updates per second.`,
+      );
+      return;
+    }
+    const refused: RefusedItem[] = [];
+    const principal = this.#principal!;
+    await Promise.all(
+      items.map(async ({ name, update }) => {
+        const refusal = await this.#mayWrite(name);
+        if (refusal) {
+          refused.push(refusal);
+          return;
+        }
+        try {
+          await this.context.hub.apply(name, update, this, principal.id);
+        } catch (error) {
+          if (!(error instanceof DocumentError)) throw error;
+          this.context.metrics.errors.inc({ kind: 'refused-update' });
+          refused.push({ name, code: error.code, message: error.message });
+        }
+      }),
+    );
+    this.context.metrics.acks.inc();
+    this.#send({ type: 'ack', id, refused });
+  }
+
+  async #mayWrite(name: string): Promise<RefusedItem | undefined> {
+    if (!isDocumentName(name)) {
+      return { name, code: DocumentErrorCode.InvalidName, message: `"${name}" is not a document name.` };
+    }
+    const access = await this.#access!.get(name);
+    if (access === 'write') return undefined;
+    return access === 'read'
+      ? { name, code: DocumentErrorCode.ReadOnly, message: 'You may read but not change this document.' }
+      : { name, code: DocumentErrorCode.Forbidden, message: 'You may not change this document.' };
+  }
+
+  // --- presence -------------------------------------------------------------------------------------
+
+  async #awareness(name: string, update: Uint8Array): Promise<void> {
+    if (!this.#rate.take(1)) {
+      this.close(
+        CloseCode.RateLimited,
+        `More than ${this.context.limits.updatesPerSecond} updates per second.`,
+      );
+      return;
+    }
+    const refusal = await this.#mayWrite(name);
+    if (refusal) {
+      this.#documentError(name, refusal.code, refusal.message);
+      return;
+    }
+    if (!this.#documents.has(name)) {
+      this.#documentError(
+        name,
+        DocumentErrorCode.Forbidden,
+        'Subscribe to the document before sending presence.',
+      );
+      return;
+    }
+    const document = await this.context.hub.open(name);
+    const ids = this.#presence.get(name) ?? new Set<number>();
+    this.#presence.set(name, ids);
+    const track = (
+      { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+      origin: unknown,
+    ) => {
+      if (origin !== this) return;
+      for (const client of [...added, ...updated]) ids.add(client);
+      for (const client of removed) ids.delete(client);
+    };
+    document.awareness.on('update', track);
+    try {
+      applyAwarenessUpdate(document.awareness, update, this);
+    } catch {
+      throw new ProtocolError('Malformed awareness update.');
+    } finally {
+      document.awareness.off('update', track);
+    }
+    this.context.hub.forwardAwareness(document, update, this);
+  }
+
+  // --- sending ----------------------------------------------------------------------------------------
+
+  #send(message: ServerMessage): void {
+    if (this.#phase === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
+    const frame = encodeServerMessage(message);
+    this.context.metrics.bytesOut.inc(frame.byteLength);
+    this.socket.send(frame);
+    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
+      this.close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+    }
+  }
+
+  /** Sends and waits until the frame has left, so a big initial sync never piles up in memory. */
+  #sendAndDrain(message: ServerMessage): Promise<void> {
+    if (this.#phase === 'closed' || this.socket.readyState !== this.socket.OPEN) return Promise.resolve();
+    const frame = encodeServerMessage(message);
+    this.context.metrics.bytesOut.inc(frame.byteLength);
+    if (message.type === 'sync') this.context.metrics.updatesOut.inc(message.items.length);
+    return new Promise((resolve) => this.socket.send(frame, () => resolve()));
+  }
+
+  #flushOutbox(): void {
+    this.#flushScheduled = false;
+    if (this.#outbox.length === 0) return;
+    const items = this.#outbox;
+    this.#outbox = [];
+    this.context.metrics.updatesOut.inc(items.length);
+    this.#send({ type: 'updates', items });
+  }
+
+  #documentError(name: string, code: number, message: string): void {
+    this.#send({ type: 'document-error', name, code, message });
+  }
+
+  #fail(error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.context.metrics.errors.inc({ kind: 'bad-frame' });
+      this.close(CloseCode.BadFrame, error.message);
+      return;
+    }
+    this.context.metrics.errors.inc({ kind: 'internal' });
+    this.context.logger.error({ err: error, principal: this.#principal?.id }, 'sync connection failed');
+    this.close(CloseCode.ServerError, 'Internal error; reconnect.');
+  }
+
+  #leaveDocument(name: string): void {
+    if (!this.#documents.delete(name)) return;
+    const { hub } = this.context;
+    hub.open(name).then(
+      (document) => {
+        const ids = this.#presence.get(name);
+        if (ids && ids.size > 0) {
+          removeAwarenessStates(document.awareness, [...ids], this);
+          hub.forwardAwareness(document, encodeAwarenessUpdate(document.awareness, [...ids]), this);
+        }
+        this.#presence.delete(name);
+        hub.unsubscribe(document, this);
+      },
+      () => {},
+    );
+  }
+
+  #cleanUp(): void {
+    clearTimeout(this.#helloTimer);
+    if (this.#phase !== 'closed') this.#phase = 'closed';
+    if (this.#documents.size === 0 && this.#collections.size === 0 && this.#early.length === 0) {
+      this.#countClosed();
+      return;
+    }
+    this.#early.length = 0;
+    for (const collection of this.#collections.keys())
+      this.context.hub.unsubscribeCollection(collection, this);
+    this.#collections.clear();
+    for (const name of [...this.#documents]) this.#leaveDocument(name);
+    this.#countClosed();
+  }
+
+  #counted = false;
+  #countClosed(): void {
+    if (this.#counted) return;
+    this.#counted = true;
+    this.context.metrics.connections.dec({ protocol: 'sync' });
+  }
+}
+
+/** Builds the answer to one Subscribe as a series of frames no bigger than the frame limit. */
+class SyncReply {
+  #items: DocumentUpdate[] = [];
+  #bytes = 0;
+  readonly #cursors: { collection: string; cursor: string }[] = [];
+  readonly #stateVectors: DocumentSubscription[] = [];
+
+  constructor(
+    private readonly id: number,
+    private readonly maxFrameBytes: number,
+    private readonly send: (message: ServerMessage) => Promise<void>,
+  ) {}
+
+  async add(item: DocumentUpdate): Promise<void> {
+    const size = updateEntrySize(item);
+    if (this.#items.length > 0 && this.#bytes + size > this.maxFrameBytes - 1024) await this.#flush(false);
+    this.#items.push(item);
+    this.#bytes += size;
+  }
+
+  cursor(collection: string, cursor: string): void {
+    this.#cursors.push({ collection, cursor });
+  }
+
+  stateVector(name: string, stateVector: Uint8Array): void {
+    this.#stateVectors.push({ name, stateVector });
+  }
+
+  finish(): Promise<void> {
+    return this.#flush(true);
+  }
+
+  #flush(done: boolean): Promise<void> {
+    const items = this.#items;
+    this.#items = [];
+    this.#bytes = 0;
+    return this.send({
+      type: 'sync',
+      id: this.id,
+      items,
+      cursors: done ? this.#cursors : [],
+      stateVectors: done ? this.#stateVectors : [],
+      done,
+    });
+  }
+}
+
+/** The client's state vector, checked; empty means "I have nothing". */
+function decodeStateVector(stateVector: Uint8Array): Uint8Array {
+  if (stateVector.length === 0) return new Uint8Array([0]);
+  try {
+    Y.decodeStateVector(stateVector);
+  } catch {
+    throw new ProtocolError('Malformed state vector.');
+  }
+  return stateVector;
+}
+
+function truncateReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '') + '…';
+}

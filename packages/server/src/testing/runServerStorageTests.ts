@@ -1,0 +1,156 @@
+import { compactUpdates } from '@ferry/core';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { AppendEntry, ServerStorage } from '../storage/ServerStorage.js';
+
+export interface ServerStorageFixture {
+  /** A store on fresh, empty backing storage. */
+  create(): Promise<ServerStorage>;
+  /** A new store on the same backing storage (a restart, or another relay node). */
+  reopen(store: ServerStorage): Promise<ServerStorage>;
+  /** Releases the backing storage after a test. */
+  destroy?(store: ServerStorage): Promise<void>;
+}
+
+const entry = (name: string, update: Uint8Array, at = 0): AppendEntry => ({
+  name,
+  collection: name.split('/')[0]!,
+  update,
+  actor: 'tester',
+  at,
+});
+
+/** A document that records its own updates, for building realistic logs. */
+function recordingDoc() {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on('update', (update: Uint8Array) => updates.push(update));
+  return { doc, updates, text: doc.getText('t') };
+}
+
+const textOf = (updates: readonly Uint8Array[]) => {
+  const doc = new Y.Doc();
+  for (const update of updates) Y.applyUpdate(doc, update);
+  return doc.getText('t').toString();
+};
+
+async function allChanges(store: ServerStorage, collection: string, cursor: string, limit = 1000) {
+  const items: { name: string; update: Uint8Array }[] = [];
+  let page = await store.changes(collection, cursor, { limit });
+  items.push(...page.items);
+  while (page.more) {
+    page = await store.changes(collection, page.cursor, { limit });
+    items.push(...page.items);
+  }
+  return { items, cursor: page.cursor };
+}
+
+/** The conformance suite every ServerStorage passes. */
+export function runServerStorageTests(name: string, fixture: ServerStorageFixture): void {
+  describe(`ServerStorage conformance: ${name}`, () => {
+    const withStore = async (test: (store: ServerStorage) => Promise<void>) => {
+      const store = await fixture.create();
+      try {
+        await test(store);
+      } finally {
+        await fixture.destroy?.(store);
+      }
+    };
+
+    it('loads what was appended, per document, across a reopen', () =>
+      withStore(async (store) => {
+        const a = recordingDoc();
+        a.text.insert(0, 'hello');
+        a.text.insert(5, ' world');
+        await store.append(a.updates.map((u) => entry('notes/a', u)));
+        await store.append([
+          entry('notes/b', recordingDoc().updates[0] ?? Y.encodeStateAsUpdate(new Y.Doc())),
+        ]);
+        expect(textOf(await store.load('notes/a'))).toBe('hello world');
+        expect(await store.load('notes/missing')).toEqual([]);
+        const reopened = await fixture.reopen(store);
+        expect(textOf(await reopened.load('notes/a'))).toBe('hello world');
+        if (reopened !== store) await reopened.close();
+      }));
+
+    it('lists a collection’s changes after a cursor, in commit order, page by page', () =>
+      withStore(async (store) => {
+        const docs = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, ...recordingDoc() }));
+        for (const d of docs) d.text.insert(0, d.id);
+        const first = await store.append(docs.slice(0, 3).map((d) => entry(`notes/${d.id}`, d.updates[0]!)));
+        await store.append([entry('other/x', docs[0]!.updates[0]!)]);
+        const midway = first.cursors.get('notes')!;
+        await store.append(docs.slice(3).map((d) => entry(`notes/${d.id}`, d.updates[0]!)));
+
+        const everything = await allChanges(store, 'notes', '', 2);
+        expect(everything.items.map((i) => i.name)).toEqual([
+          'notes/a',
+          'notes/b',
+          'notes/c',
+          'notes/d',
+          'notes/e',
+        ]);
+        const since = await allChanges(store, 'notes', midway);
+        expect(since.items.map((i) => i.name)).toEqual(['notes/d', 'notes/e']);
+        expect(since.cursor).toBe(everything.cursor);
+        const none = await store.changes('notes', everything.cursor);
+        expect(none).toEqual({ items: [], cursor: everything.cursor, more: false });
+        expect((await allChanges(store, 'other', '')).items.map((i) => i.name)).toEqual(['other/x']);
+      }));
+
+    it('refuses a cursor it did not issue', () =>
+      withStore(async (store) => {
+        await expect(store.changes('notes', 'not-a-cursor')).rejects.toThrow(/cursor/);
+      }));
+
+    it('filters changes to documents updated since a time', () =>
+      withStore(async (store) => {
+        const old = recordingDoc();
+        old.text.insert(0, 'old');
+        const fresh = recordingDoc();
+        fresh.text.insert(0, 'fresh');
+        await store.append([
+          entry('notes/old', old.updates[0]!, 1_000),
+          entry('notes/fresh', fresh.updates[0]!, 5_000),
+        ]);
+        const page = await store.changes('notes', '', { updatedSince: 2_000 });
+        expect(page.items.map((i) => i.name)).toEqual(['notes/fresh']);
+      }));
+
+    it('compacts a log into one snapshot that loads the same, and cursors from before it still see it', () =>
+      withStore(async (store) => {
+        const before = await store.append([entry('notes/z', Y.encodeStateAsUpdate(new Y.Doc()))]);
+        const d = recordingDoc();
+        for (let i = 0; i < 50; i++) d.text.insert(i, String(i % 10));
+        d.text.delete(0, 10);
+        await store.append(d.updates.map((u) => entry('notes/a', u)));
+        const merged = await store.compact('notes/a', compactUpdates);
+        expect(merged).toBe(51);
+        const log = await store.load('notes/a');
+        expect(log).toHaveLength(1);
+        expect(textOf(log)).toBe(d.text.toString());
+        const fromBefore = await allChanges(store, 'notes', before.cursors.get('notes')!);
+        expect(textOf(fromBefore.items.map((i) => i.update))).toBe(d.text.toString());
+      }));
+
+    it('keeps entries appended while a compaction runs', () =>
+      withStore(async (store) => {
+        const d = recordingDoc();
+        for (let i = 0; i < 20; i++) d.text.insert(i, 'x');
+        await store.append(d.updates.map((u) => entry('notes/a', u)));
+        d.updates.length = 0;
+        const appendedDuring: Promise<unknown>[] = [];
+        const compaction = store.compact('notes/a', (updates) => {
+          // A write arriving mid-compaction, as another client's change would.
+          d.text.insert(0, 'late ');
+          appendedDuring.push(store.append(d.updates.map((u) => entry('notes/a', u))));
+          return compactUpdates(updates);
+        });
+        await compaction;
+        await Promise.all(appendedDuring);
+        expect(textOf(await store.load('notes/a'))).toBe(d.text.toString());
+      }));
+
+    it('answers ping', () => withStore((store) => store.ping()));
+  });
+}

@@ -1,0 +1,278 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, DocumentErrorCode } from '@ferry/core';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { WebSocket } from 'ws';
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { type Access, AuthError, type Principal } from '../auth/Auth.js';
+import type { ConnectionContext } from '../ConnectionContext.js';
+import { DocumentError } from '../documents/errors.js';
+import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
+import { RateLimiter } from '../RateLimiter.js';
+
+// The y-websocket protocol (y-protocols): message types and sync steps.
+const MESSAGE_SYNC = 0;
+const MESSAGE_AWARENESS = 1;
+const MESSAGE_AUTH = 2;
+const MESSAGE_QUERY_AWARENESS = 3;
+const SYNC_STEP_1 = 0;
+const SYNC_STEP_2 = 1;
+const SYNC_UPDATE = 2;
+const AUTH_PERMISSION_DENIED = 0;
+
+/**
+ * One client of the standard y-websocket protocol on one document (`/y/<collection>/<id>`), so that an
+ * unmodified WebsocketProvider, and any editor bound through it, edits the same record as Ferry clients.
+ * The token comes from the `token` query parameter (the provider's `params` option).
+ */
+export class YWebsocketConnection implements Subscriber {
+  #document: LoadedDocument | undefined;
+  #principal: Principal | undefined;
+  #access: Access = 'none';
+  #closed = false;
+  readonly #early: Uint8Array[] = [];
+  readonly #presence = new Set<number>();
+  readonly #rate: RateLimiter;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: IncomingMessage,
+    private readonly name: string,
+    private readonly context: ConnectionContext,
+  ) {
+    this.#rate = new RateLimiter(context.limits.updatesPerSecond, context.limits.rateBurst);
+    context.metrics.connections.inc({ protocol: 'y-websocket' });
+    socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
+    socket.on('close', () => this.#cleanUp());
+    socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
+    void this.#start();
+  }
+
+  deliver(_name: string, update: Uint8Array): void {
+    this.#send((e) => {
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      encoding.writeVarUint(e, SYNC_UPDATE);
+      encoding.writeVarUint8Array(e, update);
+    });
+  }
+
+  deliverAwareness(_name: string, update: Uint8Array): void {
+    this.#send((e) => {
+      encoding.writeVarUint(e, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(e, update);
+    });
+  }
+
+  async #start(): Promise<void> {
+    const { auth, hub, logger } = this.context;
+    const token = new URL(this.request.url ?? '/', 'http://relay').searchParams.get('token') ?? '';
+    try {
+      this.#principal = await auth.authenticate(token, this.request);
+      this.#access = await auth.authorize(this.#principal, this.name);
+    } catch (error) {
+      this.context.metrics.errors.inc({ kind: 'auth' });
+      this.#close(
+        CloseCode.Unauthorized,
+        error instanceof AuthError ? error.message : 'Authentication failed.',
+      );
+      return;
+    }
+    if (this.#access === 'none') {
+      this.#close(CloseCode.Unauthorized, 'You may not read this document.');
+      return;
+    }
+    try {
+      this.#document = await hub.open(this.name);
+    } catch (error) {
+      logger.warn({ err: error, document: this.name }, 'y-websocket client refused: document did not load');
+      this.#close(CloseCode.ServerError, `The relay could not load "${this.name}"; try again later.`);
+      return;
+    }
+    if (this.#closed) return;
+    hub.subscribe(this.#document, this);
+    const document = this.#document;
+    this.#send((e) => {
+      encoding.writeVarUint(e, MESSAGE_SYNC);
+      encoding.writeVarUint(e, SYNC_STEP_1);
+      encoding.writeVarUint8Array(e, Y.encodeStateVector(document.doc));
+    });
+    const others = [...document.awareness.getStates().keys()];
+    if (others.length > 0)
+      this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, others));
+    for (const frame of this.#early.splice(0)) await this.#handle(frame);
+  }
+
+  #receive(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    this.context.metrics.bytesIn.inc(data.byteLength);
+    if (!isBinary) {
+      this.#close(CloseCode.BadFrame, 'Text frames are not part of the protocol.');
+      return;
+    }
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    if (!this.#document) {
+      if (this.#early.length >= this.context.limits.maxMessagesBeforeAuth) {
+        this.#close(CloseCode.PreAuthOverflow, 'Too many messages before the document was ready.');
+      } else {
+        this.#early.push(frame);
+      }
+      return;
+    }
+    this.#handle(frame).catch((error) => {
+      this.context.logger.error({ err: error }, 'y-websocket connection failed');
+      this.#close(CloseCode.ServerError, 'Internal error; reconnect.');
+    });
+  }
+
+  async #handle(frame: Uint8Array): Promise<void> {
+    const document = this.#document!;
+    let type: number;
+    let sub = -1;
+    let payload: Uint8Array | undefined;
+    try {
+      const d = decoding.createDecoder(frame);
+      type = decoding.readVarUint(d);
+      if (type === MESSAGE_SYNC) {
+        sub = decoding.readVarUint(d);
+        payload = readBytes(d);
+      } else if (type === MESSAGE_AWARENESS) {
+        payload = readBytes(d);
+      } else if (type !== MESSAGE_QUERY_AWARENESS && type !== MESSAGE_AUTH) {
+        throw new Error(`unknown message type ${type}`);
+      }
+    } catch (error) {
+      this.context.metrics.errors.inc({ kind: 'bad-frame' });
+      this.#close(CloseCode.BadFrame, `Malformed frame: ${(error as Error).message}`);
+      return;
+    }
+    if (type === MESSAGE_QUERY_AWARENESS) {
+      const states = [...document.awareness.getStates().keys()];
+      if (states.length > 0)
+        this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, states));
+      return;
+    }
+    if (type === MESSAGE_SYNC && sub === SYNC_STEP_1) {
+      let diff: Uint8Array;
+      try {
+        diff = Y.encodeStateAsUpdate(document.doc, payload);
+      } catch {
+        this.#close(CloseCode.BadFrame, 'Malformed state vector.');
+        return;
+      }
+      this.#send((e) => {
+        encoding.writeVarUint(e, MESSAGE_SYNC);
+        encoding.writeVarUint(e, SYNC_STEP_2);
+        encoding.writeVarUint8Array(e, diff);
+      });
+      return;
+    }
+    if (type === MESSAGE_SYNC && (sub === SYNC_STEP_2 || sub === SYNC_UPDATE)) {
+      await this.#applyUpdate(payload!);
+      return;
+    }
+    if (type === MESSAGE_AWARENESS) this.#applyAwareness(document, payload!);
+    if (type === MESSAGE_SYNC) this.#close(CloseCode.BadFrame, `Unknown sync step ${sub}.`);
+  }
+
+  async #applyUpdate(update: Uint8Array): Promise<void> {
+    if (!this.#rate.take()) {
+      this.#close(
+        CloseCode.RateLimited,
+        `More than ${this.context.limits.updatesPerSecond} updates per second.`,
+      );
+      return;
+    }
+    if (this.#access !== 'write') {
+      this.#denied('This connection may read but not change the document.');
+      return;
+    }
+    try {
+      await this.context.hub.apply(this.name, update, this, this.#principal!.id);
+    } catch (error) {
+      if (!(error instanceof DocumentError)) throw error;
+      if (error.code === DocumentErrorCode.InvalidUpdate) this.#close(CloseCode.BadFrame, error.message);
+      else this.#denied(error.message);
+    }
+  }
+
+  #applyAwareness(document: LoadedDocument, update: Uint8Array): void {
+    if (this.#access !== 'write') return;
+    if (!this.#rate.take()) {
+      this.#close(
+        CloseCode.RateLimited,
+        `More than ${this.context.limits.updatesPerSecond} updates per second.`,
+      );
+      return;
+    }
+    const track = (
+      { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+      origin: unknown,
+    ) => {
+      if (origin !== this) return;
+      for (const client of [...added, ...updated]) this.#presence.add(client);
+      for (const client of removed) this.#presence.delete(client);
+    };
+    document.awareness.on('update', track);
+    try {
+      applyAwarenessUpdate(document.awareness, update, this);
+    } catch {
+      this.#close(CloseCode.BadFrame, 'Malformed awareness update.');
+      return;
+    } finally {
+      document.awareness.off('update', track);
+    }
+    this.context.hub.forwardAwareness(document, update, this);
+  }
+
+  #denied(reason: string): void {
+    this.#send((e) => {
+      encoding.writeVarUint(e, MESSAGE_AUTH);
+      encoding.writeVarUint(e, AUTH_PERMISSION_DENIED);
+      encoding.writeVarString(e, reason);
+    });
+  }
+
+  #send(write: (e: encoding.Encoder) => void): void {
+    if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
+    const e = encoding.createEncoder();
+    write(e);
+    const frame = encoding.toUint8Array(e);
+    this.context.metrics.bytesOut.inc(frame.byteLength);
+    this.socket.send(frame);
+    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
+      this.#close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+    }
+  }
+
+  #close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.socket.close(code, reason.slice(0, 120));
+    this.#cleanUp();
+  }
+
+  #cleanUp(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.context.metrics.connections.dec({ protocol: 'y-websocket' });
+    const document = this.#document;
+    if (!document) return;
+    if (this.#presence.size > 0) {
+      removeAwarenessStates(document.awareness, [...this.#presence], this);
+      this.context.hub.forwardAwareness(
+        document,
+        encodeAwarenessUpdate(document.awareness, [...this.#presence]),
+        this,
+      );
+    }
+    this.context.hub.unsubscribe(document, this);
+  }
+}
+
+function readBytes(d: decoding.Decoder): Uint8Array {
+  const length = decoding.readVarUint(d);
+  if (length > d.arr.length - d.pos) throw new Error('length past the end of the frame');
+  const bytes = d.arr.subarray(d.pos, d.pos + length);
+  d.pos += length;
+  return bytes;
+}
