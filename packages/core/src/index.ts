@@ -4,7 +4,13 @@
  * sync. Runs in browsers and in Node.
  */
 
-export { createFerry, FerryClient, type FerryEvents, type FerryOptions } from './client/createFerry.js';
+export {
+  type CollectionOptions,
+  createFerry,
+  FerryClient,
+  type FerryEvents,
+  type FerryOptions,
+} from './client/createFerry.js';
 export {
   Collection,
   type CollectionEvents,
@@ -46,7 +52,7 @@ export type {
   Where,
 } from './query/types.js';
 export { FIELDS_MAP, META_MAP, type RecordMeta, readMeta } from './record/layout.js';
-export { FROM_API, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
+export { FROM_API, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
 export type { FieldIssue } from './schema/codec.js';
 export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
@@ -67,4 +73,21 @@ export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/Indexe
 export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
 export { MemoryStorage } from './storage/MemoryStorage.js';
 export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
+export type { RecordSyncStatus } from './sync/Outbox.js';
+export {
+  type ConnectionState,
+  type Replication,
+  SyncClient,
+  type SyncEvents,
+  type SyncOptions,
+  type SyncStatus,
+} from './sync/SyncClient.js';
+export {
+  type Transport,
+  type TransportConnection,
+  type TransportEvents,
+  type WebSocketClass,
+  type WebSocketLike,
+  webSocketTransport,
+} from './sync/Transport.js';
 export { type Logger, silentLogger } from './util/Logger.js';

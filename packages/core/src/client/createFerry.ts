@@ -7,6 +7,8 @@ import type { Shape } from '../schema/fields.js';
 import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
 import type { LocalStorage } from '../storage/LocalStorage.js';
 import { MemoryStorage } from '../storage/MemoryStorage.js';
+import { type Replication, SyncClient, type SyncOptions } from '../sync/SyncClient.js';
+import type { Transport, WebSocketClass } from '../sync/Transport.js';
 import { Emitter } from '../util/Emitter.js';
 import { type Logger, silentLogger } from '../util/Logger.js';
 
@@ -23,6 +25,21 @@ export interface FerryOptions {
   /** Randomness for record ids (default Math.random). */
   random?: () => number;
   logger?: Logger;
+  /** The relay to sync with, `ws://host:port`. Without it the client works locally only. */
+  url?: string;
+  /** A token for the relay, or a function returning one (called on every connect, so it can refresh). */
+  token?: SyncOptions['token'];
+  /** The WebSocket class (default: the global one; in Node pass the `ws` package's). */
+  webSocket?: WebSocketClass;
+  /** A custom transport to the relay, instead of WebSocket. */
+  transport?: Transport;
+  /** Further sync settings: heartbeat, backoff, manual connect. */
+  sync?: Omit<SyncOptions, 'url' | 'token' | 'webSocket' | 'transport'>;
+}
+
+/** How a collection is replicated with the relay; see Replication. */
+export interface CollectionOptions {
+  replicate?: Replication;
 }
 
 export interface FerryEvents {
@@ -54,6 +71,8 @@ export class FerryClient {
   readonly logger: Logger;
   readonly #collections = new Map<string, Collection<Shape>>();
   readonly #events = new Emitter<FerryEvents>();
+  /** The sync client, when the client was created with a `url`. */
+  readonly sync: SyncClient | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
   #closed = false;
@@ -80,12 +99,28 @@ export class FerryClient {
       this.logger.error({ err: error }, error.message);
       this.#events.emit('error', error);
     });
+    this.sync = options.url
+      ? new SyncClient(
+          documents,
+          {
+            ...options.sync,
+            url: options.url,
+            token: options.token,
+            webSocket: options.webSocket,
+            transport: options.transport,
+          },
+          this.logger,
+        )
+      : undefined;
   }
 
   on = this.#events.on.bind(this.#events);
 
   /** The collection described by `definition`. Calling it again with the same definition returns the same one. */
-  collection<S extends Shape>(definition: CollectionDefinition<S>): Collection<S> {
+  collection<S extends Shape>(
+    definition: CollectionDefinition<S>,
+    options: CollectionOptions = {},
+  ): Collection<S> {
     if (this.#closed) throw new ClosedError('This Ferry client');
     const existing = this.#collections.get(definition.name);
     if (existing) {
@@ -103,12 +138,14 @@ export class FerryClient {
       now: this.#now,
       random: this.#random,
       reportInvalid: (issue) => this.#events.emit('invalid', issue),
+      sync: this.sync,
     });
     this.#collections.set(definition.name, collection as unknown as Collection<Shape>);
     const prefix = `${definition.name}/`;
     for (const name of this.documents.names()) {
       if (name.startsWith(prefix)) collection.track(name.slice(prefix.length), this.documents.get(name)!);
     }
+    this.sync?.follow(definition.name, options.replicate ?? 'all');
     return collection;
   }
 
@@ -117,10 +154,19 @@ export class FerryClient {
     return this.documents.flush();
   }
 
+  /**
+   * Resolves once the client has caught up with the relay: connected, every subscription answered, every
+   * local change committed. Without a relay, once everything is in the local store.
+   */
+  whenSynced(): Promise<void> {
+    return this.sync ? this.sync.whenSynced() : this.flush();
+  }
+
   /** Writes everything pending, then releases the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.sync?.close();
     await this.documents.close();
   }
 

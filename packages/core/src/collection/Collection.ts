@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import {
   DuplicateRecordError,
+  FerryError,
   InvalidNameError,
   RecordDeletedError,
   RecordNotFoundError,
@@ -24,6 +25,7 @@ import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
 import { validateFields } from '../schema/validate.js';
+import type { RecordSyncStatus } from '../sync/Outbox.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
 import { RecordHandle } from './RecordHandle.js';
@@ -55,6 +57,8 @@ export interface CollectionContext {
   now(): number;
   random(): number;
   reportInvalid(issue: InvalidData): void;
+  /** Present when the client syncs with a relay. */
+  readonly sync?: { statusOf(name: string): RecordSyncStatus; whenSaved(name: string): Promise<void> };
 }
 
 interface RecordState<S extends Shape> {
@@ -202,6 +206,19 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal */
   entryOf(id: string): QueryEntry<RecordValue<S>> {
     return this.#entry(this.#existing(id));
+  }
+
+  /** @internal */
+  statusOf(id: string): RecordSyncStatus {
+    return this.context.sync?.statusOf(`${this.name}/${id}`) ?? 'local';
+  }
+
+  /** @internal */
+  whenSaved(id: string): Promise<void> {
+    const sync = this.context.sync;
+    if (!sync)
+      return Promise.reject(new FerryError('no-relay', 'This client has no relay to save to; pass a url.'));
+    return sync.whenSaved(`${this.name}/${id}`);
   }
 
   /** @internal */

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { RecordValue } from '../query/types.js';
 import type { RecordMeta } from '../record/layout.js';
 import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
+import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Collection, RecordChange } from './Collection.js';
 
 /**
@@ -33,6 +34,19 @@ export class RecordHandle<S extends Shape = Shape> {
 
   get deleted(): boolean {
     return this.meta.deleted;
+  }
+
+  /**
+   * Where this record's local changes are: `local` (not yet sent), `sent` (the relay has them, not yet
+   * committed) or `saved` (committed and acknowledged). Without a relay, always `local`.
+   */
+  get status(): RecordSyncStatus {
+    return this.collection.statusOf(this.id);
+  }
+
+  /** Resolves once every change made to this record before the call is committed by the relay. */
+  whenSaved(): Promise<void> {
+    return this.collection.whenSaved(this.id);
   }
 
   get<K extends keyof S & string>(field: K): OutOf<S[K]> {

@@ -11,3 +11,5 @@ export const FROM_TAB = Symbol('ferry:tab');
 export const FROM_API = Symbol('ferry:api');
 /** The metadata stamp that follows an edit made directly on a Yjs type (an editor binding, an undo). */
 export const FROM_STAMP = Symbol('ferry:stamp');
+/** Received from the relay. */
+export const FROM_RELAY = Symbol('ferry:relay');

@@ -1,0 +1,140 @@
+import * as Y from 'yjs';
+import type { Replica } from '../replica/Replica.js';
+
+/** Where a record's local changes are: not yet sent, sent and awaiting commit, or committed by the relay. */
+export type RecordSyncStatus = 'local' | 'sent' | 'saved';
+
+/** Local-only document holding what must survive a restart: the outbox and the collection cursors. */
+const SYNC_DOC = '~ferry/sync';
+
+interface Versions {
+  /** Counts local changes; `sent` and `saved` say how far the relay has them. */
+  local: number;
+  sent: number;
+  saved: number;
+  waiters: { version: number; resolve: () => void }[];
+}
+
+/**
+ * The sync client's memory of what the relay has. A record with local changes the relay has not committed
+ * is in the outbox, which is stored with the change itself (same tick, same store transaction), so a restart
+ * knows to send it. With each entry the outbox keeps the state vector the relay was known to have, so
+ * what is sent is exactly what the relay may lack, including changes another tab made.
+ */
+export class Outbox {
+  readonly #outbox: Y.Map<Uint8Array>;
+  readonly #cursors: Y.Map<string>;
+  readonly #versions = new Map<string, Versions>();
+  /** What the relay is known to hold, per document; in memory only. */
+  readonly #serverState = new Map<string, Uint8Array>();
+  readonly #onStatus: (name: string) => void;
+
+  constructor(replica: Replica, onStatus: (name: string) => void) {
+    const doc = replica.open(SYNC_DOC);
+    this.#outbox = doc.getMap('outbox');
+    this.#cursors = doc.getMap('cursors');
+    this.#onStatus = onStatus;
+    // Records that were waiting when the client last stopped: changed, not sent.
+    for (const name of this.#outbox.keys())
+      this.#versions.set(name, { local: 1, sent: 0, saved: 0, waiters: [] });
+  }
+
+  /** Records with changes the relay has not committed. */
+  get size(): number {
+    return this.#outbox.size;
+  }
+
+  pending(): string[] {
+    return [...this.#outbox.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#outbox.has(name);
+  }
+
+  status(name: string): RecordSyncStatus {
+    const v = this.#versions.get(name);
+    if (!v || v.saved >= v.local) return 'saved';
+    return v.sent >= v.local ? 'sent' : 'local';
+  }
+
+  /** A local change to the document: it joins the outbox (stored in the same tick as the change). */
+  changed(name: string): void {
+    const v = this.#versionsOf(name);
+    v.local++;
+    if (!this.#outbox.has(name)) this.#outbox.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
+    this.#onStatus(name);
+  }
+
+  /** What to send for a document: everything the relay may lack. */
+  payload(name: string, doc: Y.Doc): { update: Uint8Array; version: number; stateVector: Uint8Array } {
+    const known = this.#serverState.get(name) ?? this.#outbox.get(name) ?? EMPTY_STATE_VECTOR;
+    return {
+      update: Y.encodeStateAsUpdate(doc, known),
+      version: this.#versionsOf(name).local,
+      stateVector: Y.encodeStateVector(doc),
+    };
+  }
+
+  sent(name: string, version: number): void {
+    const v = this.#versionsOf(name);
+    v.sent = Math.max(v.sent, version);
+    this.#onStatus(name);
+  }
+
+  /** The relay committed what was sent at `version`, which covered `stateVector`. */
+  saved(name: string, version: number, stateVector: Uint8Array): void {
+    const v = this.#versionsOf(name);
+    v.saved = Math.max(v.saved, version);
+    this.#serverState.set(name, stateVector);
+    if (v.saved >= v.local) {
+      if (this.#outbox.has(name)) this.#outbox.delete(name);
+    } else {
+      this.#outbox.set(name, stateVector);
+    }
+    for (const waiter of v.waiters.filter((w) => w.version <= v.saved)) waiter.resolve();
+    v.waiters = v.waiters.filter((w) => w.version > v.saved);
+    this.#onStatus(name);
+  }
+
+  /** The connection dropped: whatever was in flight must be sent again. */
+  unsent(): void {
+    for (const [name, v] of this.#versions) {
+      if (v.sent > v.saved) {
+        v.sent = v.saved;
+        this.#onStatus(name);
+      }
+    }
+  }
+
+  /** The document now holds only what the relay sent, or what it has acknowledged. */
+  inSyncWithServer(name: string, doc: Y.Doc): void {
+    if (!this.#outbox.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
+  }
+
+  /** Resolves when every change made to the document so far is committed by the relay. */
+  whenSaved(name: string): Promise<void> {
+    const v = this.#versions.get(name);
+    if (!v || v.saved >= v.local) return Promise.resolve();
+    return new Promise((resolve) => v.waiters.push({ version: v.local, resolve }));
+  }
+
+  cursor(key: string): string {
+    return this.#cursors.get(key) ?? '';
+  }
+
+  setCursor(key: string, cursor: string): void {
+    if (this.#cursors.get(key) !== cursor) this.#cursors.set(key, cursor);
+  }
+
+  #versionsOf(name: string): Versions {
+    let v = this.#versions.get(name);
+    if (!v) {
+      v = { local: 0, sent: 0, saved: 0, waiters: [] };
+      this.#versions.set(name, v);
+    }
+    return v;
+  }
+}
+
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);

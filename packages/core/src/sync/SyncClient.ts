@@ -1,0 +1,496 @@
+import * as Y from 'yjs';
+import {
+  CloseCode,
+  DocumentErrorCode,
+  isTransientDocumentError,
+  PROTOCOL_VERSION,
+  SYNC_PATH,
+  shouldReconnect,
+} from '../protocol/constants.js';
+import {
+  type ClientMessage,
+  type CollectionSubscription,
+  type DocumentSubscription,
+  type DocumentUpdate,
+  decodeServerMessage,
+  encodeClientMessage,
+  type ServerMessage,
+  updateEntrySize,
+} from '../protocol/messages.js';
+import { FROM_RELAY } from '../replica/origins.js';
+import type { Replica } from '../replica/Replica.js';
+import { Emitter } from '../util/Emitter.js';
+import type { Logger } from '../util/Logger.js';
+import { Backoff } from './Backoff.js';
+import { Outbox, type RecordSyncStatus } from './Outbox.js';
+import {
+  type Transport,
+  type TransportConnection,
+  type WebSocketClass,
+  webSocketTransport,
+} from './Transport.js';
+
+export type ConnectionState = 'online' | 'connecting' | 'offline' | 'unauthorized';
+
+export interface SyncStatus {
+  readonly connection: ConnectionState;
+  /** Records with changes the relay has not yet committed. */
+  readonly pending: number;
+  /** When the client last caught up with the relay. */
+  readonly lastSyncedAt: Date | undefined;
+  /** Why the client stopped trying, when it did (unauthorized, version mismatch…). */
+  readonly error: string | undefined;
+}
+
+/** Which records of a collection this client keeps: all, only some ids, or only those changed recently. */
+export type Replication =
+  | 'all'
+  | 'none'
+  | { readonly ids: readonly string[] }
+  | { readonly updatedSince: Date | number };
+
+export interface SyncOptions {
+  /** The relay's base URL, `ws://host:port` or `wss://…`. */
+  url: string;
+  /** A token, or a function returning one; called on every connect, so it can refresh. */
+  token?: string | (() => string | Promise<string>);
+  /** The WebSocket class (default: the global one; pass `ws` in Node). */
+  webSocket?: WebSocketClass;
+  /** A custom transport (tests inject faults with it). */
+  transport?: Transport;
+  /** How often to check the connection is alive (default 15000 ms). */
+  heartbeatMs?: number;
+  /** How long to wait for an answer before calling the connection dead (default 10000 ms). */
+  heartbeatTimeoutMs?: number;
+  /** Reconnect delay ceiling: doubles from `min` to `max` (default 250 ms to 30 s), with full jitter. */
+  backoff?: { min?: number; max?: number };
+  /** Start disconnected; call connect() (default false). */
+  manual?: boolean;
+}
+
+export interface SyncEvents {
+  status: SyncStatus;
+  /** A record's sync state changed. */
+  record: { name: string; status: RecordSyncStatus };
+  /** The relay refused a change to a record for good (permissions, malformed data); it stays local. */
+  rejected: { name: string; code: number; message: string };
+}
+
+interface InFlightPush {
+  items: { name: string; version: number; stateVector: Uint8Array }[];
+}
+
+/**
+ * Replicates the client's records with a relay over one WebSocket, whatever their number. Local changes are
+ * stored first (the outbox), then sent; a record is `saved` only once the relay has committed it. On
+ * reconnect, the client sends what the relay may lack and asks for what changed since its cursors: the cost
+ * follows what changed, not how much is stored.
+ */
+export class SyncClient {
+  readonly #events = new Emitter<SyncEvents>();
+  readonly #outbox: Outbox;
+  readonly #transport: Transport;
+  readonly #backoff: Backoff;
+  readonly #follows = new Map<string, Replication>();
+  /** Documents subscribed one by one (subset replication, presence). */
+  readonly #documents = new Set<string>();
+  #connection: TransportConnection | undefined;
+  #state: ConnectionState = 'offline';
+  #error: string | undefined;
+  #lastSyncedAt: Date | undefined;
+  #wanted: boolean;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #lastHeard = 0;
+  #maxFrameBytes = 1024 * 1024;
+  #nextId = 1;
+  readonly #inFlight = new Map<number, InFlightPush>();
+  /** Subscribe requests not yet fully answered. */
+  readonly #answering = new Map<number, CollectionSubscription[]>();
+  #toPush = new Set<string>();
+  #pushScheduled = false;
+  #syncedWaiters: (() => void)[] = [];
+  #closed = false;
+  readonly #removeBrowserListeners: () => void;
+
+  constructor(
+    private readonly replica: Replica,
+    private readonly options: SyncOptions,
+    private readonly logger: Logger,
+  ) {
+    this.#transport = options.transport ?? webSocketTransport(options.webSocket);
+    this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
+    this.#outbox = new Outbox(replica, (name) =>
+      this.#events.emit('record', { name, status: this.#outbox.status(name) }),
+    );
+    replica.on('change', ({ name, local }) => {
+      if (!local || name.startsWith('~')) return;
+      this.#outbox.changed(name);
+      this.#schedulePush(name);
+    });
+    this.#removeBrowserListeners = this.#listenToBrowser();
+    this.#wanted = !options.manual;
+    if (this.#wanted) this.#connect();
+  }
+
+  on = this.#events.on.bind(this.#events);
+
+  get status(): SyncStatus {
+    return {
+      connection: this.#state,
+      pending: this.#outbox.size,
+      lastSyncedAt: this.#lastSyncedAt,
+      error: this.#error,
+    };
+  }
+
+  statusOf(name: string): RecordSyncStatus {
+    return this.#outbox.status(name);
+  }
+
+  whenSaved(name: string): Promise<void> {
+    return this.#outbox.whenSaved(name);
+  }
+
+  /** Resolves once connected, every subscription answered, and every local change committed by the relay. */
+  whenSynced(): Promise<void> {
+    if (this.#isSynced()) return Promise.resolve();
+    return new Promise((resolve) => this.#syncedWaiters.push(resolve));
+  }
+
+  /** Replicates a collection (called by client.collection()). */
+  follow(collection: string, replication: Replication): void {
+    if (replication === 'none') return;
+    this.#follows.set(collection, replication);
+    if (typeof replication === 'object' && 'ids' in replication) {
+      for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
+    }
+    if (this.#state === 'online') this.#subscribe([collection]);
+  }
+
+  /** Goes online (after disconnect(), or when created with `manual`). */
+  connect(): void {
+    if (this.#closed) return;
+    this.#wanted = true;
+    this.#error = undefined;
+    if (!this.#connection) {
+      this.#backoff.reset();
+      this.#connect();
+    }
+  }
+
+  /** Goes offline and stays offline until connect(). Local work carries on; changes wait in the outbox. */
+  disconnect(): void {
+    this.#wanted = false;
+    clearTimeout(this.#reconnectTimer);
+    this.#connection?.close(1000, 'client went offline');
+    this.#setState('offline');
+  }
+
+  /** Uses a new token from the next connection on; after an auth failure, reconnects with it. */
+  setToken(token: SyncOptions['token']): void {
+    this.options.token = token;
+    if (this.#state === 'unauthorized') this.connect();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.disconnect();
+    this.#closed = true;
+    this.#removeBrowserListeners();
+  }
+
+  // --- connection --------------------------------------------------------------------------------------
+
+  async #connect(): Promise<void> {
+    if (this.#closed || this.#connection) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#setState('connecting');
+    let token: string;
+    try {
+      const source = this.options.token;
+      token = (typeof source === 'function' ? await source() : source) ?? '';
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not get a token; retrying');
+      this.#retryLater();
+      return;
+    }
+    if (!this.#wanted || this.#connection) return;
+    const url = this.options.url.replace(/\/+$/, '') + SYNC_PATH;
+    const connection = this.#transport.connect(url, {
+      open: () => this.#send({ type: 'hello', version: PROTOCOL_VERSION, token }, connection),
+      message: (frame) => this.#receive(frame, connection),
+      close: (code, reason) => this.#closedBy(connection, code, reason),
+    });
+    this.#connection = connection;
+  }
+
+  #closedBy(connection: TransportConnection, code: number, reason: string): void {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    clearInterval(this.#heartbeat);
+    this.#inFlight.clear();
+    this.#answering.clear();
+    this.#outbox.unsent();
+    this.logger.info({ code, reason }, 'disconnected from the relay');
+    if (!this.#wanted) {
+      this.#setState('offline');
+      return;
+    }
+    if (code === CloseCode.Unauthorized) {
+      this.#wanted = false;
+      this.#error = reason || 'The relay refused the token.';
+      this.#setState('unauthorized');
+      return;
+    }
+    if (!shouldReconnect(code)) {
+      this.#wanted = false;
+      this.#error = reason || `The relay closed the connection (${code}).`;
+      this.#setState('offline');
+      return;
+    }
+    this.#retryLater();
+  }
+
+  #retryLater(): void {
+    this.#setState('offline');
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), this.#backoff.next());
+  }
+
+  #startHeartbeat(connection: TransportConnection): void {
+    const every = this.options.heartbeatMs ?? 15_000;
+    const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => {
+      if (this.#connection !== connection) return;
+      const silentFor = Date.now() - this.#lastHeard;
+      if (silentFor > every + timeout) {
+        connection.close(CloseCode.Timeout, 'No answer from the relay.');
+        return;
+      }
+      this.#send({ type: 'ping', id: this.#nextId++ });
+    }, every);
+  }
+
+  // --- receiving ---------------------------------------------------------------------------------------
+
+  #receive(frame: Uint8Array, connection: TransportConnection): void {
+    if (this.#connection !== connection) return;
+    this.#lastHeard = Date.now();
+    let message: ServerMessage;
+    try {
+      message = decodeServerMessage(frame);
+    } catch (error) {
+      this.logger.error({ err: error }, 'malformed frame from the relay');
+      connection.close(CloseCode.BadFrame, 'malformed frame');
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        this.#maxFrameBytes = message.maxFrameBytes;
+        this.#backoff.reset();
+        this.#setState('online');
+        this.#startHeartbeat(connection);
+        this.#subscribe([...this.#follows.keys()], [...this.#documents]);
+        for (const name of this.#outbox.pending()) this.#toPush.add(name);
+        this.#schedulePush();
+        return;
+      case 'sync':
+        this.#apply(message.items);
+        if (message.done) this.#answered(message.id, message.cursors);
+        return;
+      case 'updates':
+        this.#apply(message.items);
+        return;
+      case 'cursor':
+        this.#outbox.setCursor(
+          cursorKey(message.collection, this.#follows.get(message.collection)),
+          message.cursor,
+        );
+        return;
+      case 'ack':
+        this.#acknowledged(message.id, message.refused);
+        return;
+      case 'document-error':
+        this.logger.warn({ document: message.name, code: message.code }, message.message);
+        if (message.code === DocumentErrorCode.Forbidden) this.#events.emit('rejected', message);
+        return;
+      case 'awareness':
+      case 'pong':
+        return;
+    }
+  }
+
+  #apply(items: readonly DocumentUpdate[]): void {
+    for (const { name, update } of items) {
+      const doc = this.replica.open(name);
+      try {
+        Y.applyUpdate(doc, update, FROM_RELAY);
+      } catch (error) {
+        this.logger.error({ err: error, document: name }, 'could not apply an update from the relay');
+        continue;
+      }
+      this.#outbox.inSyncWithServer(name, doc);
+    }
+  }
+
+  #answered(id: number, cursors: readonly { collection: string; cursor: string }[]): void {
+    // Cursors are stored after the updates they cover: the store writes them in the same flush or later.
+    for (const { collection, cursor } of cursors)
+      this.#outbox.setCursor(cursorKey(collection, this.#follows.get(collection)), cursor);
+    this.#answering.delete(id);
+    this.#checkSynced();
+  }
+
+  #acknowledged(id: number, refused: readonly { name: string; code: number; message: string }[]): void {
+    const push = this.#inFlight.get(id);
+    if (!push) return;
+    this.#inFlight.delete(id);
+    const refusedNames = new Map(refused.map((r) => [r.name, r]));
+    for (const item of push.items) {
+      const refusal = refusedNames.get(item.name);
+      if (!refusal) {
+        this.#outbox.saved(item.name, item.version, item.stateVector);
+        continue;
+      }
+      this.logger.warn({ document: item.name, code: refusal.code }, refusal.message);
+      if (!isTransientDocumentError(refusal.code)) this.#events.emit('rejected', refusal);
+    }
+    this.#checkSynced();
+    this.#emitStatus();
+  }
+
+  // --- sending -----------------------------------------------------------------------------------------
+
+  #subscribe(collections: string[], documents: string[] = []): void {
+    if (collections.length === 0 && documents.length === 0) return;
+    const subscriptions: CollectionSubscription[] = [];
+    for (const collection of collections) {
+      const replication = this.#follows.get(collection);
+      if (!replication || (typeof replication === 'object' && 'ids' in replication)) continue;
+      const updatedSince = typeof replication === 'object' ? new Date(replication.updatedSince).getTime() : 0;
+      subscriptions.push({
+        collection,
+        cursor: this.#outbox.cursor(cursorKey(collection, replication)),
+        updatedSince,
+      });
+    }
+    const docs: DocumentSubscription[] = documents.map((name) => ({
+      name,
+      stateVector: Y.encodeStateVector(this.replica.open(name)),
+    }));
+    const id = this.#nextId++;
+    this.#answering.set(id, subscriptions);
+    this.#send({ type: 'subscribe', id, collections: subscriptions, documents: docs });
+  }
+
+  #schedulePush(name?: string): void {
+    if (name) this.#toPush.add(name);
+    if (this.#pushScheduled || this.#state !== 'online') return;
+    this.#pushScheduled = true;
+    // Local first: the change (and its outbox entry) reaches the local store before it is sent.
+    this.replica
+      .flush()
+      .catch(() => {})
+      .then(() => {
+        this.#pushScheduled = false;
+        this.#push();
+      });
+  }
+
+  #push(): void {
+    if (this.#state !== 'online' || this.#toPush.size === 0) return;
+    const names = [...this.#toPush];
+    this.#toPush.clear();
+    let items: DocumentUpdate[] = [];
+    let meta: InFlightPush['items'] = [];
+    let bytes = 0;
+    const flush = () => {
+      if (items.length === 0) return;
+      const id = this.#nextId++;
+      this.#inFlight.set(id, { items: meta });
+      this.#send({ type: 'push', id, items });
+      for (const item of meta) this.#outbox.sent(item.name, item.version);
+      items = [];
+      meta = [];
+      bytes = 0;
+    };
+    for (const name of names) {
+      const doc = this.replica.get(name);
+      if (!doc || this.#outbox.status(name) === 'saved') continue;
+      const payload = this.#outbox.payload(name, doc);
+      const item = { name, update: payload.update };
+      const size = updateEntrySize(item);
+      if (bytes + size > this.#maxFrameBytes - 1024) flush();
+      items.push(item);
+      meta.push({ name, version: payload.version, stateVector: payload.stateVector });
+      bytes += size;
+    }
+    flush();
+  }
+
+  #send(message: ClientMessage, connection = this.#connection): void {
+    connection?.send(encodeClientMessage(message));
+  }
+
+  // --- status ------------------------------------------------------------------------------------------
+
+  #isSynced(): boolean {
+    return (
+      this.#state === 'online' &&
+      this.#answering.size === 0 &&
+      this.#inFlight.size === 0 &&
+      this.#outbox.size === 0
+    );
+  }
+
+  #checkSynced(): void {
+    if (!this.#isSynced()) return;
+    this.#lastSyncedAt = new Date();
+    const waiters = this.#syncedWaiters;
+    this.#syncedWaiters = [];
+    for (const resolve of waiters) resolve();
+    this.#emitStatus();
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#emitStatus();
+  }
+
+  #emitStatus(): void {
+    this.#events.emit('status', this.status);
+  }
+
+  #listenToBrowser(): () => void {
+    const target = globalThis as {
+      addEventListener?: typeof addEventListener;
+      removeEventListener?: typeof removeEventListener;
+    };
+    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function')
+      return () => {};
+    const online = () => {
+      if (this.#wanted && !this.#connection) {
+        this.#backoff.reset();
+        void this.#connect();
+      }
+    };
+    const offline = () => this.#connection?.close(CloseCode.GoingAway, 'the device went offline');
+    target.addEventListener('online', online);
+    target.addEventListener('offline', offline);
+    return () => {
+      target.removeEventListener?.('online', online);
+      target.removeEventListener?.('offline', offline);
+    };
+  }
+}
+
+/** Cursors are kept per collection and filter: a filtered sync has its own place in the change feed. */
+function cursorKey(collection: string, replication: Replication | undefined): string {
+  if (typeof replication === 'object' && 'updatedSince' in replication) {
+    return `${collection}?updatedSince=${new Date(replication.updatedSince).getTime()}`;
+  }
+  return collection;
+}
