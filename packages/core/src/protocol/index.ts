@@ -1,2 +1,3 @@
+export * from './checkUpdate.js';
 export * from './constants.js';
 export * from './messages.js';

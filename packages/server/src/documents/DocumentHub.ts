@@ -1,4 +1,4 @@
-import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import { checkUpdate, compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
 import * as Y from 'yjs';
 import type { Metrics } from '../Metrics.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
@@ -173,12 +173,12 @@ export class DocumentHub {
   /** Applies an update to the in-memory document. Returns whether it held anything new. */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
     try {
-      // Parse first: a malformed update is refused before it can touch the document.
-      Y.decodeUpdate(update);
+      // Checked first: a malformed or hostile update is refused before it can touch the document.
+      checkUpdate(update);
     } catch (error) {
       throw new DocumentError(
         DocumentErrorCode.InvalidUpdate,
-        'The update is malformed; it was not applied.',
+        `${(error as Error).message} It was not applied.`,
         {
           cause: error,
         },

@@ -300,6 +300,8 @@ export class SyncConnection implements CollectionSubscriber {
           await this.context.hub.apply(name, update, this, principal.id);
         } catch (error) {
           if (!(error instanceof DocumentError)) throw error;
+          // A malformed update is a broken or hostile client: it loses the connection, not just the item.
+          if (error.code === DocumentErrorCode.InvalidUpdate) throw new ProtocolError(error.message);
           this.context.metrics.errors.inc({ kind: 'refused-update' });
           refused.push({ name, code: error.code, message: error.message });
         }
@@ -511,5 +513,5 @@ function decodeStateVector(stateVector: Uint8Array): Uint8Array {
 function truncateReason(reason: string): string {
   const bytes = new TextEncoder().encode(reason);
   if (bytes.length <= 123) return reason;
-  return new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '') + '…';
+  return `${new TextDecoder().decode(bytes.slice(0, 120)).replace(/\uFFFD$/, '')}…`;
 }

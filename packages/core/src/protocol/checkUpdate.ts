@@ -1,0 +1,44 @@
+import * as Y from 'yjs';
+import { FerryError } from '../errors.js';
+
+/** An update that is malformed or holds values Yjs cannot handle safely. */
+export class InvalidUpdateError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid-update', message, options);
+  }
+}
+
+/**
+ * Checks an update received from elsewhere before it touches a document. Decoding it fully (the V1 decoder
+ * is bounded by the bytes it is given) refuses truncated and garbled updates; the range check refuses
+ * clocks and lengths past 2^53, which lib0 accepts but which make Y.mergeUpdates loop forever once they
+ * sit in a document's pending structs (the mechanism of yjs issue 687, in the V1 format).
+ */
+export function checkUpdate(update: Uint8Array): void {
+  if (update.byteLength === 0) throw new InvalidUpdateError('The update is empty.');
+  let decoded: ReturnType<typeof Y.decodeUpdate>;
+  try {
+    decoded = Y.decodeUpdate(update);
+  } catch (error) {
+    throw new InvalidUpdateError(`The update is malformed: ${(error as Error).message}`, { cause: error });
+  }
+  for (const struct of decoded.structs) {
+    const { client, clock } = struct.id;
+    if (
+      !Number.isSafeInteger(client) ||
+      !Number.isSafeInteger(clock) ||
+      !Number.isSafeInteger(clock + struct.length)
+    ) {
+      throw new InvalidUpdateError('The update holds a clock or length beyond what Yjs handles safely.');
+    }
+  }
+  for (const [client, ranges] of decoded.ds.clients) {
+    if (!Number.isSafeInteger(client))
+      throw new InvalidUpdateError('The update deletes for an impossible client id.');
+    for (const range of ranges) {
+      if (!Number.isSafeInteger(range.clock) || !Number.isSafeInteger(range.clock + range.len)) {
+        throw new InvalidUpdateError('The update deletes a range beyond what Yjs handles safely.');
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
+export interface RelayProcess {
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  readonly exited: Promise<number | string>;
+}
+
+/** Runs `ferry serve` (the built CLI) in its own process on port 0; resolves once it logged its URL. */
+export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', dataDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FERRY_LOG_LEVEL: 'info' },
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) resolve({ url: match[1]!.replace('http', 'ws'), httpUrl: match[1]!, child, exited });
+    });
+    child.on('exit', () => reject(new Error(`relay exited before listening:\n${output}`)));
+  });
+}
