@@ -52,7 +52,7 @@ export type {
   Where,
 } from './query/types.js';
 export { FIELDS_MAP, META_MAP, type RecordMeta, readMeta } from './record/layout.js';
-export { FROM_API, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
+export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
 export type { FieldIssue } from './schema/codec.js';
 export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
@@ -61,10 +61,10 @@ export {
   Field,
   type FieldInput,
   type FieldKind,
+  type FieldPresence,
   type Input,
   type Output,
   type Patch,
-  type Presence,
   type Shape,
   t,
 } from './schema/fields.js';
@@ -74,6 +74,7 @@ export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
 export { MemoryStorage } from './storage/MemoryStorage.js';
 export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
 export type { RecordSyncStatus } from './sync/Outbox.js';
+export { type PeerPresence, Presence, type PresenceState } from './sync/Presence.js';
 export {
   type ConnectionState,
   type Replication,

@@ -71,3 +71,20 @@ export function until(subscribe: (listener: () => void) => () => void, check: ()
     });
   });
 }
+
+/** Like `until`, listening to several sources of events. */
+export function untilAll(
+  subscribes: ((listener: () => void) => () => void)[],
+  check: () => boolean,
+): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const offs = subscribes.map((subscribe) =>
+      subscribe(() => {
+        if (!check()) return;
+        for (const off of offs) off();
+        resolve();
+      }),
+    );
+  });
+}

@@ -2,6 +2,7 @@ import { Collection, type InvalidData } from '../collection/Collection.js';
 import { ClosedError, FerryError, type StorageError } from '../errors.js';
 import { parseDocumentName, randomId } from '../ids.js';
 import { Replica } from '../replica/Replica.js';
+import { TabChannel } from '../replica/TabChannel.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Shape } from '../schema/fields.js';
 import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
@@ -33,6 +34,11 @@ export interface FerryOptions {
   webSocket?: WebSocketClass;
   /** A custom transport to the relay, instead of WebSocket. */
   transport?: Transport;
+  /**
+   * Share changes with other tabs of this app at once, over a BroadcastChannel of this name. Default: on
+   * for IndexedDB storage (named after the database), off otherwise; `false` turns it off.
+   */
+  tabs?: string | false;
   /** Further sync settings: heartbeat, backoff, manual connect. */
   sync?: Omit<SyncOptions, 'url' | 'token' | 'webSocket' | 'transport'>;
 }
@@ -62,8 +68,10 @@ const CLIENT_DOC = '~ferry/client';
  * ```
  */
 export async function createFerry(options: FerryOptions = {}): Promise<FerryClient> {
-  const replica = await Replica.open(storageOf(options.storage));
-  return new FerryClient(replica, options);
+  const storage = storageOf(options.storage);
+  const replica = await Replica.open(storage);
+  const channel = options.tabs ?? (storage instanceof IndexedDBStorage ? `ferry:${storage.name}` : false);
+  return new FerryClient(replica, { ...options, tabs: channel });
 }
 
 export class FerryClient {
@@ -73,6 +81,7 @@ export class FerryClient {
   readonly #events = new Emitter<FerryEvents>();
   /** The sync client, when the client was created with a `url`. */
   readonly sync: SyncClient | undefined;
+  readonly #tabs: TabChannel | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
   #closed = false;
@@ -99,6 +108,11 @@ export class FerryClient {
       this.logger.error({ err: error }, error.message);
       this.#events.emit('error', error);
     });
+    // Before sync starts, so that changes from other tabs are never mistaken for this tab's own.
+    this.#tabs =
+      options.tabs && typeof BroadcastChannel !== 'undefined'
+        ? new TabChannel(documents, options.tabs)
+        : undefined;
     this.sync = options.url
       ? new SyncClient(
           documents,
@@ -167,6 +181,7 @@ export class FerryClient {
     if (this.#closed) return;
     this.#closed = true;
     this.sync?.close();
+    this.#tabs?.close();
     await this.documents.close();
   }
 

@@ -13,19 +13,21 @@ import type { QuerySpec, RecordValue } from '../query/types.js';
 import {
   fieldsOf,
   hasContent,
+  metaOf,
   type RecordMeta,
   readMeta,
   stampCreated,
   stampDeleted,
   stampUpdated,
 } from '../record/layout.js';
-import { FROM_API, FROM_STAMP } from '../replica/origins.js';
+import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
 import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
 import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
+import type { Presence } from '../sync/Presence.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
 import { RecordHandle } from './RecordHandle.js';
@@ -58,11 +60,17 @@ export interface CollectionContext {
   random(): number;
   reportInvalid(issue: InvalidData): void;
   /** Present when the client syncs with a relay. */
-  readonly sync?: { statusOf(name: string): RecordSyncStatus; whenSaved(name: string): Promise<void> };
+  readonly sync?: {
+    statusOf(name: string): RecordSyncStatus;
+    whenSaved(name: string): Promise<void>;
+    presence(name: string): Presence;
+  };
 }
 
 interface RecordState<S extends Shape> {
   readonly handle: RecordHandle<S>;
+  /** Created at the first local write, so that every write after it can be undone. */
+  undo: Y.UndoManager | undefined;
   entry: QueryEntry<RecordValue<S>> | undefined;
   /** Issues already reported, so a bad field is reported once, not on every change. */
   readonly reported: Set<string>;
@@ -114,6 +122,8 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       stampCreated(doc, this.context.now(), this.context.actor);
     }, FROM_API);
     const record = this.#records.get(id)!.handle;
+    // From here on the record's own changes can be undone; its creation is not one of them.
+    this.undoManagerOf(id);
     return handled(this.context.replica.flush().then(() => record));
   }
 
@@ -221,6 +231,26 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return sync.whenSaved(`${this.name}/${id}`);
   }
 
+  /**
+   * @internal The record's undo manager: it tracks this client's own changes (through the API, bindings, or
+   * editors using a null origin), never merged ones.
+   */
+  undoManagerOf(id: string): Y.UndoManager {
+    const state = this.#existing(id);
+    state.undo ??= new Y.UndoManager([fieldsOf(state.handle.doc), metaOf(state.handle.doc)], {
+      trackedOrigins: new Set([FROM_API, FROM_BINDING, null]),
+    });
+    return state.undo;
+  }
+
+  /** @internal */
+  presenceOf(id: string): Presence {
+    this.#existing(id);
+    const sync = this.context.sync;
+    if (!sync) throw new FerryError('no-relay', 'Presence needs a relay; pass a url to createFerry.');
+    return sync.presence(`${this.name}/${id}`);
+  }
+
   /** @internal */
   metaOf(id: string): RecordMeta {
     return readMeta(this.#existing(id).handle.doc);
@@ -248,6 +278,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (this.#records.has(id)) return;
     this.#records.set(id, {
       handle: new RecordHandle(this, id, doc),
+      undo: undefined,
       entry: undefined,
       reported: new Set(),
       events: undefined,
@@ -322,6 +353,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   #writable(id: string): Y.Doc {
     const state = this.#existing(id);
     if (readMeta(state.handle.doc).deleted) throw new RecordDeletedError(this.name, id);
+    this.undoManagerOf(id);
     return state.handle.doc;
   }
 

@@ -3,6 +3,7 @@ import type { RecordValue } from '../query/types.js';
 import type { RecordMeta } from '../record/layout.js';
 import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
+import type { Presence } from '../sync/Presence.js';
 import type { Collection, RecordChange } from './Collection.js';
 
 /**
@@ -42,6 +43,28 @@ export class RecordHandle<S extends Shape = Shape> {
    */
   get status(): RecordSyncStatus {
     return this.collection.statusOf(this.id);
+  }
+
+  /**
+   * Undo and redo of this client's own changes to the record (a Y.UndoManager). Changes merged from other
+   * replicas are never undone. Add your editor binding's origin with `undoManager.addTrackedOrigin()`.
+   */
+  get undoManager(): Y.UndoManager {
+    return this.collection.undoManagerOf(this.id);
+  }
+
+  /** Reverts this client's last change (typing within half a second counts as one change). */
+  undo(): void {
+    this.undoManager.undo();
+  }
+
+  redo(): void {
+    this.undoManager.redo();
+  }
+
+  /** Who else is on this record, and this client's own presence on it (needs a relay). */
+  presence(): Presence {
+    return this.collection.presenceOf(this.id);
   }
 
   /** Resolves once every change made to this record before the call is committed by the relay. */

@@ -13,3 +13,5 @@ export const FROM_API = Symbol('ferry:api');
 export const FROM_STAMP = Symbol('ferry:stamp');
 /** Received from the relay. */
 export const FROM_RELAY = Symbol('ferry:relay');
+/** An edit made through one of Ferry's UI bindings (typing into a bound field). */
+export const FROM_BINDING = Symbol('ferry:binding');

@@ -4,7 +4,7 @@
  */
 
 /** Whether a field must be given on create, may be absent, or falls back to a default. */
-export type Presence = 'required' | 'optional' | 'default';
+export type FieldPresence = 'required' | 'optional' | 'default';
 
 export type FieldKind =
   | 'text'
@@ -18,7 +18,7 @@ export type FieldKind =
   | 'object';
 
 // biome-ignore lint/suspicious/noExplicitAny: a shape holds fields of every value type.
-export type AnyField = Field<any, any, Presence, FieldKind>;
+export type AnyField = Field<any, any, FieldPresence, FieldKind>;
 export type Shape = { readonly [name: string]: AnyField };
 
 export type FieldSpec =
@@ -32,7 +32,7 @@ export type FieldSpec =
  * One field of a collection. `Out` is what reads return, `In` what writes accept, `P` whether the field may
  * be left out. Instances are immutable: `optional()` and `default()` return new fields.
  */
-export class Field<Out, In = Out, P extends Presence = 'required', K extends FieldKind = FieldKind> {
+export class Field<Out, In = Out, P extends FieldPresence = 'required', K extends FieldKind = FieldKind> {
   declare readonly __types?: { out: Out; in: In; presence: P; kind: K };
 
   constructor(

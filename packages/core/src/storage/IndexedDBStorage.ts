@@ -30,7 +30,8 @@ interface PendingWrite {
  * unique per tab, so several tabs writing the same document never overwrite each other.
  */
 export class IndexedDBStorage implements LocalStorage {
-  readonly #name: string;
+  /** The database name. */
+  readonly name: string;
   readonly #factory: IDBFactory;
   readonly #durability: 'strict' | 'relaxed';
   readonly #tab = Math.random().toString(36).slice(2, 10);
@@ -41,7 +42,7 @@ export class IndexedDBStorage implements LocalStorage {
   readonly #logSize = new Map<string, { entries: number; bytes: number }>();
 
   constructor(options: IndexedDBStorageOptions = {}) {
-    this.#name = options.name ?? 'ferry';
+    this.name = options.name ?? 'ferry';
     this.#factory = options.indexedDB ?? defaultIndexedDB();
     this.#durability = options.durability ?? 'strict';
   }
@@ -164,7 +165,7 @@ export class IndexedDBStorage implements LocalStorage {
   }
 
   #open(): Promise<IDBDatabase> {
-    this.#db ??= openDatabase(this.#factory, this.#name, 1, (db) => {
+    this.#db ??= openDatabase(this.#factory, this.name, 1, (db) => {
       if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE);
     });
     this.#db.catch(() => {

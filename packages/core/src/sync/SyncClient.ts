@@ -23,6 +23,7 @@ import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
+import { Presence } from './Presence.js';
 import {
   type Transport,
   type TransportConnection,
@@ -62,6 +63,8 @@ export interface SyncOptions {
   heartbeatMs?: number;
   /** How long to wait for an answer before calling the connection dead (default 10000 ms). */
   heartbeatTimeoutMs?: number;
+  /** How long a push or subscribe may wait for its answer before the connection is restarted (default 30000 ms). */
+  requestTimeoutMs?: number;
   /** Reconnect delay ceiling: doubles from `min` to `max` (default 250 ms to 30 s), with full jitter. */
   backoff?: { min?: number; max?: number };
   /** Start disconnected; call connect() (default false). */
@@ -78,6 +81,7 @@ export interface SyncEvents {
 
 interface InFlightPush {
   items: { name: string; version: number; stateVector: Uint8Array }[];
+  sentAt: number;
 }
 
 /**
@@ -92,8 +96,10 @@ export class SyncClient {
   readonly #transport: Transport;
   readonly #backoff: Backoff;
   readonly #follows = new Map<string, Replication>();
-  /** Documents subscribed one by one (subset replication, presence). */
+  /** Documents subscribed one by one for subset replication. */
   readonly #documents = new Set<string>();
+  /** Documents whose presence this client follows; subscribed one by one too. */
+  readonly #presence = new Map<string, Presence>();
   #connection: TransportConnection | undefined;
   #state: ConnectionState = 'offline';
   #error: string | undefined;
@@ -101,12 +107,13 @@ export class SyncClient {
   #wanted: boolean;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #welcomeTimer: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
   readonly #inFlight = new Map<number, InFlightPush>();
-  /** Subscribe requests not yet fully answered. */
-  readonly #answering = new Map<number, CollectionSubscription[]>();
+  /** Subscribe requests not yet fully answered, with the time they were sent. */
+  readonly #answering = new Map<number, number>();
   #toPush = new Set<string>();
   #pushScheduled = false;
   #syncedWaiters: (() => void)[] = [];
@@ -158,6 +165,29 @@ export class SyncClient {
     return new Promise((resolve) => this.#syncedWaiters.push(resolve));
   }
 
+  /**
+   * The presence of a record: who else is on it, and this client's own state. There is one per record per
+   * client; `leave()` ends it.
+   */
+  presence(name: string): Presence {
+    const existing = this.#presence.get(name);
+    if (existing) return existing;
+    const presence = new Presence(this.replica.open(name), (left) => {
+      if (this.#presence.get(name) !== left) return;
+      this.#presence.delete(name);
+      if (this.#state === 'online' && !this.#documents.has(name)) {
+        this.#send({ type: 'unsubscribe', collections: [], documents: [name] });
+      }
+    });
+    presence.awareness.on('update', (_change: unknown, origin: unknown) => {
+      if (origin !== 'local' || this.#state !== 'online') return;
+      this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
+    });
+    this.#presence.set(name, presence);
+    if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
+    return presence;
+  }
+
   /** Replicates a collection (called by client.collection()). */
   follow(collection: string, replication: Replication): void {
     if (replication === 'none') return;
@@ -195,6 +225,7 @@ export class SyncClient {
 
   close(): void {
     if (this.#closed) return;
+    for (const presence of [...this.#presence.values()]) presence.leave();
     this.disconnect();
     this.#closed = true;
     this.#removeBrowserListeners();
@@ -223,15 +254,24 @@ export class SyncClient {
       close: (code, reason) => this.#closedBy(connection, code, reason),
     });
     this.#connection = connection;
+    // A relay that never welcomes us (a half-open socket, a lost Hello) must not keep us `connecting`.
+    const welcomeTimeout = setTimeout(() => {
+      if (this.#connection === connection && this.#state !== 'online') {
+        connection.close(CloseCode.Timeout, 'The relay did not answer in time.');
+      }
+    }, this.options.heartbeatTimeoutMs ?? 10_000);
+    this.#welcomeTimer = welcomeTimeout;
   }
 
   #closedBy(connection: TransportConnection, code: number, reason: string): void {
     if (this.#connection !== connection) return;
     this.#connection = undefined;
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#welcomeTimer);
     this.#inFlight.clear();
     this.#answering.clear();
     this.#outbox.unsent();
+    for (const presence of this.#presence.values()) presence.forgetOthers();
     this.logger.info({ code, reason }, 'disconnected from the relay');
     if (!this.#wanted) {
       this.#setState('offline');
@@ -262,11 +302,21 @@ export class SyncClient {
     const every = this.options.heartbeatMs ?? 15_000;
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     clearInterval(this.#heartbeat);
+    const requestTimeout = this.options.requestTimeoutMs ?? 30_000;
     this.#heartbeat = setInterval(() => {
       if (this.#connection !== connection) return;
-      const silentFor = Date.now() - this.#lastHeard;
-      if (silentFor > every + timeout) {
+      const now = Date.now();
+      if (now - this.#lastHeard > every + timeout) {
         connection.close(CloseCode.Timeout, 'No answer from the relay.');
+        return;
+      }
+      // An answer that never came (lost on the way) would leave records `sent` forever: start over.
+      const oldest = Math.min(
+        ...[...this.#inFlight.values()].map((p) => p.sentAt),
+        ...this.#answering.values(),
+      );
+      if (now - oldest > requestTimeout) {
+        connection.close(CloseCode.Timeout, 'A request to the relay went unanswered.');
         return;
       }
       this.#send({ type: 'ping', id: this.#nextId++ });
@@ -288,13 +338,20 @@ export class SyncClient {
     }
     switch (message.type) {
       case 'welcome':
+        clearTimeout(this.#welcomeTimer);
         this.#maxFrameBytes = message.maxFrameBytes;
         this.#backoff.reset();
         this.#setState('online');
         this.#startHeartbeat(connection);
-        this.#subscribe([...this.#follows.keys()], [...this.#documents]);
+        this.#subscribe(
+          [...this.#follows.keys()],
+          [...new Set([...this.#documents, ...this.#presence.keys()])],
+        );
         for (const name of this.#outbox.pending()) this.#toPush.add(name);
         this.#schedulePush();
+        for (const presence of this.#presence.values()) presence.announce();
+        // Nothing to ask for and nothing to send: caught up already.
+        this.#checkSynced();
         return;
       case 'sync':
         this.#apply(message.items);
@@ -317,6 +374,8 @@ export class SyncClient {
         if (message.code === DocumentErrorCode.Forbidden) this.#events.emit('rejected', message);
         return;
       case 'awareness':
+        this.#presence.get(message.name)?.receive(message.update);
+        return;
       case 'pong':
         return;
     }
@@ -381,7 +440,7 @@ export class SyncClient {
       stateVector: Y.encodeStateVector(this.replica.open(name)),
     }));
     const id = this.#nextId++;
-    this.#answering.set(id, subscriptions);
+    this.#answering.set(id, Date.now());
     this.#send({ type: 'subscribe', id, collections: subscriptions, documents: docs });
   }
 
@@ -409,7 +468,7 @@ export class SyncClient {
     const flush = () => {
       if (items.length === 0) return;
       const id = this.#nextId++;
-      this.#inFlight.set(id, { items: meta });
+      this.#inFlight.set(id, { items: meta, sentAt: Date.now() });
       this.#send({ type: 'push', id, items });
       for (const item of meta) this.#outbox.sent(item.name, item.version);
       items = [];

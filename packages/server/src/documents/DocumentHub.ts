@@ -18,6 +18,11 @@ export interface HubOptions {
   now: () => number;
 }
 
+/** An update applied in memory and forwarded; `committed` resolves once it is in storage. */
+export interface Applied {
+  readonly committed: Promise<void>;
+}
+
 /** Receives what is committed: cursors per collection. */
 export interface CollectionSubscriber extends Subscriber {
   deliverCursor(collection: string, cursor: string): void;
@@ -64,19 +69,6 @@ export class DocumentHub {
     return loading;
   }
 
-  /** Runs `work` with the document loaded and kept loaded until it finishes. */
-  async with<T>(name: string, work: (document: LoadedDocument) => Promise<T> | T): Promise<T> {
-    const document = await this.open(name);
-    document.busy++;
-    clearTimeout(document.unloadTimer);
-    try {
-      return await work(document);
-    } finally {
-      document.busy--;
-      this.#scheduleUnload(document);
-    }
-  }
-
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
     document.subscribers.add(subscriber);
     clearTimeout(document.unloadTimer);
@@ -102,35 +94,49 @@ export class DocumentHub {
   }
 
   /**
-   * Applies a client's update: validates it on the loaded document, forwards it to everyone else
-   * subscribed, and resolves once it is committed. A duplicate of what the relay already has resolves once
-   * the copy it already has is committed.
+   * Applies a client's update: validates it on the loaded document and forwards it to everyone else
+   * subscribed. Resolves once applied, with `committed`, which resolves once the update is in storage. A
+   * duplicate of what the relay already has is committed once the copy it already has is.
    */
-  async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<void> {
+  async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
     if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
       throw new DocumentError(
         DocumentErrorCode.StorageFailed,
         'The relay cannot store changes right now; try again later.',
       );
     }
-    await this.with(name, (document) => {
-      const changed = this.#applyToDocument(document, update, origin);
-      // Nothing new: wait until the copy the relay already holds is committed, then acknowledge.
-      if (!changed) return this.commits.commit();
-      this.metrics.updatesIn.inc();
-      this.#forward(document, update, origin);
-      document.logEntries++;
-      document.logBytes += update.byteLength;
-      return this.commits.commit({
-        name,
-        collection: document.collection,
-        update,
-        actor,
-        at: this.options.now(),
-      });
-    });
-    const document = this.#loaded.get(name);
-    if (document) this.#maybeCompact(document);
+    const document = await this.open(name);
+    document.busy++;
+    clearTimeout(document.unloadTimer);
+    let committed: Promise<void>;
+    try {
+      if (this.#applyToDocument(document, update, origin)) {
+        this.metrics.updatesIn.inc();
+        this.#forward(document, update, origin);
+        document.logEntries++;
+        document.logBytes += update.byteLength;
+        committed = this.commits.commit({
+          name,
+          collection: document.collection,
+          update,
+          actor,
+          at: this.options.now(),
+        });
+      } else {
+        committed = this.commits.commit();
+      }
+    } catch (error) {
+      document.busy--;
+      this.#scheduleUnload(document);
+      throw error;
+    }
+    return {
+      committed: committed.finally(() => {
+        document.busy--;
+        this.#maybeCompact(document);
+        this.#scheduleUnload(document);
+      }),
+    };
   }
 
   /** Forwards an awareness update to the document's other subscribers. */

@@ -47,6 +47,7 @@ export class SyncConnection implements CollectionSubscriber {
   readonly #collections = new Map<string, FollowedCollection>();
   /** Awareness client ids this connection set, per document, removed when it leaves. */
   readonly #presence = new Map<string, Set<number>>();
+  #chain: Promise<void> = Promise.resolve();
   #outbox: DocumentUpdate[] = [];
   #flushScheduled = false;
   readonly #rate: RateLimiter;
@@ -141,7 +142,8 @@ export class SyncConnection implements CollectionSubscriber {
       void this.#hello(message.version, message.token);
       return;
     }
-    this.#dispatch(message).catch((error) => this.#fail(error));
+    // In order: a push sent after a subscribe is handled after it. Waiting for commits happens off the chain.
+    this.#chain = this.#chain.then(() => this.#dispatch(message)).catch((error) => this.#fail(error));
   }
 
   async #hello(version: number, token: string): Promise<void> {
@@ -251,6 +253,13 @@ export class SyncConnection implements CollectionSubscriber {
       reply.cursor(collection, cursor);
     }
     await reply.finish();
+    // Who is already there: the presence of every document just subscribed to.
+    for (const { name } of documents) {
+      if (!this.#documents.has(name)) continue;
+      const document = await hub.open(name);
+      const present = [...document.awareness.getStates().keys()];
+      if (present.length > 0) this.deliverAwareness(name, encodeAwarenessUpdate(document.awareness, present));
+    }
   }
 
   /** Sends a collection's changes since the cursor; returns the cursor reached. */
@@ -279,6 +288,7 @@ export class SyncConnection implements CollectionSubscriber {
 
   // --- push: commit, then acknowledge ----------------------------------------------------------------
 
+  /** Applies every item in order, then acknowledges in the background once all are committed. */
   async #push(id: number, items: readonly DocumentUpdate[]): Promise<void> {
     if (!this.#rate.take(Math.max(1, items.length))) {
       this.close(
@@ -288,27 +298,31 @@ export class SyncConnection implements CollectionSubscriber {
       return;
     }
     const refused: RefusedItem[] = [];
+    const committed: Promise<void>[] = [];
     const principal = this.#principal!;
-    await Promise.all(
-      items.map(async ({ name, update }) => {
-        const refusal = await this.#mayWrite(name);
-        if (refusal) {
-          refused.push(refusal);
-          return;
-        }
-        try {
-          await this.context.hub.apply(name, update, this, principal.id);
-        } catch (error) {
-          if (!(error instanceof DocumentError)) throw error;
-          // A malformed update is a broken or hostile client: it loses the connection, not just the item.
-          if (error.code === DocumentErrorCode.InvalidUpdate) throw new ProtocolError(error.message);
-          this.context.metrics.errors.inc({ kind: 'refused-update' });
-          refused.push({ name, code: error.code, message: error.message });
-        }
-      }),
+    for (const { name, update } of items) {
+      const refusal = await this.#mayWrite(name);
+      if (refusal) {
+        refused.push(refusal);
+        continue;
+      }
+      try {
+        committed.push((await this.context.hub.apply(name, update, this, principal.id)).committed);
+      } catch (error) {
+        if (!(error instanceof DocumentError)) throw error;
+        // A malformed update is a broken or hostile client: it loses the connection, not just the item.
+        if (error.code === DocumentErrorCode.InvalidUpdate) throw new ProtocolError(error.message);
+        this.context.metrics.errors.inc({ kind: 'refused-update' });
+        refused.push({ name, code: error.code, message: error.message });
+      }
+    }
+    Promise.all(committed).then(
+      () => {
+        this.context.metrics.acks.inc();
+        this.#send({ type: 'ack', id, refused });
+      },
+      (error) => this.#fail(error),
     );
-    this.context.metrics.acks.inc();
-    this.#send({ type: 'ack', id, refused });
   }
 
   async #mayWrite(name: string): Promise<RefusedItem | undefined> {

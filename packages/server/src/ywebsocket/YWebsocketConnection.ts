@@ -32,6 +32,7 @@ export class YWebsocketConnection implements Subscriber {
   #access: Access = 'none';
   #closed = false;
   readonly #early: Uint8Array[] = [];
+  #chain: Promise<void> = Promise.resolve();
   readonly #presence = new Set<number>();
   readonly #rate: RateLimiter;
 
@@ -119,10 +120,13 @@ export class YWebsocketConnection implements Subscriber {
       }
       return;
     }
-    this.#handle(frame).catch((error) => {
-      this.context.logger.error({ err: error }, 'y-websocket connection failed');
-      this.#close(CloseCode.ServerError, 'Internal error; reconnect.');
-    });
+    // In order, as the protocol expects.
+    this.#chain = this.#chain
+      .then(() => this.#handle(frame))
+      .catch((error) => {
+        this.context.logger.error({ err: error }, 'y-websocket connection failed');
+        this.#close(CloseCode.ServerError, 'Internal error; reconnect.');
+      });
   }
 
   async #handle(frame: Uint8Array): Promise<void> {
@@ -189,6 +193,7 @@ export class YWebsocketConnection implements Subscriber {
     }
     try {
       await this.context.hub.apply(this.name, update, this, this.#principal!.id);
+      // The y-websocket protocol has no acknowledgement: nothing waits for the commit here.
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;
       if (error.code === DocumentErrorCode.InvalidUpdate) this.#close(CloseCode.BadFrame, error.message);
