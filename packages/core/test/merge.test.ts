@@ -92,6 +92,20 @@ describe('merging two replicas', () => {
     expect(a.tasks.get('same')!.meta).toEqual(b.tasks.get('same')!.meta);
   });
 
+  it('concurrent create of the same id keeps the text and list edits made on both sides', async () => {
+    const { a, b } = await pair();
+    const onA = await a.tasks.create({ title: 'a', notes: 'from a', tags: ['a'] }, { id: 'same' });
+    const onB = await b.tasks.create({ title: 'b', notes: 'from b', tags: ['b'] }, { id: 'same' });
+    onA.list('tags').push(['a2']);
+    onB.text('notes').insert(0, '» ');
+    mergeReplicas(a.client, b.client);
+    const merged = a.tasks.get('same')!.value;
+    expect(b.tasks.get('same')!.value).toEqual(merged);
+    expect([...merged.tags].sort()).toEqual(['a', 'a2', 'b']);
+    expect(merged.notes).toContain('from a');
+    expect(merged.notes).toContain('» from b');
+  });
+
   it('reports merged data that does not fit the schema and reads the field as its default, without throwing', async () => {
     const { a, b } = await pair();
     await a.tasks.create({ title: 't', estimate: 4 }, { id: 'x' });

@@ -11,14 +11,19 @@ function captureUpdates(doc: Y.Doc): Uint8Array[] {
 }
 
 describe('a record', () => {
-  it('is one Y.Doc named <collection>/<id> with its fields in one root map', async () => {
+  it('is one Y.Doc named <collection>/<id>: plain fields in the root map `fields`, text and lists as root types', async () => {
     const { client, tasks } = await memoryClient('ana');
-    const task = await tasks.create({ title: 'Buy milk', notes: 'semi-skimmed' }, { id: 'milk' });
+    const task = await tasks.create(
+      { title: 'Buy milk', notes: 'semi-skimmed', tags: ['shop'], address: { street: 'Main', city: 'Oslo' } },
+      { id: 'milk' },
+    );
     expect(task.name).toBe('tasks/milk');
     expect(client.documents.get('tasks/milk')).toBe(task.doc);
-    const fields = task.doc.getMap('fields');
-    expect(fields.get('title')).toBe('Buy milk');
-    expect(fields.get('notes')).toBeInstanceOf(Y.Text);
+    expect(task.doc.getMap('fields').get('title')).toBe('Buy milk');
+    expect(task.doc.getText('notes').toString()).toBe('semi-skimmed');
+    expect(task.doc.getArray('tags').toArray()).toEqual(['shop']);
+    expect(task.doc.getMap('address').toJSON()).toEqual({ street: 'Main', city: 'Oslo' });
+    expect(task.text('notes')).toBe(task.doc.getText('notes'));
     await client.close();
   });
 
@@ -94,9 +99,16 @@ describe('a record', () => {
   it('updates an object field key by key and clears an optional field with undefined', async () => {
     const { client, tasks } = await memoryClient('ana');
     const task = await tasks.create({ title: 't', address: { street: 'Main', city: 'Oslo', zip: '0150' } });
-    const map = task.doc.getMap('fields').get('address');
+    const map = task.doc.getMap('address');
+    const updates = captureUpdates(task.doc);
     await task.set('address', { street: 'Main', city: 'Bergen' });
-    expect(task.doc.getMap('fields').get('address')).toBe(map);
+    expect(task.doc.getMap('address')).toBe(map);
+    // Only the city and the zip changed: the street was not rewritten.
+    expect(
+      Y.decodeUpdate(updates[0]!).structs.filter(
+        (s) => 'content' in s && (s as Y.Item).parentSub === 'street',
+      ),
+    ).toEqual([]);
     expect(task.get('address')).toEqual({ street: 'Main', city: 'Bergen' });
     await task.set('address', undefined);
     expect(task.get('address')).toBeUndefined();

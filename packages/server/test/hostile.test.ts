@@ -46,6 +46,9 @@ const pushOf = (name: string, update: Uint8Array) =>
     encoding.writeVarUint8Array(e, update);
   });
 
+/** Cases sent exactly as written, without a frame number in front. */
+const raw = new Set(['a truncated varint', 'a frame over the size limit']);
+
 describe('malformed frames on /sync', () => {
   const cases: [string, Uint8Array | string, number][] = [
     ['a text frame', 'hello', CloseCode.BadFrame],
@@ -95,7 +98,8 @@ describe('malformed frames on /sync', () => {
     it(`closes the connection on ${what}; the relay, stored data and other clients carry on`, async () => {
       const { relay, stillWorks } = await relayWithBystander();
       const attacker = await RawClient.hello(relay.url);
-      attacker.sendRaw(bytes);
+      if (typeof bytes === 'string' || raw.has(what)) attacker.sendRaw(bytes);
+      else attacker.sendBody(bytes);
       const closed = await attacker.whenClosed();
       expect(closed.code).toBe(code);
       if (code !== CloseCode.FrameTooLarge) expect(closed.reason.length).toBeGreaterThan(0);
@@ -109,7 +113,7 @@ describe('malformed frames on /sync', () => {
     it(`treats ${name} as the empty update it is in V1, and stays responsive`, async () => {
       const { relay, stillWorks } = await relayWithBystander();
       const client = await RawClient.hello(relay.url);
-      client.sendRaw(pushOf('notes/n1', make()));
+      client.sendBody(pushOf('notes/n1', make()));
       expect((await client.next('ack')).refused).toEqual([]);
       client.send({ type: 'ping', id: 7 });
       await client.next('pong');
@@ -124,6 +128,26 @@ describe('malformed frames on /sync', () => {
     expect((await early.whenClosed()).code).toBe(CloseCode.BadFrame);
     const silent = await RawClient.open(relay.url);
     expect((await silent.whenClosed()).code).toBe(CloseCode.HelloTimeout);
+  });
+
+  it('drops a frame repeated on the way, and closes (to resync) when one is missing', async () => {
+    const relay = await startRelay();
+    const client = await RawClient.hello(relay.url);
+    const ping = (seq: number) =>
+      frame((e) => {
+        encoding.writeVarUint(e, seq);
+        encoding.writeVarUint(e, 5);
+        encoding.writeVarUint(e, seq);
+      });
+    client.sendRaw(ping(2));
+    client.sendRaw(ping(2));
+    client.sendRaw(ping(3));
+    await client.next('pong', (m) => m.id === 3);
+    expect(client.messages.filter((m) => m.type === 'pong').map((m) => m.type === 'pong' && m.id)).toEqual([
+      2, 3,
+    ]);
+    client.sendRaw(ping(5));
+    expect((await client.whenClosed()).code).toBe(CloseCode.OutOfSequence);
   });
 
   it('refuses a client speaking another protocol version with a clear reason', async () => {
@@ -171,7 +195,7 @@ describe('hostile documents', () => {
     const attacker = await RawClient.hello(relay.url);
     attacker.send({ type: 'push', id: 1, items: [{ name: 'notes/x', update: Y.encodeStateAsUpdate(doc) }] });
     expect((await attacker.next('ack')).refused).toEqual([]);
-    attacker.sendRaw(pushOf('notes/x', crashers.find(([n]) => n.includes('2^53'))![1]()));
+    attacker.sendBody(pushOf('notes/x', crashers.find(([n]) => n.includes('2^53'))![1]()));
     expect((await attacker.whenClosed()).code).toBe(CloseCode.BadFrame);
     const reader = await RawClient.hello(relay.url);
     reader.send({

@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   type ServerMessage,
 } from '@ferry/core';
+import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import { onCleanup } from './helpers.js';
 
@@ -16,7 +17,7 @@ export class RawClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
-      this.messages.push(decodeServerMessage(new Uint8Array(data)));
+      this.messages.push(decodeServerMessage(new Uint8Array(data)).message);
       this.#wake();
     });
     socket.on('close', (code, reason) => {
@@ -44,12 +45,23 @@ export class RawClient {
     return client;
   }
 
+  #sent = 0;
+
   send(message: ClientMessage): void {
-    this.socket.send(encodeClientMessage(message));
+    this.socket.send(encodeClientMessage(message, ++this.#sent));
   }
 
+  /** Sends bytes exactly as given. */
   sendRaw(frame: Uint8Array | string): void {
     this.socket.send(frame);
+  }
+
+  /** Sends bytes as the body of the next numbered frame, as a well-behaved client numbers them. */
+  sendBody(body: Uint8Array): void {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, ++this.#sent);
+    encoding.writeUint8Array(e, body);
+    this.socket.send(encoding.toUint8Array(e));
   }
 
   /** The first message of this type received (now or later), or undefined if the socket closes first. */

@@ -19,14 +19,14 @@ export function recordingTransport() {
       const connection = inner.connect(url, {
         ...events,
         message: (frame) => {
-          received.push(decodeServerMessage(frame));
+          received.push(decodeServerMessage(frame).message);
           bytesReceived += frame.byteLength;
           events.message(frame);
         },
       });
       return {
         send: (frame) => {
-          sent.push(decodeClientMessage(frame));
+          sent.push(decodeClientMessage(frame).message);
           connection.send(frame);
         },
         close: (code, reason) => connection.close(code, reason),

@@ -34,7 +34,7 @@ describe('the standard y-websocket protocol', () => {
     const doc = new Y.Doc();
     const yws = provider(relay.url, 'notes/n1', doc);
     await synced(yws);
-    const body = doc.getMap('fields').get('body') as Y.Text;
+    const body = doc.getText('body');
     expect(body.toString()).toBe('Hello');
 
     body.insert(5, ' from y-websocket');

@@ -22,8 +22,9 @@ import {
 } from '../record/layout.js';
 import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
+import { type FieldIssue, readShape, rootTypesOf, writeField } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
+import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
 import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
@@ -112,12 +113,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
     const doc = this.context.replica.open(documentName(this.name, id));
     doc.transact(() => {
-      const fields = fieldsOf(doc);
+      const host = recordHost(doc);
       for (const [key, field] of Object.entries(this.definition.fields)) {
         const given = (values as Record<string, unknown>)[key];
-        const value = given === undefined ? field.defaultValue() : given;
-        // Text always gets its Y.Text now: creating it later on two replicas at once would keep only one.
-        writeField(fields, key, field, value === undefined && field.kind === 'text' ? '' : value);
+        writeField(host, key, field, given === undefined ? field.defaultValue() : given);
       }
       stampCreated(doc, this.context.now(), this.context.actor);
     }, FROM_API);
@@ -149,9 +148,9 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
     const doc = this.#writable(id);
     doc.transact((transaction) => {
-      const fields = fieldsOf(doc);
+      const host = recordHost(doc);
       for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-        writeField(fields, key, this.definition.fields[key]!, value);
+        writeField(host, key, this.definition.fields[key]!, value);
       }
       // A patch that changes nothing leaves no trace, not even a new updatedAt.
       if (transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0) {
@@ -237,9 +236,11 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
    */
   undoManagerOf(id: string): Y.UndoManager {
     const state = this.#existing(id);
-    state.undo ??= new Y.UndoManager([fieldsOf(state.handle.doc), metaOf(state.handle.doc)], {
-      trackedOrigins: new Set([FROM_API, FROM_BINDING, null]),
-    });
+    const doc = state.handle.doc;
+    state.undo ??= new Y.UndoManager(
+      [fieldsOf(doc), metaOf(doc), ...rootTypesOf(doc, this.definition.fields)] as Y.AbstractType<unknown>[],
+      { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
+    );
     return state.undo;
   }
 
@@ -265,12 +266,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */
   yText(id: string, field: string): Y.Text {
-    return this.#yType(id, field, 'text', Y.Text);
+    return this.#yType(id, field, 'text') as Y.Text;
   }
 
   /** @internal */
   yArray(id: string, field: string): Y.Array<unknown> {
-    return this.#yType(id, field, 'list', Y.Array);
+    return this.#yType(id, field, 'list') as Y.Array<unknown>;
   }
 
   /** @internal Called by the client for every document of this collection the replica holds or gains. */
@@ -317,7 +318,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const issues: FieldIssue[] = [];
     const value = Object.freeze({
       id,
-      ...readShape(this.definition.fields, fieldsOf(doc), '', issues),
+      ...readShape(recordHost(doc), this.definition.fields, '', issues),
     }) as RecordValue<S>;
     for (const issue of issues) this.#report(state, issue);
     let meta: RecordMeta | undefined;
@@ -357,27 +358,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return state.handle.doc;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: Yjs types differ in their event type parameter.
-  #yType<T extends Y.AbstractType<any>>(
-    id: string,
-    field: string,
-    kind: 'text' | 'list',
-    type: new () => T,
-  ): T {
+  #yType(id: string, field: string, kind: 'text' | 'list'): Y.Text | Y.Array<unknown> {
     if (this.definition.fields[field]?.kind !== kind) {
       throw new InvalidNameError(`"${field}" is not a ${kind} field of "${this.name}".`);
     }
-    const doc = this.#existing(id).handle.doc;
-    const fields = fieldsOf(doc);
-    const current = fields.get(field);
-    if (current instanceof type) return current;
-    let created: T | undefined;
-    doc.transact(() => {
-      created = fields.set(field, new type());
-      if (typeof current === 'string' && created instanceof Y.Text) created.insert(0, current);
-      stampUpdated(doc, this.context.now(), this.context.actor);
-    }, FROM_API);
-    return created!;
+    const host = recordHost(this.#existing(id).handle.doc);
+    return kind === 'text' ? host.shared(field, 'text') : host.shared(field, 'list');
   }
 }
 

@@ -27,6 +27,8 @@ export const CloseCode = {
   SlowConsumer: 4003,
   /** The heartbeat went unanswered. */
   Timeout: 4004,
+  /** A frame arrived out of sequence (one was lost or overtaken on the way); reconnect and resync. */
+  OutOfSequence: 4005,
 
   /** A frame could not be decoded (truncated, unknown type, text frame, bad name, invalid update). */
   BadFrame: 4500,

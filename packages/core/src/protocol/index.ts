@@ -1,3 +1,4 @@
 export * from './checkUpdate.js';
 export * from './constants.js';
 export * from './messages.js';
+export * from './sequence.js';

@@ -115,8 +115,19 @@ export class ProtocolError extends FerryError {
   }
 }
 
-export function encodeClientMessage(message: ClientMessage): Uint8Array {
+/** A decoded frame: its number on the connection and the message it carries. */
+export interface Frame<M> {
+  readonly seq: number;
+  readonly message: M;
+}
+
+/**
+ * Encodes a client message as frame number `seq` of its connection. Frames are numbered from 1 in each
+ * direction, so a frame that was lost, repeated or overtaken is noticed rather than silently missed.
+ */
+export function encodeClientMessage(message: ClientMessage, seq: number): Uint8Array {
   const e = encoding.createEncoder();
+  encoding.writeVarUint(e, seq);
   encoding.writeVarUint(e, CLIENT_TYPES.indexOf(message.type));
   switch (message.type) {
     case 'hello':
@@ -154,43 +165,50 @@ export function encodeClientMessage(message: ClientMessage): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-export function decodeClientMessage(frame: Uint8Array): ClientMessage {
+export function decodeClientMessage(frame: Uint8Array): Frame<ClientMessage> {
   return decodeStrictly(frame, (d) => {
-    const type = CLIENT_TYPES[decoding.readVarUint(d)];
-    switch (type) {
-      case 'hello':
-        return { type, version: decoding.readVarUint(d), token: readString(d) };
-      case 'subscribe':
-        return {
-          type,
-          id: decoding.readVarUint(d),
-          collections: readList(d, () => ({
-            collection: readString(d),
-            cursor: readString(d),
-            updatedSince: decoding.readVarUint(d),
-          })),
-          documents: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
-        };
-      case 'unsubscribe':
-        return {
-          type,
-          collections: readList(d, () => readString(d)),
-          documents: readList(d, () => readString(d)),
-        };
-      case 'push':
-        return { type, id: decoding.readVarUint(d), items: readUpdates(d) };
-      case 'awareness':
-        return { type, name: readString(d), update: readBytes(d) };
-      case 'ping':
-        return { type, id: decoding.readVarUint(d) };
-      default:
-        throw new ProtocolError('Unknown client message type.');
-    }
+    const seq = decoding.readVarUint(d);
+    return { seq, message: readClientMessage(d) };
   });
 }
 
-export function encodeServerMessage(message: ServerMessage): Uint8Array {
+function readClientMessage(d: decoding.Decoder): ClientMessage {
+  const type = CLIENT_TYPES[decoding.readVarUint(d)];
+  switch (type) {
+    case 'hello':
+      return { type, version: decoding.readVarUint(d), token: readString(d) };
+    case 'subscribe':
+      return {
+        type,
+        id: decoding.readVarUint(d),
+        collections: readList(d, () => ({
+          collection: readString(d),
+          cursor: readString(d),
+          updatedSince: decoding.readVarUint(d),
+        })),
+        documents: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
+      };
+    case 'unsubscribe':
+      return {
+        type,
+        collections: readList(d, () => readString(d)),
+        documents: readList(d, () => readString(d)),
+      };
+    case 'push':
+      return { type, id: decoding.readVarUint(d), items: readUpdates(d) };
+    case 'awareness':
+      return { type, name: readString(d), update: readBytes(d) };
+    case 'ping':
+      return { type, id: decoding.readVarUint(d) };
+    default:
+      throw new ProtocolError('Unknown client message type.');
+  }
+}
+
+/** Encodes a server message as frame number `seq` of its connection. */
+export function encodeServerMessage(message: ServerMessage, seq: number): Uint8Array {
   const e = encoding.createEncoder();
+  encoding.writeVarUint(e, seq);
   encoding.writeVarUint(e, SERVER_BASE + SERVER_TYPES.indexOf(message.type));
   switch (message.type) {
     case 'welcome':
@@ -242,50 +260,55 @@ export function encodeServerMessage(message: ServerMessage): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-export function decodeServerMessage(frame: Uint8Array): ServerMessage {
+export function decodeServerMessage(frame: Uint8Array): Frame<ServerMessage> {
   return decodeStrictly(frame, (d) => {
-    const type = SERVER_TYPES[decoding.readVarUint(d) - SERVER_BASE];
-    switch (type) {
-      case 'welcome':
-        return {
-          type,
-          version: decoding.readVarUint(d),
-          principal: readString(d),
-          maxFrameBytes: decoding.readVarUint(d),
-        };
-      case 'sync':
-        return {
-          type,
-          id: decoding.readVarUint(d),
-          items: readUpdates(d),
-          cursors: readList(d, () => ({ collection: readString(d), cursor: readString(d) })),
-          stateVectors: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
-          done: decoding.readUint8(d) === 1,
-        };
-      case 'updates':
-        return { type, items: readUpdates(d) };
-      case 'ack':
-        return {
-          type,
-          id: decoding.readVarUint(d),
-          refused: readList(d, () => ({
-            name: readString(d),
-            code: decoding.readVarUint(d),
-            message: readString(d),
-          })),
-        };
-      case 'cursor':
-        return { type, collection: readString(d), cursor: readString(d) };
-      case 'awareness':
-        return { type, name: readString(d), update: readBytes(d) };
-      case 'pong':
-        return { type, id: decoding.readVarUint(d) };
-      case 'document-error':
-        return { type, name: readString(d), code: decoding.readVarUint(d), message: readString(d) };
-      default:
-        throw new ProtocolError('Unknown server message type.');
-    }
+    const seq = decoding.readVarUint(d);
+    return { seq, message: readServerMessage(d) };
   });
+}
+
+function readServerMessage(d: decoding.Decoder): ServerMessage {
+  const type = SERVER_TYPES[decoding.readVarUint(d) - SERVER_BASE];
+  switch (type) {
+    case 'welcome':
+      return {
+        type,
+        version: decoding.readVarUint(d),
+        principal: readString(d),
+        maxFrameBytes: decoding.readVarUint(d),
+      };
+    case 'sync':
+      return {
+        type,
+        id: decoding.readVarUint(d),
+        items: readUpdates(d),
+        cursors: readList(d, () => ({ collection: readString(d), cursor: readString(d) })),
+        stateVectors: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
+        done: decoding.readUint8(d) === 1,
+      };
+    case 'updates':
+      return { type, items: readUpdates(d) };
+    case 'ack':
+      return {
+        type,
+        id: decoding.readVarUint(d),
+        refused: readList(d, () => ({
+          name: readString(d),
+          code: decoding.readVarUint(d),
+          message: readString(d),
+        })),
+      };
+    case 'cursor':
+      return { type, collection: readString(d), cursor: readString(d) };
+    case 'awareness':
+      return { type, name: readString(d), update: readBytes(d) };
+    case 'pong':
+      return { type, id: decoding.readVarUint(d) };
+    case 'document-error':
+      return { type, name: readString(d), code: decoding.readVarUint(d), message: readString(d) };
+    default:
+      throw new ProtocolError('Unknown server message type.');
+  }
 }
 
 /** The encoded size of an update entry, for splitting batches under a frame size. */

@@ -5,6 +5,7 @@
  */
 import * as Y from 'yjs';
 import { spliceBetween, textSplice } from '../util/diff.js';
+import { type FieldHost, NestedHost } from './FieldHost.js';
 import type { AnyField, Shape } from './fields.js';
 import { expectedOf } from './validate.js';
 
@@ -15,34 +16,27 @@ export interface FieldIssue {
   readonly expected: string;
 }
 
-type Stored = unknown;
-
-/** Writes `value` (already validated) under `key` of `map`. */
-export function writeField(map: Y.Map<Stored>, key: string, field: AnyField, value: unknown): void {
-  if (value === undefined) {
-    if (map.has(key)) map.delete(key);
-    return;
-  }
-  const existing = map.get(key);
+/** Writes `value` (already validated) to field `key` of `host`; `undefined` clears it. */
+export function writeField(host: FieldHost, key: string, field: AnyField, value: unknown): void {
   const spec = field.spec;
   switch (spec.kind) {
     case 'text':
-      if (existing instanceof Y.Text) writeText(existing, value as string);
-      else map.set(key, new Y.Text(value as string));
+      writeText(host.shared(key, 'text'), (value as string | undefined) ?? '');
       return;
-    case 'object': {
-      const target = existing instanceof Y.Map ? existing : map.set(key, new Y.Map<Stored>());
-      writeObject(target, spec.shape, value as Record<string, unknown>);
+    case 'list':
+      writeList(host.shared(key, 'list'), spec.item, (value as unknown[] | undefined) ?? []);
       return;
-    }
-    case 'list': {
-      const target = existing instanceof Y.Array ? existing : map.set(key, new Y.Array<Stored>());
-      writeList(target, spec.item, value as unknown[]);
+    case 'object':
+      if (value === undefined) clearObject(host, key, spec.shape);
+      else writeObject(host.shared(key, 'object'), spec.shape, value as Record<string, unknown>);
       return;
-    }
     default: {
+      if (value === undefined) {
+        if (host.map.has(key)) host.map.delete(key);
+        return;
+      }
       const stored = toStoredPrimitive(field, value);
-      if (existing !== stored) map.set(key, stored);
+      if (host.map.get(key) !== stored) host.map.set(key, stored);
     }
   }
 }
@@ -55,17 +49,23 @@ export function writeText(text: Y.Text, value: string): void {
   if (splice.insert > 0) text.insert(splice.index, value.slice(splice.index, splice.index + splice.insert));
 }
 
-function writeObject(map: Y.Map<Stored>, shape: Shape, value: Record<string, unknown>): void {
+function writeObject(host: FieldHost, shape: Shape, value: Record<string, unknown>): void {
   for (const [key, field] of Object.entries(shape)) {
     const given = value[key] === undefined ? field.defaultValue() : value[key];
-    writeField(map, key, field, given);
+    writeField(host, key, field, given);
   }
 }
 
-function writeList(array: Y.Array<Stored>, item: AnyField, values: unknown[]): void {
+function clearObject(host: FieldHost, key: string, shape: Shape): void {
+  const object = host.existing(key, 'object') as FieldHost | undefined;
+  if (!object) return;
+  for (const [sub, field] of Object.entries(shape)) writeField(object, sub, field, undefined);
+}
+
+function writeList(array: Y.Array<unknown>, item: AnyField, values: unknown[]): void {
   const current = array.toArray();
   const splice = spliceBetween(current.length, values.length, (i, j) =>
-    sameValue(readValue(item, current[i], '', []), values[j]),
+    sameValue(readItem(item, current[i], '', []), values[j]),
   );
   if (!splice) return;
   if (splice.remove > 0) array.delete(splice.index, splice.remove);
@@ -73,54 +73,122 @@ function writeList(array: Y.Array<Stored>, item: AnyField, values: unknown[]): v
     const inserted = values.slice(splice.index, splice.index + splice.insert);
     array.insert(
       splice.index,
-      inserted.map((v) => toStoredNew(item, v)),
+      inserted.map((v) => toStoredItem(item, v)),
     );
   }
 }
 
-/** A fresh Yjs value for a list item. Yjs types get their content after insertion, where edits merge. */
-function toStoredNew(field: AnyField, value: unknown): Stored {
+/** A fresh Yjs value for a list item. Yjs types get their content when inserted, where edits merge. */
+function toStoredItem(field: AnyField, value: unknown): unknown {
   const spec = field.spec;
   if (spec.kind === 'text') return new Y.Text(value as string);
   if (spec.kind === 'list')
-    return Y.Array.from((value as unknown[]).map((v) => toStoredNew(spec.item, v)) as never[]);
+    return Y.Array.from((value as unknown[]).map((v) => toStoredItem(spec.item, v)) as never[]);
   if (spec.kind === 'object') {
-    const entries: [string, Stored][] = [];
+    const entries: [string, unknown][] = [];
     for (const [key, sub] of Object.entries(spec.shape)) {
       const given = (value as Record<string, unknown>)[key] ?? sub.defaultValue();
-      if (given !== undefined) entries.push([key, toStoredNew(sub, given)]);
+      if (given !== undefined) entries.push([key, toStoredItem(sub, given)]);
     }
     return new Y.Map(entries);
   }
   return toStoredPrimitive(field, value);
 }
 
-function toStoredPrimitive(field: AnyField, value: unknown): Stored {
+function toStoredPrimitive(field: AnyField, value: unknown): unknown {
   return field.kind === 'date' ? (value as Date).getTime() : value;
 }
 
 /**
- * Reads a stored value as the field's plain value. Stored data that does not fit is recorded in `issues`
- * and read as the field's default.
+ * Reads field `key` of `host` as its plain value. Stored data that does not fit is recorded in `issues` and
+ * read as the field's default.
  */
-export function readValue(field: AnyField, stored: Stored, path: string, issues: FieldIssue[]): unknown {
+export function readField(
+  host: FieldHost,
+  key: string,
+  field: AnyField,
+  path: string,
+  issues: FieldIssue[],
+): unknown {
+  const spec = field.spec;
+  switch (spec.kind) {
+    case 'text': {
+      const text = host.existing(key, 'text') as Y.Text | undefined;
+      // A plain string is what a client unaware of Ferry's layout may have written.
+      const plain = host.map.get(key);
+      return text ? text.toString() : typeof plain === 'string' ? plain : '';
+    }
+    case 'list': {
+      const array = host.existing(key, 'list') as Y.Array<unknown> | undefined;
+      return array ? readItems(spec.item, array, path, issues) : [];
+    }
+    case 'object': {
+      const object = host.existing(key, 'object') as FieldHost | undefined;
+      if (!object || isEmpty(object, spec.shape)) return fallbackOf(field);
+      return readShape(object, spec.shape, `${path}.`, issues);
+    }
+    default:
+      return checked(field, host.map.get(key), path, issues);
+  }
+}
+
+/** Reads every field of a shape. */
+export function readShape(
+  host: FieldHost,
+  shape: Shape,
+  prefix: string,
+  issues: FieldIssue[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(shape)) {
+    const value = readField(host, key, field, prefix + key, issues);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function readItems(item: AnyField, array: Y.Array<unknown>, path: string, issues: FieldIssue[]): unknown[] {
+  const items: unknown[] = [];
+  array.forEach((stored, i) => {
+    const before = issues.length;
+    const value = readItem(item, stored, `${path}[${i}]`, issues);
+    // An invalid item is left out of the list rather than shown as a made-up value.
+    if (issues.length === before) items.push(value);
+  });
+  return items;
+}
+
+/** Reads one list item, stored inline. */
+function readItem(field: AnyField, stored: unknown, path: string, issues: FieldIssue[]): unknown {
+  const spec = field.spec;
+  if (spec.kind === 'text' && stored instanceof Y.Text) return stored.toString();
+  if (spec.kind === 'list' && stored instanceof Y.Array) return readItems(spec.item, stored, path, issues);
+  if (spec.kind === 'object' && stored instanceof Y.Map)
+    return readShape(new NestedHost(stored), spec.shape, `${path}.`, issues);
+  return checked(field, stored, path, issues);
+}
+
+/** A plain stored value, if it fits the field; otherwise an issue and the field's default. */
+function checked(field: AnyField, stored: unknown, path: string, issues: FieldIssue[]): unknown {
   if (stored === undefined) return fallbackOf(field);
-  const decoded = decode(field, stored, path, issues);
+  const decoded = decodePlain(field, stored);
   if (decoded !== INVALID) return decoded;
-  issues.push({ field: path, value: plainOf(stored), expected: expectedOf(field) });
+  issues.push({
+    field: path,
+    value: stored instanceof Y.AbstractType ? stored.toJSON() : stored,
+    expected: expectedOf(field),
+  });
   return fallbackOf(field);
 }
 
 const INVALID = Symbol('invalid');
 
-function decode(field: AnyField, stored: Stored, path: string, issues: FieldIssue[]): unknown {
+function decodePlain(field: AnyField, stored: unknown): unknown {
   const spec = field.spec;
   switch (spec.kind) {
-    case 'text':
-      if (stored instanceof Y.Text) return stored.toString();
-      return typeof stored === 'string' ? stored : INVALID;
     case 'string':
     case 'ref':
+    case 'text':
       return typeof stored === 'string' ? stored : INVALID;
     case 'number':
       return typeof stored === 'number' && Number.isFinite(stored) ? stored : INVALID;
@@ -130,44 +198,32 @@ function decode(field: AnyField, stored: Stored, path: string, issues: FieldIssu
       return typeof stored === 'number' && Number.isFinite(stored) ? new Date(stored) : INVALID;
     case 'enum':
       return typeof stored === 'string' && spec.values.includes(stored) ? stored : INVALID;
-    case 'list': {
-      if (!(stored instanceof Y.Array)) return INVALID;
-      const items: unknown[] = [];
-      stored.forEach((item, i) => {
-        const before = issues.length;
-        const value = readValue(spec.item, item, `${path}[${i}]`, issues);
-        // An invalid item is left out of the list rather than shown as a made-up value.
-        if (issues.length === before) items.push(value);
-      });
-      return items;
-    }
-    case 'object':
-      return stored instanceof Y.Map ? readShape(spec.shape, stored, `${path}.`, issues) : INVALID;
+    default:
+      return INVALID;
   }
 }
 
-/** Reads every field of a shape from a Y.Map. */
-export function readShape(
-  shape: Shape,
-  map: Y.Map<Stored>,
-  prefix: string,
-  issues: FieldIssue[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(shape)) {
-    const value = readValue(field, map.get(key), prefix + key, issues);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
+/** An object holds nothing: no plain value, no text, no list item, recursively. */
+function isEmpty(host: FieldHost, shape: Shape): boolean {
+  if (host.map.size > 0) return false;
+  return Object.entries(shape).every(([key, field]) => {
+    const kind = field.kind;
+    if (kind !== 'text' && kind !== 'list' && kind !== 'object') return true;
+    const part = host.existing(key, kind);
+    if (!part) return true;
+    if (part instanceof Y.Text || part instanceof Y.Array) return part.length === 0;
+    return field.spec.kind === 'object' ? isEmpty(part, field.spec.shape) : true;
+  });
 }
 
-/** The value a field reads as when it holds nothing usable. */
+/** The value a field reads as when it holds nothing usable. Text and lists are never absent: '' and []. */
 export function fallbackOf(field: AnyField): unknown {
+  const spec = field.spec;
+  if (spec.kind === 'text') return field.presence === 'default' ? field.defaultValue() : '';
+  if (spec.kind === 'list') return field.presence === 'default' ? field.defaultValue() : [];
   if (field.presence === 'optional') return undefined;
   if (field.presence === 'default') return field.defaultValue();
-  const spec = field.spec;
   switch (spec.kind) {
-    case 'text':
     case 'string':
     case 'ref':
       return '';
@@ -179,15 +235,23 @@ export function fallbackOf(field: AnyField): unknown {
       return new Date(0);
     case 'enum':
       return spec.values[0];
-    case 'list':
-      return [];
     case 'object':
-      return readShape(spec.shape, new Y.Map(), '', []);
+      return readShape(new NestedHost(new Y.Map()), spec.shape, '', []);
   }
 }
 
-function plainOf(stored: Stored): unknown {
-  return stored instanceof Y.AbstractType ? stored.toJSON() : stored;
+/** The root types a record of this shape uses, for an UndoManager's scope. */
+export function rootTypesOf(doc: Y.Doc, shape: Shape, prefix = ''): Y.AbstractType<unknown>[] {
+  const types: Y.AbstractType<unknown>[] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    const name = prefix + key;
+    const spec = field.spec;
+    if (spec.kind === 'text') types.push(doc.getText(name) as Y.AbstractType<unknown>);
+    if (spec.kind === 'list') types.push(doc.getArray(name) as Y.AbstractType<unknown>);
+    if (spec.kind === 'object')
+      types.push(doc.getMap(name) as Y.AbstractType<unknown>, ...rootTypesOf(doc, spec.shape, `${name}.`));
+  }
+  return types;
 }
 
 /** Deep equality of plain values (Dates by time). */

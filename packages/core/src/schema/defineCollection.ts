@@ -9,8 +9,17 @@ export interface CollectionDefinition<S extends Shape = Shape> {
   readonly fields: S;
 }
 
-/** Field names Ferry keeps for itself in queries and record values. */
-export const RESERVED_FIELDS = ['id', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy', 'deleted'] as const;
+/** Field names Ferry keeps for itself: metadata in queries and record values, and the document's own maps. */
+export const RESERVED_FIELDS = [
+  'id',
+  'createdAt',
+  'createdBy',
+  'updatedAt',
+  'updatedBy',
+  'deleted',
+  'fields',
+  'meta',
+] as const;
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

@@ -62,10 +62,14 @@ export class Field<Out, In = Out, P extends FieldPresence = 'required', K extend
   }
 }
 
+/** Optional fields that can be absent; text and lists are never absent, only empty. */
+type MayBeAbsent<F> =
+  PresenceOf<F> extends 'optional' ? (KindOf<F> extends 'text' | 'list' ? false : true) : false;
+
 /** What a read of the whole record returns. Optional fields may be missing; others are always there. */
 export type Output<S extends Shape> = Simplify<
-  { [K in keyof S as PresenceOf<S[K]> extends 'optional' ? never : K]: OutOf<S[K]> } & {
-    [K in keyof S as PresenceOf<S[K]> extends 'optional' ? K : never]?: OutOf<S[K]>;
+  { [K in keyof S as MayBeAbsent<S[K]> extends true ? never : K]: OutOf<S[K]> } & {
+    [K in keyof S as MayBeAbsent<S[K]> extends true ? K : never]?: OutOf<S[K]>;
   }
 >;
 

@@ -17,6 +17,7 @@ import {
   type ServerMessage,
   updateEntrySize,
 } from '../protocol/messages.js';
+import { FrameSequence } from '../protocol/sequence.js';
 import { FROM_RELAY } from '../replica/origins.js';
 import type { Replica } from '../replica/Replica.js';
 import { Emitter } from '../util/Emitter.js';
@@ -101,6 +102,9 @@ export class SyncClient {
   /** Documents whose presence this client follows; subscribed one by one too. */
   readonly #presence = new Map<string, Presence>();
   #connection: TransportConnection | undefined;
+  /** Numbering of the current connection's frames, both ways. */
+  #incoming = new FrameSequence();
+  #sentFrames = 0;
   #state: ConnectionState = 'offline';
   #error: string | undefined;
   #lastSyncedAt: Date | undefined;
@@ -248,6 +252,8 @@ export class SyncClient {
     }
     if (!this.#wanted || this.#connection) return;
     const url = this.options.url.replace(/\/+$/, '') + SYNC_PATH;
+    this.#incoming = new FrameSequence();
+    this.#sentFrames = 0;
     const connection = this.#transport.connect(url, {
       open: () => this.#send({ type: 'hello', version: PROTOCOL_VERSION, token }, connection),
       message: (frame) => this.#receive(frame, connection),
@@ -330,7 +336,14 @@ export class SyncClient {
     this.#lastHeard = Date.now();
     let message: ServerMessage;
     try {
-      message = decodeServerMessage(frame);
+      const decoded = decodeServerMessage(frame);
+      const order = this.#incoming.accept(decoded.seq);
+      if (order === 'duplicate') return;
+      if (order === 'gap') {
+        connection.close(CloseCode.OutOfSequence, 'A frame from the relay was lost on the way.');
+        return;
+      }
+      message = decoded.message;
     } catch (error) {
       this.logger.error({ err: error }, 'malformed frame from the relay');
       connection.close(CloseCode.BadFrame, 'malformed frame');
@@ -490,7 +503,8 @@ export class SyncClient {
   }
 
   #send(message: ClientMessage, connection = this.#connection): void {
-    connection?.send(encodeClientMessage(message));
+    if (!connection) return;
+    connection.send(encodeClientMessage(message, ++this.#sentFrames));
   }
 
   // --- status ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import {
   type DocumentUpdate,
   decodeClientMessage,
   encodeServerMessage,
+  FrameSequence,
   isCollectionName,
   isDocumentName,
   PROTOCOL_VERSION,
@@ -48,6 +49,8 @@ export class SyncConnection implements CollectionSubscriber {
   /** Awareness client ids this connection set, per document, removed when it leaves. */
   readonly #presence = new Map<string, Set<number>>();
   #chain: Promise<void> = Promise.resolve();
+  readonly #incoming = new FrameSequence();
+  #sentFrames = 0;
   #outbox: DocumentUpdate[] = [];
   #flushScheduled = false;
   readonly #rate: RateLimiter;
@@ -128,7 +131,14 @@ export class SyncConnection implements CollectionSubscriber {
   #handleFrame(frame: Uint8Array): void {
     let message: ClientMessage;
     try {
-      message = decodeClientMessage(frame);
+      const decoded = decodeClientMessage(frame);
+      const order = this.#incoming.accept(decoded.seq);
+      if (order === 'duplicate') return;
+      if (order === 'gap') {
+        this.close(CloseCode.OutOfSequence, 'A frame was lost or reordered on the way; reconnect.');
+        return;
+      }
+      message = decoded.message;
     } catch (error) {
       this.context.metrics.errors.inc({ kind: 'bad-frame' });
       this.close(CloseCode.BadFrame, error instanceof ProtocolError ? error.message : 'Malformed frame.');
@@ -385,7 +395,7 @@ export class SyncConnection implements CollectionSubscriber {
 
   #send(message: ServerMessage): void {
     if (this.#phase === 'closed' || this.socket.readyState !== this.socket.OPEN) return;
-    const frame = encodeServerMessage(message);
+    const frame = encodeServerMessage(message, ++this.#sentFrames);
     this.context.metrics.bytesOut.inc(frame.byteLength);
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
@@ -396,7 +406,7 @@ export class SyncConnection implements CollectionSubscriber {
   /** Sends and waits until the frame has left, so a big initial sync never piles up in memory. */
   #sendAndDrain(message: ServerMessage): Promise<void> {
     if (this.#phase === 'closed' || this.socket.readyState !== this.socket.OPEN) return Promise.resolve();
-    const frame = encodeServerMessage(message);
+    const frame = encodeServerMessage(message, ++this.#sentFrames);
     this.context.metrics.bytesOut.inc(frame.byteLength);
     if (message.type === 'sync') this.context.metrics.updatesOut.inc(message.items.length);
     return new Promise((resolve) => this.socket.send(frame, () => resolve()));
