@@ -8,10 +8,17 @@ export interface Limits {
   maxMessagesBeforeAuth: number;
   /** Milliseconds a client has to send Hello. */
   helloTimeoutMs: number;
-  /** Updates (push items and awareness updates) per second per connection, averaged over `rateBurst`. */
+  /**
+   * Messages carrying changes (pushes, awareness updates) per second per connection. A push of many
+   * records is one message; its size counts against `bytesPerSecond`.
+   */
   updatesPerSecond: number;
-  /** Updates a connection may send in a burst before the per-second rate applies. */
+  /** Messages a connection may send in a burst before the per-second rate applies. */
   rateBurst: number;
+  /** Bytes per second per connection, of any message. */
+  bytesPerSecond: number;
+  /** Bytes a connection may send in a burst before the per-second rate applies. */
+  bytesBurst: number;
   /** Bytes queued for a client that does not read before it is disconnected as a slow consumer. */
   maxBufferedBytes: number;
   /** Bytes of received changes waiting for storage before new pushes are refused. */
@@ -23,8 +30,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxDocumentsPerConnection: 20_000,
   maxMessagesBeforeAuth: 32,
   helloTimeoutMs: 10_000,
-  updatesPerSecond: 1000,
-  rateBurst: 5000,
+  updatesPerSecond: 500,
+  rateBurst: 2000,
+  bytesPerSecond: 16 * 1024 * 1024,
+  bytesBurst: 64 * 1024 * 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxPendingCommitBytes: 64 * 1024 * 1024,
 };

@@ -13,6 +13,7 @@ import type { QuerySpec, RecordValue } from '../query/types.js';
 import {
   fieldsOf,
   hasContent,
+  isDeleted,
   metaOf,
   type RecordMeta,
   readMeta,
@@ -70,7 +71,7 @@ export interface CollectionContext {
 
 interface RecordState<S extends Shape> {
   readonly handle: RecordHandle<S>;
-  /** Created at the first local write, so that every write after it can be undone. */
+  /** Created at the first local update or on first use (creation itself is not undoable). */
   undo: Y.UndoManager | undefined;
   entry: QueryEntry<RecordValue<S>> | undefined;
   /** Issues already reported, so a bad field is reported once, not on every change. */
@@ -121,8 +122,6 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       stampCreated(doc, this.context.now(), this.context.actor);
     }, FROM_API);
     const record = this.#records.get(id)!.handle;
-    // From here on the record's own changes can be undone; its creation is not one of them.
-    this.undoManagerOf(id);
     return handled(this.context.replica.flush().then(() => record));
   }
 
@@ -342,7 +341,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   #isLive(state: RecordState<S>): boolean {
     const doc = state.handle.doc;
-    return hasContent(doc) && !readMeta(doc).deleted;
+    return hasContent(doc) && !isDeleted(doc);
   }
 
   #existing(id: string): RecordState<S> {

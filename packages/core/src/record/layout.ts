@@ -39,8 +39,16 @@ export function readMeta(doc: Y.Doc): RecordMeta {
   };
 }
 
-/** A record exists once any replica created it: metadata or fields have been written. */
-export const hasContent = (doc: Y.Doc): boolean => metaOf(doc).size > 0 || fieldsOf(doc).size > 0;
+/**
+ * A record exists once any replica created it: every create stamps createdAt; a client that only knows the
+ * layout (say, y-websocket) may have written fields without it. `_map.size` counts keys without copying
+ * them, which `Y.Map.size` does.
+ */
+export const hasContent = (doc: Y.Doc): boolean =>
+  metaOf(doc).has('createdAt') || fieldsOf(doc)._map.size > 0;
+
+/** The tombstone flag alone, without building the whole metadata object. */
+export const isDeleted = (doc: Y.Doc): boolean => metaOf(doc).get('deleted') === true;
 
 export function stampCreated(doc: Y.Doc, now: number, actor: string): void {
   const meta = metaOf(doc);

@@ -32,6 +32,7 @@ export class Replica {
   readonly #docs = new Map<string, Y.Doc>();
   readonly #events = new Emitter<ReplicaEvents>();
   #queue = new Map<string, Uint8Array[]>();
+  readonly #beforeFlush: (() => void)[] = [];
   #nextFlush: Promise<void> | undefined;
   #lastFlush: Promise<void> = Promise.resolve();
   #closed = false;
@@ -47,12 +48,7 @@ export class Replica {
     } catch (error) {
       throw asStorageError(error, 'Could not read the local store');
     }
-    for (const { name, updates } of stored) {
-      const doc = replica.#register(name);
-      doc.transact(() => {
-        for (const update of updates) Y.applyUpdate(doc, update, FROM_STORAGE);
-      }, FROM_STORAGE);
-    }
+    for (const { name, updates } of stored) replica.#register(name, updates);
     return replica;
   }
 
@@ -70,6 +66,14 @@ export class Replica {
     const doc = this.#register(name);
     this.#events.emit('added', { name, doc });
     return doc;
+  }
+
+  /**
+   * Runs `listener` at the start of every flush, before the batch is taken: bookkeeping written there (an
+   * outbox entry, say) is stored in the same batch as the changes that caused it.
+   */
+  beforeFlush(listener: () => void): void {
+    this.#beforeFlush.push(listener);
   }
 
   names(): IterableIterator<string> {
@@ -95,12 +99,18 @@ export class Replica {
     }
   }
 
-  #register(name: string): Y.Doc {
-    const doc = new Y.Doc();
+  /** Creates the document, fills it from what was stored, then starts watching it. */
+  #register(name: string, stored: readonly Uint8Array[] = []): Y.Doc {
+    // The name is a unique guid already; a random one would cost more than the rest of opening.
+    const doc = new Y.Doc({ guid: name });
+    if (stored.length > 0) {
+      doc.transact(() => {
+        for (const update of stored) Y.applyUpdate(doc, update, FROM_STORAGE);
+      }, FROM_STORAGE);
+    }
     this.#docs.set(name, doc);
     doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      if (origin !== FROM_STORAGE && origin !== FROM_TAB) this.#enqueue(name, update);
-      if (origin === FROM_STORAGE) return;
+      if (origin !== FROM_TAB) this.#enqueue(name, update);
       this.#events.emit('change', { name, doc, update, origin, local: transaction.local });
     });
     return doc;
@@ -119,6 +129,7 @@ export class Replica {
     const flush = (async () => {
       // Waiting for the previous write also lets the rest of this tick's changes join this batch.
       await previous.catch(() => {});
+      for (const listener of this.#beforeFlush) listener();
       const batch = this.#queue;
       this.#queue = new Map();
       this.#nextFlush = undefined;

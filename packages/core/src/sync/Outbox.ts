@@ -22,7 +22,12 @@ interface Versions {
  * what is sent is exactly what the relay may lack, including changes another tab made.
  */
 export class Outbox {
+  readonly #doc: Y.Doc;
   readonly #outbox: Y.Map<Uint8Array>;
+  /** Records with unsaved changes, mirrored in memory (the Y.Map is written once per flush). */
+  readonly #pending = new Set<string>();
+  /** Records that became pending since the last flush, with the state the relay was known to have. */
+  readonly #toStore = new Map<string, Uint8Array>();
   readonly #cursors: Y.Map<string>;
   readonly #versions = new Map<string, Versions>();
   /** What the relay is known to hold, per document; in memory only. */
@@ -30,26 +35,44 @@ export class Outbox {
   readonly #onStatus: (name: string) => void;
 
   constructor(replica: Replica, onStatus: (name: string) => void) {
-    const doc = replica.open(SYNC_DOC);
-    this.#outbox = doc.getMap('outbox');
-    this.#cursors = doc.getMap('cursors');
+    this.#doc = replica.open(SYNC_DOC);
+    this.#outbox = this.#doc.getMap('outbox');
+    this.#cursors = this.#doc.getMap('cursors');
     this.#onStatus = onStatus;
     // Records that were waiting when the client last stopped: changed, not sent.
-    for (const name of this.#outbox.keys())
+    for (const name of this.#outbox.keys()) {
+      this.#pending.add(name);
       this.#versions.set(name, { local: 1, sent: 0, saved: 0, waiters: [] });
+    }
+    // One write per flush, whatever the number of records changed in it (a bulk import changes thousands).
+    replica.beforeFlush(() => {
+      if (this.#toStore.size === 0) return;
+      const entries = [...this.#toStore];
+      this.#toStore.clear();
+      this.#doc.transact(() => {
+        for (const [name, known] of entries) {
+          if (this.#pending.has(name) && !this.#outbox.has(name)) this.#outbox.set(name, known);
+        }
+      });
+    });
+  }
+
+  /** Runs `work` as one change of the stored outbox (acknowledging many records at once). */
+  transact(work: () => void): void {
+    this.#doc.transact(work);
   }
 
   /** Records with changes the relay has not committed. */
   get size(): number {
-    return this.#outbox.size;
+    return this.#pending.size;
   }
 
   pending(): string[] {
-    return [...this.#outbox.keys()];
+    return [...this.#pending];
   }
 
   has(name: string): boolean {
-    return this.#outbox.has(name);
+    return this.#pending.has(name);
   }
 
   status(name: string): RecordSyncStatus {
@@ -62,13 +85,17 @@ export class Outbox {
   changed(name: string): void {
     const v = this.#versionsOf(name);
     v.local++;
-    if (!this.#outbox.has(name)) this.#outbox.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
+    if (!this.#pending.has(name)) {
+      this.#pending.add(name);
+      this.#toStore.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
+    }
     this.#onStatus(name);
   }
 
   /** What to send for a document: everything the relay may lack. */
   payload(name: string, doc: Y.Doc): { update: Uint8Array; version: number; stateVector: Uint8Array } {
-    const known = this.#serverState.get(name) ?? this.#outbox.get(name) ?? EMPTY_STATE_VECTOR;
+    const known =
+      this.#serverState.get(name) ?? this.#outbox.get(name) ?? this.#toStore.get(name) ?? EMPTY_STATE_VECTOR;
     return {
       update: Y.encodeStateAsUpdate(doc, known),
       version: this.#versionsOf(name).local,
@@ -88,8 +115,10 @@ export class Outbox {
     v.saved = Math.max(v.saved, version);
     this.#serverState.set(name, stateVector);
     if (v.saved >= v.local) {
+      this.#pending.delete(name);
+      this.#toStore.delete(name);
       if (this.#outbox.has(name)) this.#outbox.delete(name);
-    } else {
+    } else if (this.#outbox.has(name)) {
       this.#outbox.set(name, stateVector);
     }
     for (const waiter of v.waiters.filter((w) => w.version <= v.saved)) waiter.resolve();
@@ -109,7 +138,7 @@ export class Outbox {
 
   /** The document now holds only what the relay sent, or what it has acknowledged. */
   inSyncWithServer(name: string, doc: Y.Doc): void {
-    if (!this.#outbox.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
+    if (!this.#pending.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
   }
 
   /** Resolves when every change made to the document so far is committed by the relay. */

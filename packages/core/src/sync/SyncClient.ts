@@ -420,17 +420,18 @@ export class SyncClient {
     if (!push) return;
     this.#inFlight.delete(id);
     const refusedNames = new Map(refused.map((r) => [r.name, r]));
-    for (const item of push.items) {
-      const refusal = refusedNames.get(item.name);
-      if (!refusal) {
-        this.#outbox.saved(item.name, item.version, item.stateVector);
-        continue;
+    this.#outbox.transact(() => {
+      for (const item of push.items) {
+        if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.version, item.stateVector);
       }
-      this.logger.warn({ document: item.name, code: refusal.code }, refusal.message);
+    });
+    for (const refusal of refused) {
+      this.logger.warn({ document: refusal.name, code: refusal.code }, refusal.message);
       if (!isTransientDocumentError(refusal.code)) this.#events.emit('rejected', refusal);
     }
     this.#checkSynced();
     this.#emitStatus();
+    if (this.#toPush.size > 0) this.#schedulePush();
   }
 
   // --- sending -----------------------------------------------------------------------------------------
@@ -488,7 +489,13 @@ export class SyncClient {
       meta = [];
       bytes = 0;
     };
-    for (const name of names) {
+    for (const [index, name] of names.entries()) {
+      // Flow control: a backlog (thousands of records changed offline) goes out a few frames at a time,
+      // each new frame when an earlier one is acknowledged, so neither side has to hold all of it.
+      if (this.#inFlight.size >= MAX_PUSHES_IN_FLIGHT) {
+        for (const rest of names.slice(index)) this.#toPush.add(rest);
+        break;
+      }
       const doc = this.replica.get(name);
       if (!doc || this.#outbox.status(name) === 'saved') continue;
       const payload = this.#outbox.payload(name, doc);
@@ -559,6 +566,9 @@ export class SyncClient {
     };
   }
 }
+
+/** Push frames waiting for their acknowledgement at any time; more wait in the outbox. */
+const MAX_PUSHES_IN_FLIGHT = 4;
 
 /** Cursors are kept per collection and filter: a filtered sync has its own place in the change feed. */
 function cursorKey(collection: string, replication: Replication | undefined): string {

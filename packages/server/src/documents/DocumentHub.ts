@@ -105,14 +105,16 @@ export class DocumentHub {
         'The relay cannot store changes right now; try again later.',
       );
     }
-    const document = await this.open(name);
+    const loading = this.#loading.get(name);
+    const document = this.#loaded.get(name) ?? (loading ? await loading : undefined);
+    if (!document) return this.#store(name, update, origin, actor);
     document.busy++;
     clearTimeout(document.unloadTimer);
     let committed: Promise<void>;
     try {
       if (this.#applyToDocument(document, update, origin)) {
         this.metrics.updatesIn.inc();
-        this.#forward(document, update, origin);
+        this.#forward(document.name, document.collection, update, origin, document.subscribers);
         document.logEntries++;
         document.logBytes += update.byteLength;
         committed = this.commits.commit({
@@ -139,6 +141,34 @@ export class DocumentHub {
     };
   }
 
+  /**
+   * An update to a document nobody holds open: checked, forwarded to the collection's followers and stored,
+   * without loading the document. A bulk upload of many records then costs no memory per record.
+   */
+  #store(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Applied {
+    const parsed = parseDocumentName(name);
+    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
+    this.#check(update);
+    this.metrics.updatesIn.inc();
+    this.#forward(name, parsed.collection, update, origin, NO_SUBSCRIBERS);
+    const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
+    return { committed: this.commits.commit(entry) };
+  }
+
+  #check(update: Uint8Array): void {
+    try {
+      checkUpdate(update);
+    } catch (error) {
+      throw new DocumentError(
+        DocumentErrorCode.InvalidUpdate,
+        `${(error as Error).message} It was not applied.`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
   /** Forwards an awareness update to the document's other subscribers. */
   forwardAwareness(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
     for (const subscriber of document.subscribers) {
@@ -159,6 +189,8 @@ export class DocumentHub {
     if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
     let document: LoadedDocument;
     try {
+      // Changes stored without loading may still be on their way to storage: let them arrive first.
+      await this.commits.commit();
       const stored = await this.metrics.time('load', () => this.storage.load(name));
       document = new LoadedDocument(name, parsed.collection, stored);
     } catch (error) {
@@ -173,32 +205,21 @@ export class DocumentHub {
     this.#loaded.set(name, document);
     this.metrics.documentsLoaded.set(this.#loaded.size);
     this.#scheduleUnload(document);
+    this.#maybeCompact(document);
     return document;
   }
 
   /** Applies an update to the in-memory document. Returns whether it held anything new. */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
-    try {
-      // Checked first: a malformed or hostile update is refused before it can touch the document.
-      checkUpdate(update);
-    } catch (error) {
-      throw new DocumentError(
-        DocumentErrorCode.InvalidUpdate,
-        `${(error as Error).message} It was not applied.`,
-        {
-          cause: error,
-        },
-      );
-    }
+    this.#check(update);
     const doc = document.doc;
-    const before = Y.encodeStateVector(doc);
-    let emitted = false;
-    const onUpdate = () => {
-      emitted = true;
-    };
-    doc.on('update', onUpdate);
+    let changed = false;
     try {
-      Y.applyUpdate(doc, update, origin);
+      doc.transact((transaction) => {
+        Y.applyUpdate(doc, update, origin);
+        // Read from the transaction rather than an 'update' listener, which would encode an update for nothing.
+        changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+      }, origin);
     } catch (error) {
       // Yjs may have applied part of it: the in-memory copy can no longer be trusted. Reload from storage.
       this.#reload(document);
@@ -209,23 +230,23 @@ export class DocumentHub {
           cause: error,
         },
       );
-    } finally {
-      doc.off('update', onUpdate);
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
-    const pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
-    return emitted || pending || !sameStateVector(before, Y.encodeStateVector(doc));
+    return changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
   }
 
-  #forward(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
-    for (const subscriber of document.subscribers) {
-      if (subscriber !== origin) subscriber.deliver(document.name, update);
+  #forward(
+    name: string,
+    collection: string,
+    update: Uint8Array,
+    origin: Subscriber | null,
+    documentSubscribers: ReadonlySet<Subscriber>,
+  ): void {
+    for (const subscriber of documentSubscribers) {
+      if (subscriber !== origin) subscriber.deliver(name, update);
     }
-    const collection = this.#collections.get(document.collection);
-    if (!collection) return;
-    for (const subscriber of collection) {
-      if (subscriber !== origin && !document.subscribers.has(subscriber))
-        subscriber.deliver(document.name, update);
+    for (const subscriber of this.#collections.get(collection) ?? []) {
+      if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
     }
   }
 
@@ -302,6 +323,4 @@ export class DocumentHub {
   }
 }
 
-function sameStateVector(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
-}
+const NO_SUBSCRIBERS: ReadonlySet<Subscriber> = new Set();

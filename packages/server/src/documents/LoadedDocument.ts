@@ -12,8 +12,8 @@ export interface Subscriber {
  * listens to it. The Y.Doc validates every incoming update and answers state-vector requests.
  */
 export class LoadedDocument {
-  readonly doc = new Y.Doc();
-  readonly awareness: Awareness;
+  readonly doc: Y.Doc;
+  #awareness: Awareness | undefined;
   readonly subscribers = new Set<Subscriber>();
   /** Operations in progress that need the document to stay loaded (pushes, subscribes). */
   busy = 0;
@@ -28,14 +28,28 @@ export class LoadedDocument {
     readonly collection: string,
     stored: readonly Uint8Array[],
   ) {
+    // The name is a unique guid already; generating a random one is the most expensive part of a small load.
+    this.doc = new Y.Doc({ guid: name });
     this.doc.transact(() => {
       for (const update of stored) Y.applyUpdate(this.doc, update);
     });
     this.logEntries = stored.length;
     this.logBytes = stored.reduce((sum, u) => sum + u.byteLength, 0);
-    this.awareness = new Awareness(this.doc);
-    // The relay has no presence of its own.
-    this.awareness.setLocalState(null);
+  }
+
+  /** Presence on this document, created when first used: most documents never have any. */
+  get awareness(): Awareness {
+    if (!this.#awareness) {
+      this.#awareness = new Awareness(this.doc);
+      // The relay has no presence of its own.
+      this.#awareness.setLocalState(null);
+    }
+    return this.#awareness;
+  }
+
+  /** Client ids present on the document, without creating its presence. */
+  get present(): number[] {
+    return this.#awareness ? [...this.#awareness.getStates().keys()] : [];
   }
 
   get idle(): boolean {
@@ -44,7 +58,7 @@ export class LoadedDocument {
 
   destroy(): void {
     clearTimeout(this.unloadTimer);
-    this.awareness.destroy();
+    this.#awareness?.destroy();
     this.doc.destroy();
   }
 }

@@ -54,6 +54,7 @@ export class SyncConnection implements CollectionSubscriber {
   #outbox: DocumentUpdate[] = [];
   #flushScheduled = false;
   readonly #rate: RateLimiter;
+  readonly #bytes: RateLimiter;
   readonly #helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -63,6 +64,7 @@ export class SyncConnection implements CollectionSubscriber {
   ) {
     const { limits, metrics } = context;
     this.#rate = new RateLimiter(limits.updatesPerSecond, limits.rateBurst);
+    this.#bytes = new RateLimiter(limits.bytesPerSecond, limits.bytesBurst);
     this.#helloTimer = setTimeout(
       () => this.close(CloseCode.HelloTimeout, 'No Hello received in time.'),
       limits.helloTimeoutMs,
@@ -113,6 +115,10 @@ export class SyncConnection implements CollectionSubscriber {
     this.context.metrics.bytesIn.inc(data.byteLength);
     if (!isBinary) {
       this.close(CloseCode.BadFrame, 'Text frames are not part of the protocol; send binary frames.');
+      return;
+    }
+    if (!this.#bytes.take(data.byteLength)) {
+      this.close(CloseCode.RateLimited, `More than ${this.context.limits.bytesPerSecond} bytes per second.`);
       return;
     }
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -267,7 +273,7 @@ export class SyncConnection implements CollectionSubscriber {
     for (const { name } of documents) {
       if (!this.#documents.has(name)) continue;
       const document = await hub.open(name);
-      const present = [...document.awareness.getStates().keys()];
+      const present = document.present;
       if (present.length > 0) this.deliverAwareness(name, encodeAwarenessUpdate(document.awareness, present));
     }
   }
@@ -300,7 +306,7 @@ export class SyncConnection implements CollectionSubscriber {
 
   /** Applies every item in order, then acknowledges in the background once all are committed. */
   async #push(id: number, items: readonly DocumentUpdate[]): Promise<void> {
-    if (!this.#rate.take(Math.max(1, items.length))) {
+    if (!this.#rate.take()) {
       this.close(
         CloseCode.RateLimited,
         `More than ${this.context.limits.updatesPerSecond} updates per second.`,

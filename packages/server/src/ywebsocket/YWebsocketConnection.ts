@@ -35,6 +35,7 @@ export class YWebsocketConnection implements Subscriber {
   #chain: Promise<void> = Promise.resolve();
   readonly #presence = new Set<number>();
   readonly #rate: RateLimiter;
+  readonly #bytes: RateLimiter;
 
   constructor(
     private readonly socket: WebSocket,
@@ -43,6 +44,7 @@ export class YWebsocketConnection implements Subscriber {
     private readonly context: ConnectionContext,
   ) {
     this.#rate = new RateLimiter(context.limits.updatesPerSecond, context.limits.rateBurst);
+    this.#bytes = new RateLimiter(context.limits.bytesPerSecond, context.limits.bytesBurst);
     context.metrics.connections.inc({ protocol: 'y-websocket' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
     socket.on('close', () => this.#cleanUp());
@@ -98,7 +100,7 @@ export class YWebsocketConnection implements Subscriber {
       encoding.writeVarUint(e, SYNC_STEP_1);
       encoding.writeVarUint8Array(e, Y.encodeStateVector(document.doc));
     });
-    const others = [...document.awareness.getStates().keys()];
+    const others = document.present;
     if (others.length > 0)
       this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, others));
     for (const frame of this.#early.splice(0)) await this.#handle(frame);
@@ -109,6 +111,10 @@ export class YWebsocketConnection implements Subscriber {
     this.context.metrics.bytesIn.inc(data.byteLength);
     if (!isBinary) {
       this.#close(CloseCode.BadFrame, 'Text frames are not part of the protocol.');
+      return;
+    }
+    if (!this.#bytes.take(data.byteLength)) {
+      this.#close(CloseCode.RateLimited, `More than ${this.context.limits.bytesPerSecond} bytes per second.`);
       return;
     }
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
@@ -151,7 +157,7 @@ export class YWebsocketConnection implements Subscriber {
       return;
     }
     if (type === MESSAGE_QUERY_AWARENESS) {
-      const states = [...document.awareness.getStates().keys()];
+      const states = document.present;
       if (states.length > 0)
         this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, states));
       return;
