@@ -1,0 +1,19 @@
+export interface Summary {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Mean and nearest-rank percentiles of a set of samples. */
+export function summarize(samples: readonly number[]): Summary {
+  if (samples.length === 0) throw new Error('No samples to summarize.');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  return {
+    mean: sorted.reduce((sum, x) => sum + x, 0) / sorted.length,
+    p50: rank(0.5),
+    p99: rank(0.99),
+    max: sorted[sorted.length - 1]!,
+  };
+}
