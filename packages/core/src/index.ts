@@ -40,8 +40,14 @@ export {
   randomId,
 } from './ids.js';
 export * from './protocol/index.js';
-export { compareValues, QueryError } from './query/compile.js';
-export { LiveQuery } from './query/LiveQuery.js';
+export {
+  type Comparator,
+  compareValues,
+  type FieldReader,
+  type Predicate,
+  QueryError,
+} from './query/compile.js';
+export { LiveQuery, type QueryEntry, type QuerySource } from './query/LiveQuery.js';
 export type {
   Condition,
   Direction,
@@ -62,10 +68,19 @@ export {
   type FieldInput,
   type FieldKind,
   type FieldPresence,
+  type FieldSpec,
+  type InOf,
   type Input,
+  type KindOf,
+  type ListFieldOf,
+  type MayBeAbsent,
+  type OutOf,
   type Output,
   type Patch,
+  type PresenceOf,
   type Shape,
+  type Simplify,
+  type TextFieldOf,
   t,
 } from './schema/fields.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
@@ -91,4 +106,5 @@ export {
   type WebSocketLike,
   webSocketTransport,
 } from './sync/Transport.js';
+export type { Listener } from './util/Emitter.js';
 export { type Logger, silentLogger } from './util/Logger.js';

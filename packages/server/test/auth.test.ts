@@ -1,10 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloseCode, DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import { jwtAuth } from '@ferry/server';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { startClient, startRelay, until } from './helpers.js';
+import { onCleanup, startClient, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
@@ -128,6 +130,28 @@ describe('auth on /sync', () => {
     const checked = check.collection(notes);
     await check.whenSynced();
     expect(checked.get('a')?.get('title')).toBe('original');
+  });
+});
+
+describe('JWKS', () => {
+  it('verifies tokens signed by a key published at a JWKS URL', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const keys = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => keys.close(() => resolve())));
+    const jwksUrl = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/jwks.json`;
+    const relay = await startRelay({ auth: jwtAuth({ jwksUrl }) });
+    const signed = await new SignJWT({ sub: 'ana', collections: { notes: 'write' } })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .sign(privateKey);
+    expect((await (await RawClient.hello(relay.url, signed)).next('welcome')).principal).toBe('ana');
+    const forged = await token({ sub: 'eve', collections: { notes: 'write' } });
+    const refused = await RawClient.open(relay.url);
+    refused.send({ type: 'hello', version: 1, token: forged });
+    expect((await refused.whenClosed()).code).toBe(CloseCode.Unauthorized);
   });
 });
 

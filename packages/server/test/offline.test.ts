@@ -180,6 +180,21 @@ describe('connection handling', () => {
     expect(collection.get('k')?.status).toBe('saved');
   });
 
+  it('closes at once when the device reports offline, and reconnects at once when it reports online', async () => {
+    const relay = await startRelay();
+    const network = new EventTarget();
+    // Backoff far longer than the test: only the online event can bring the client back in time.
+    const client = await startClient(relay, { sync: { network, backoff: { min: 600_000, max: 600_000 } } });
+    await client.whenSynced();
+    network.dispatchEvent(new Event('offline'));
+    expect(client.sync!.status.connection).not.toBe('online');
+    network.dispatchEvent(new Event('online'));
+    await until(
+      (l) => client.sync!.on('status', l),
+      () => client.sync!.status.connection === 'online',
+    );
+  });
+
   it('notices a dead connection through the heartbeat and reconnects', async () => {
     const relay = await startRelay();
     let blackHole = false;

@@ -63,7 +63,7 @@ export class Field<Out, In = Out, P extends FieldPresence = 'required', K extend
 }
 
 /** Optional fields that can be absent; text and lists are never absent, only empty. */
-type MayBeAbsent<F> =
+export type MayBeAbsent<F> =
   PresenceOf<F> extends 'optional' ? (KindOf<F> extends 'text' | 'list' ? false : true) : false;
 
 /** What a read of the whole record returns. Optional fields may be missing; others are always there. */
@@ -104,7 +104,7 @@ export type ListFieldOf<S extends Shape> = {
 }[keyof S] &
   string;
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 const simple = <T, K extends 'text' | 'string' | 'number' | 'boolean' | 'date'>(kind: K) =>
   new Field<T, T, 'required', K>({ kind }, 'required');

@@ -70,6 +70,11 @@ export interface SyncOptions {
   backoff?: { min?: number; max?: number };
   /** Start disconnected; call connect() (default false). */
   manual?: boolean;
+  /**
+   * Where `online` and `offline` events come from (default: the global object in browsers). `online` means
+   * retry now, without waiting for the backoff; `offline` closes the socket at once.
+   */
+  network?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
 }
 
 export interface SyncEvents {
@@ -545,12 +550,12 @@ export class SyncClient {
   }
 
   #listenToBrowser(): () => void {
-    const target = globalThis as {
-      addEventListener?: typeof addEventListener;
-      removeEventListener?: typeof removeEventListener;
-    };
-    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function')
+    const target = (this.options.network ?? globalThis) as Partial<
+      Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
+    >;
+    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
       return () => {};
+    }
     const online = () => {
       if (this.#wanted && !this.#connection) {
         this.#backoff.reset();

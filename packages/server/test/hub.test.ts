@@ -1,0 +1,61 @@
+import { silentLogger } from '@ferry/core';
+import { SqliteStorage } from '@ferry/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { DocumentHub } from '../src/documents/DocumentHub.js';
+import type { Subscriber } from '../src/documents/LoadedDocument.js';
+import { Metrics } from '../src/Metrics.js';
+import { tempDir } from './helpers.js';
+
+const listener: Subscriber = { deliver() {}, deliverAwareness() {} };
+
+function hub(storage: SqliteStorage, idleUnloadMs: number) {
+  return new DocumentHub(
+    storage,
+    {
+      idleUnloadMs,
+      compactAfterEntries: 500,
+      compactAfterBytes: 1 << 20,
+      maxPendingCommitBytes: 1 << 26,
+      now: Date.now,
+    },
+    new Metrics(),
+    silentLogger,
+  );
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the document hub', () => {
+  it('keeps memory bounded: of 100,000 stored documents only those in use are loaded, then unloaded', async () => {
+    const storage = new SqliteStorage({ path: tempDir(), synchronous: 'normal' });
+    const doc = new Y.Doc();
+    doc.getMap('fields').set('title', 'stored');
+    const update = Y.encodeStateAsUpdate(doc);
+    const entries = Array.from({ length: 100_000 }, (_, i) => ({
+      name: `items/i${i}`,
+      collection: 'items',
+      update,
+      actor: 'seed',
+      at: 0,
+    }));
+    await storage.append(entries);
+
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const relay = hub(storage, 30_000);
+    const open = await Promise.all(Array.from({ length: 300 }, (_, i) => relay.open(`items/i${i * 333}`)));
+    for (const document of open) relay.subscribe(document, listener);
+    expect(relay.loadedCount).toBe(300);
+    expect(open[5]!.doc.getMap('fields').get('title')).toBe('stored');
+
+    for (const document of open.slice(0, 200)) relay.unsubscribe(document, listener);
+    vi.advanceTimersByTime(29_999);
+    expect(relay.loadedCount).toBe(300);
+    vi.advanceTimersByTime(1);
+    expect(relay.loadedCount).toBe(100);
+    await relay.close();
+    await storage.close();
+  });
+});
