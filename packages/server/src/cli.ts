@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { jwtAuth } from './auth/jwtAuth.js';
 import { createRelay } from './createRelay.js';
+import { RedisFanout } from './fanout/RedisFanout.js';
 import { defaultLogger } from './logger.js';
+import { PostgresStorage } from './storage/PostgresStorage.js';
 
 const USAGE = `Usage: ferry serve [options]
 
@@ -12,6 +14,11 @@ const USAGE = `Usage: ferry serve [options]
   --static <dir>      serve a built web app from this folder on the same port
   --jwt-secret <s>    accept HS256 JSON Web Tokens signed with this secret (or FERRY_JWT_SECRET)
   --jwks-url <url>    accept JSON Web Tokens signed by keys from this JWKS URL
+  --postgres <url>    store updates in PostgreSQL instead of SQLite (postgres://user@host:5432/db)
+  --postgres-schema <name>  the schema for Ferry's tables (default ferry)
+  --redis <url>       tell other relay nodes about changes through Redis (redis://host:6379);
+                      with --postgres, several relays can serve the same data behind a load balancer
+  --redis-prefix <p>  the Redis channel prefix (default ferry)
 
 Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
 Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
@@ -27,6 +34,10 @@ async function main(argv: string[]): Promise<void> {
       static: { type: 'string' },
       'jwt-secret': { type: 'string' },
       'jwks-url': { type: 'string' },
+      postgres: { type: 'string' },
+      'postgres-schema': { type: 'string', default: 'ferry' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string', default: 'ferry' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,10 +52,21 @@ async function main(argv: string[]): Promise<void> {
   const secret = values['jwt-secret'] ?? process.env.FERRY_JWT_SECRET;
   const jwksUrl = values['jwks-url'];
   const logger = defaultLogger();
+  if (values.redis && !values.postgres)
+    throw new Error('--redis needs --postgres: the nodes must share one storage.');
+  const storage = values.postgres
+    ? new PostgresStorage({ connectionString: values.postgres, schema: values['postgres-schema'] })
+    : undefined;
+  const fanout = values.redis
+    ? new RedisFanout({ url: values.redis, prefix: values['redis-prefix'], logger })
+    : undefined;
+  await fanout?.ready();
   const relay = await createRelay({
     port,
     host: values.host,
-    dataDir: values.data,
+    storage,
+    fanout,
+    dataDir: storage ? undefined : values.data,
     staticDir: values.static,
     auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
     logger,

@@ -7,6 +7,7 @@ import type { RelayAuth } from './auth/Auth.js';
 import { loopbackOnly } from './auth/loopbackOnly.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
+import type { Fanout } from './fanout/Fanout.js';
 import { staticFiles } from './http/staticFiles.js';
 import { type Limits, resolveLimits } from './Limits.js';
 import { defaultLogger } from './logger.js';
@@ -38,6 +39,8 @@ export interface RelayOptions {
   compactAfterEntries?: number;
   /** The clock for stored timestamps (default Date.now). */
   now?: () => number;
+  /** How this relay hears about changes made through other relay nodes on the same storage (RedisFanout). */
+  fanout?: Fanout;
 }
 
 export interface Relay {
@@ -70,10 +73,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       compactAfterEntries: options.compactAfterEntries ?? 500,
       compactAfterBytes: 1024 * 1024,
       maxPendingCommitBytes: limits.maxPendingCommitBytes,
+      gapTimeoutMs: 200,
       now: options.now ?? Date.now,
     },
     metrics,
     logger,
+    options.fanout,
   );
   const context: ConnectionContext = { hub, auth, limits, metrics, logger };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
@@ -184,6 +189,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         for (const ws of sockets.clients) ws.close(CloseCode.GoingAway, 'The relay is shutting down.');
         http.closeAllConnections();
         await hub.close();
+        await options.fanout?.close();
         await storage.close();
         await stopped;
       })();

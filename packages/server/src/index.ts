@@ -7,10 +7,13 @@ export { type Access, AuthError, collectionOf, type Principal, type RelayAuth } 
 export { type JwtAuthOptions, jwtAuth } from './auth/jwtAuth.js';
 export { isLoopback, loopbackOnly } from './auth/loopbackOnly.js';
 export { createRelay, type Relay, type RelayOptions } from './createRelay.js';
+export type { AwarenessMessage, Fanout, FanoutListeners, UpdateMessage } from './fanout/Fanout.js';
+export { RedisFanout, type RedisFanoutOptions } from './fanout/RedisFanout.js';
 export { DEFAULT_LIMITS, type Limits } from './Limits.js';
 export { defaultLogger } from './logger.js';
 export { Metrics } from './Metrics.js';
 export { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+export { PostgresStorage, type PostgresStorageOptions } from './storage/PostgresStorage.js';
 export type {
   AppendEntry,
   AppendResult,

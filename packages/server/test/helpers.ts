@@ -88,3 +88,11 @@ export function untilAll(
     );
   });
 }
+
+/** The PostgreSQL and Redis the machine runs; tests use a schema or key prefix of their own. */
+export const POSTGRES_URL = process.env.FERRY_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.FERRY_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+
+/** A name unique to this test run, for a schema or a key prefix. */
+export const uniqueName = (prefix: string) =>
+  `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

@@ -17,6 +17,7 @@ function hub(storage: SqliteStorage, idleUnloadMs: number) {
       compactAfterEntries: 500,
       compactAfterBytes: 1 << 20,
       maxPendingCommitBytes: 1 << 26,
+      gapTimeoutMs: 200,
       now: Date.now,
     },
     new Metrics(),

@@ -14,7 +14,8 @@ export interface RelayProcess {
 
 /** Runs `ferry serve` (the built CLI) in its own process on port 0; resolves once it logged its URL. */
 export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', dataDir, ...args], {
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [cli, 'serve', ...port, '--data', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FERRY_LOG_LEVEL: 'info' },
   });

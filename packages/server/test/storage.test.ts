@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryServerStorage, type ServerStorage, SqliteStorage } from '@ferry/server';
+import { MemoryServerStorage, PostgresStorage, type ServerStorage, SqliteStorage } from '@ferry/server';
 import { runServerStorageTests } from '@ferry/server/testing';
+import { POSTGRES_URL, uniqueName } from './helpers.js';
 
 runServerStorageTests('MemoryServerStorage', {
   create: async () => new MemoryServerStorage(),
@@ -25,5 +26,15 @@ runServerStorageTests('SqliteStorage', {
   destroy: async (store) => {
     await store.close();
     rmSync(folders.get(store)!, { recursive: true, force: true });
+  },
+});
+
+runServerStorageTests('PostgresStorage', {
+  create: async () =>
+    new PostgresStorage({ connectionString: POSTGRES_URL, schema: uniqueName('ferry_test') }),
+  reopen: async (store) => new PostgresStorage((store as PostgresStorage).options),
+  destroy: async (store) => {
+    await (store as PostgresStorage).drop();
+    await store.close();
   },
 });

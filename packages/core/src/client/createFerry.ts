@@ -26,8 +26,11 @@ export interface FerryOptions {
   /** Randomness for record ids (default Math.random). */
   random?: () => number;
   logger?: Logger;
-  /** The relay to sync with, `ws://host:port`. Without it the client works locally only. */
-  url?: string;
+  /**
+   * The relay to sync with, `ws://host:port`, or several nodes of one relay, tried in turn. Without it the
+   * client works locally only.
+   */
+  url?: string | readonly string[];
   /** A token for the relay, or a function returning one (called on every connect, so it can refresh). */
   token?: SyncOptions['token'];
   /** The WebSocket class (default: the global one; in Node pass the `ws` package's). */

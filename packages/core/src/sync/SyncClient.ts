@@ -52,8 +52,8 @@ export type Replication =
   | { readonly updatedSince: Date | number };
 
 export interface SyncOptions {
-  /** The relay's base URL, `ws://host:port` or `wss://…`. */
-  url: string;
+  /** The relay's base URL, `ws://host:port` or `wss://…`; several relay nodes are tried in turn. */
+  url: string | readonly string[];
   /** A token, or a function returning one; called on every connect, so it can refresh. */
   token?: string | (() => string | Promise<string>);
   /** The WebSocket class (default: the global one; pass `ws` in Node). */
@@ -120,6 +120,7 @@ export class SyncClient {
   #lastHeard = 0;
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
+  #attempts = 0;
   readonly #inFlight = new Map<number, InFlightPush>();
   /** Subscribe requests not yet fully answered, with the time they were sent. */
   readonly #answering = new Map<number, number>();
@@ -256,7 +257,9 @@ export class SyncClient {
       return;
     }
     if (!this.#wanted || this.#connection) return;
-    const url = this.options.url.replace(/\/+$/, '') + SYNC_PATH;
+    // With several nodes, each attempt goes to the next one: a dead node is left behind at once.
+    const urls = typeof this.options.url === 'string' ? [this.options.url] : this.options.url;
+    const url = urls[this.#attempts++ % urls.length]!.replace(/\/+$/, '') + SYNC_PATH;
     this.#incoming = new FrameSequence();
     this.#sentFrames = 0;
     const connection = this.#transport.connect(url, {

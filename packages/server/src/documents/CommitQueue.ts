@@ -3,7 +3,9 @@ import type { Metrics } from '../Metrics.js';
 import type { AppendEntry, ServerStorage } from '../storage/ServerStorage.js';
 
 interface Waiter {
-  resolve(): void;
+  /** The entry this waiter queued, if any; it is told its cursor. */
+  entry: AppendEntry | undefined;
+  resolve(cursor: string | undefined): void;
 }
 
 /**
@@ -12,7 +14,6 @@ interface Waiter {
  * acknowledged before then, and nothing acknowledged was ever uncommitted.
  */
 export class CommitQueue {
-  #queue: AppendEntry[] = [];
   #waiters: Waiter[] = [];
   #pendingBytes = 0;
   #scheduled = false;
@@ -22,7 +23,6 @@ export class CommitQueue {
 
   constructor(
     private readonly storage: ServerStorage,
-    private readonly onCommitted: (cursors: ReadonlyMap<string, string>) => void,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
@@ -38,16 +38,13 @@ export class CommitQueue {
   }
 
   /**
-   * Queues an entry; resolves once it, and everything queued before it, is committed. Without an entry,
-   * resolves once everything queued so far is committed.
+   * Queues an entry; resolves with its cursor once it, and everything queued before it, is committed.
+   * Without an entry, resolves once everything queued so far is committed.
    */
-  commit(entry?: AppendEntry): Promise<void> {
-    if (entry) {
-      this.#queue.push(entry);
-      this.#pendingBytes += entry.update.byteLength;
-    }
-    if (this.#queue.length === 0 && !this.#running) return Promise.resolve();
-    const done = new Promise<void>((resolve) => this.#waiters.push({ resolve }));
+  commit(entry?: AppendEntry): Promise<string | undefined> {
+    if (entry) this.#pendingBytes += entry.update.byteLength;
+    else if (this.#waiters.length === 0 && !this.#running) return Promise.resolve(undefined);
+    const done = new Promise<string | undefined>((resolve) => this.#waiters.push({ entry, resolve }));
     this.#schedule();
     return done;
   }
@@ -69,25 +66,24 @@ export class CommitQueue {
   }
 
   async #run(): Promise<void> {
-    while (this.#queue.length > 0 || this.#waiters.length > 0) {
-      const batch = this.#queue;
+    while (this.#waiters.length > 0) {
       const waiters = this.#waiters;
-      this.#queue = [];
       this.#waiters = [];
-      if (batch.length > 0) await this.#append(batch);
-      for (const waiter of waiters) waiter.resolve();
+      const withEntries = waiters.filter((w) => w.entry !== undefined);
+      const positions = withEntries.length > 0 ? await this.#append(withEntries.map((w) => w.entry!)) : [];
+      const cursors = new Map(withEntries.map((w, i) => [w, positions[i]]));
+      for (const waiter of waiters) waiter.resolve(cursors.get(waiter));
     }
     this.#running = undefined;
   }
 
-  async #append(batch: AppendEntry[]): Promise<void> {
+  async #append(batch: AppendEntry[]): Promise<readonly string[]> {
     for (;;) {
       try {
         const result = await this.metrics.time('append', () => this.storage.append(batch));
         this.#pendingBytes -= batch.reduce((sum, e) => sum + e.update.byteLength, 0);
         this.#retryDelay = 0;
-        this.onCommitted(result.cursors);
-        return;
+        return result.positions;
       } catch (error) {
         this.metrics.errors.inc({ kind: 'storage' });
         this.#retryDelay = Math.min(5000, Math.max(50, this.#retryDelay * 2));

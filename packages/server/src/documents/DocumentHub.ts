@@ -1,102 +1,103 @@
-import { checkUpdate, compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import { checkUpdate, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import type { AwarenessMessage, Fanout, UpdateMessage } from '../fanout/Fanout.js';
 import type { Metrics } from '../Metrics.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
+import { CollectionFeed, type CollectionSubscriber } from './CollectionFeed.js';
 import { CommitQueue } from './CommitQueue.js';
 import { DocumentError } from './errors.js';
-import { LoadedDocument, type Subscriber } from './LoadedDocument.js';
+import type { LoadedDocument, Subscriber } from './LoadedDocument.js';
+import { LoadedDocuments, type LoadedDocumentsOptions } from './LoadedDocuments.js';
 
-export interface HubOptions {
-  /** Unload a document this long after its last subscriber left (default 30 s). */
-  idleUnloadMs: number;
-  /** Compact a document's stored log once it holds this many entries (default 500). */
-  compactAfterEntries: number;
-  /** ... or this many bytes (default 1 MiB). */
-  compactAfterBytes: number;
+export type { CollectionSubscriber } from './CollectionFeed.js';
+
+export interface HubOptions extends LoadedDocumentsOptions {
   /** Refuse pushes while this many bytes wait for storage. */
   maxPendingCommitBytes: number;
+  /** Wait this long for an update another node sent out of order before reading it from storage. */
+  gapTimeoutMs: number;
   now: () => number;
 }
 
-/** An update applied in memory and forwarded; `committed` resolves once it is in storage. */
+/** An update applied in memory; `committed` resolves once it is in storage and forwarded. */
 export interface Applied {
   readonly committed: Promise<void>;
 }
 
-/** Receives what is committed: cursors per collection. */
-export interface CollectionSubscriber extends Subscriber {
-  deliverCursor(collection: string, cursor: string): void;
-}
+/** Transaction origin of updates that came from another relay node or were read back from storage. */
+const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 
 /**
- * The documents the relay serves. A document is loaded from storage before anyone is served from it; if
- * that fails, the caller gets an error and nothing is written. Changes are applied to the loaded Y.Doc
- * (which rejects malformed updates), forwarded to subscribers, committed in groups, and only then
- * acknowledged. Documents nobody uses are unloaded; their logs are compacted by size.
+ * Where changes meet. A client's update is checked (on the loaded document, or alone when the document is
+ * not open), committed in a group, and only then forwarded to the document's and the collection's
+ * subscribers, published to the other relay nodes, and acknowledged. Everything a subscriber receives is
+ * therefore in storage, and every collection cursor a subscriber is told covers only delivered updates.
  */
 export class DocumentHub {
-  readonly #loading = new Map<string, Promise<LoadedDocument>>();
-  readonly #loaded = new Map<string, LoadedDocument>();
-  readonly #collections = new Map<string, Set<CollectionSubscriber>>();
   readonly commits: CommitQueue;
+  readonly documents: LoadedDocuments;
+  readonly #feeds = new Map<string, Promise<CollectionFeed>>();
+  readonly #watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly storage: ServerStorage,
     private readonly options: HubOptions,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly fanout?: Fanout,
   ) {
-    this.commits = new CommitQueue(storage, (cursors) => this.#committed(cursors), metrics, logger);
+    this.commits = new CommitQueue(storage, metrics, logger);
+    this.documents = new LoadedDocuments(storage, this.commits, options, metrics, logger);
+    fanout?.listen({
+      update: (message) => void this.#fromNode(message),
+      awareness: (message) => void this.#awarenessFromNode(message),
+      gap: () => {
+        for (const feed of this.#feeds.values())
+          void feed.then(
+            (f) => f.catchUp(),
+            () => {},
+          );
+      },
+    });
   }
 
   get loadedCount(): number {
-    return this.#loaded.size;
+    return this.documents.size;
   }
 
   /** The document, loaded from storage if needed. Throws DocumentError(LoadFailed) if it cannot be. */
   async open(name: string): Promise<LoadedDocument> {
-    const loaded = this.#loaded.get(name);
-    if (loaded) return loaded;
-    let loading = this.#loading.get(name);
-    if (!loading) {
-      loading = this.#load(name);
-      this.#loading.set(name, loading);
-      loading.then(
-        () => this.#loading.delete(name),
-        () => this.#loading.delete(name),
-      );
-    }
-    return loading;
+    const document = await this.documents.open(name);
+    // Updates from other nodes must reach it: its collection's feed notices any that go missing.
+    if (this.fanout) await this.#feed(document.collection);
+    return document;
   }
 
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
-    document.subscribers.add(subscriber);
-    clearTimeout(document.unloadTimer);
+    this.documents.subscribe(document, subscriber);
   }
 
   unsubscribe(document: LoadedDocument, subscriber: Subscriber): void {
-    if (document.subscribers.delete(subscriber)) this.#scheduleUnload(document);
+    this.documents.unsubscribe(document, subscriber);
   }
 
-  subscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
-    let set = this.#collections.get(collection);
-    if (!set) {
-      set = new Set();
-      this.#collections.set(collection, set);
-    }
-    set.add(subscriber);
+  /** Follows every change to a collection from now on. */
+  async subscribeCollection(collection: string, subscriber: CollectionSubscriber): Promise<void> {
+    (await this.#feed(collection)).subscribers.add(subscriber);
   }
 
   unsubscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
-    const set = this.#collections.get(collection);
-    set?.delete(subscriber);
-    if (set?.size === 0) this.#collections.delete(collection);
+    void this.#feeds.get(collection)?.then(
+      (feed) => feed.subscribers.delete(subscriber),
+      () => {},
+    );
   }
 
   /**
-   * Applies a client's update: validates it on the loaded document and forwards it to everyone else
-   * subscribed. Resolves once applied, with `committed`, which resolves once the update is in storage. A
-   * duplicate of what the relay already has is committed once the copy it already has is.
+   * Applies a client's update. Resolves once it is checked (and applied to the document if loaded), with
+   * `committed`, which resolves once it is in storage and forwarded. A duplicate of what the relay already
+   * has is committed once the copy it already has is.
    */
   async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
     if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
@@ -105,54 +106,153 @@ export class DocumentHub {
         'The relay cannot store changes right now; try again later.',
       );
     }
-    const loading = this.#loading.get(name);
-    const document = this.#loaded.get(name) ?? (loading ? await loading : undefined);
+    const document = await this.documents.find(name);
     if (!document) return this.#store(name, update, origin, actor);
-    document.busy++;
-    clearTimeout(document.unloadTimer);
-    let committed: Promise<void>;
+    this.documents.hold(document);
     try {
-      if (this.#applyToDocument(document, update, origin)) {
-        this.metrics.updatesIn.inc();
-        this.#forward(document.name, document.collection, update, origin, document.subscribers);
-        document.logEntries++;
-        document.logBytes += update.byteLength;
-        committed = this.commits.commit({
-          name,
-          collection: document.collection,
-          update,
-          actor,
-          at: this.options.now(),
-        });
-      } else {
-        committed = this.commits.commit();
+      if (!this.#applyToDocument(document, update, origin)) {
+        return { committed: this.commits.commit().then(() => this.documents.release(document)) };
       }
     } catch (error) {
-      document.busy--;
-      this.#scheduleUnload(document);
+      this.documents.release(document);
       throw error;
     }
-    return {
-      committed: committed.finally(() => {
-        document.busy--;
-        this.#maybeCompact(document);
-        this.#scheduleUnload(document);
-      }),
-    };
+    const entry = { name, collection: document.collection, update, actor, at: this.options.now() };
+    const committed = this.commits.commit(entry).then((cursor) => {
+      this.documents.stored(document, update.byteLength);
+      this.documents.release(document);
+      this.#committed(entry.name, entry.collection, update, cursor!, origin);
+    });
+    return { committed };
   }
 
-  /**
-   * An update to a document nobody holds open: checked, forwarded to the collection's followers and stored,
-   * without loading the document. A bulk upload of many records then costs no memory per record.
-   */
+  /** Forwards an awareness update to the document's other subscribers, here and on the other nodes. */
+  forwardAwareness(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
+    for (const subscriber of document.subscribers) {
+      if (subscriber !== origin) subscriber.deliverAwareness(document.name, update);
+    }
+    this.fanout?.publishAwareness({ name: document.name, update });
+  }
+
+  /** Commits everything pending and unloads every document. */
+  async close(): Promise<void> {
+    clearInterval(this.#watchdog);
+    await this.commits.close();
+    for (const feed of this.#feeds.values())
+      void feed.then(
+        (f) => f.close(),
+        () => {},
+      );
+    this.documents.close();
+  }
+
+  /** An update to a document nobody holds open: checked and stored without loading the document. */
   #store(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Applied {
     const parsed = parseDocumentName(name);
     if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
     this.#check(update);
-    this.metrics.updatesIn.inc();
-    this.#forward(name, parsed.collection, update, origin, NO_SUBSCRIBERS);
     const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
-    return { committed: this.commits.commit(entry) };
+    const committed = this.commits
+      .commit(entry)
+      .then((cursor) => this.#committed(name, parsed.collection, update, cursor!, origin));
+    return { committed };
+  }
+
+  /** An update is in storage: deliver it everywhere, then count it as delivered. */
+  #committed(
+    name: string,
+    collection: string,
+    update: Uint8Array,
+    cursor: string,
+    origin: Subscriber | null,
+  ): void {
+    this.metrics.updatesIn.inc();
+    this.#deliver(name, collection, update, origin);
+    this.fanout?.publishUpdate({ name, collection, cursor, update });
+    void this.#feeds.get(collection)?.then(
+      (feed) => feed.saw(cursor),
+      () => {},
+    );
+  }
+
+  async #fromNode(message: UpdateMessage): Promise<void> {
+    const feed = await this.#feeds.get(message.collection)?.catch(() => undefined);
+    if (feed?.has(message.cursor)) return;
+    await this.#fromElsewhere(message.name, message.update);
+    feed?.saw(message.cursor);
+  }
+
+  /** An update committed by another node (or read back from storage after a gap). */
+  async #fromElsewhere(name: string, update: Uint8Array): Promise<void> {
+    const document = await this.documents.find(name).catch(() => undefined);
+    if (document) {
+      try {
+        Y.applyUpdate(document.doc, update, FROM_RELAY_NODE);
+      } catch (error) {
+        this.logger.error(
+          { err: error, document: name },
+          'an update from another node did not apply; reloading',
+        );
+        this.documents.reload(document);
+      }
+    }
+    const parsed = parseDocumentName(name);
+    if (parsed) this.#deliver(name, parsed.collection, update, null);
+  }
+
+  async #awarenessFromNode(message: AwarenessMessage): Promise<void> {
+    const document = await this.documents.find(message.name).catch(() => undefined);
+    if (!document || document.subscribers.size === 0) return;
+    try {
+      applyAwarenessUpdate(document.awareness, message.update, FROM_RELAY_NODE);
+    } catch {
+      return;
+    }
+    for (const subscriber of document.subscribers) subscriber.deliverAwareness(message.name, message.update);
+  }
+
+  #deliver(name: string, collection: string, update: Uint8Array, origin: Subscriber | null): void {
+    const documentSubscribers = this.#documentSubscribers(name);
+    for (const subscriber of documentSubscribers) {
+      if (subscriber !== origin) subscriber.deliver(name, update);
+    }
+    const feed = this.#feeds.get(collection);
+    if (!feed) return;
+    // A feed that is still reading its head has no subscribers yet.
+    void feed.then(
+      (f) => {
+        for (const subscriber of f.subscribers) {
+          if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
+        }
+      },
+      () => {},
+    );
+  }
+
+  #documentSubscribers(name: string): ReadonlySet<Subscriber> {
+    return this.documents.get(name)?.subscribers ?? NO_SUBSCRIBERS;
+  }
+
+  #feed(collection: string): Promise<CollectionFeed> {
+    let feed = this.#feeds.get(collection);
+    if (!feed) {
+      feed = this.storage
+        .head(collection)
+        .then(
+          (head) =>
+            new CollectionFeed(
+              collection,
+              head,
+              this.storage,
+              (name, update) => void this.#fromElsewhere(name, update),
+              this.options.gapTimeoutMs,
+              this.logger,
+            ),
+        );
+      this.#feeds.set(collection, feed);
+      feed.catch(() => this.#feeds.delete(collection));
+    }
+    return feed;
   }
 
   #check(update: Uint8Array): void {
@@ -169,46 +269,6 @@ export class DocumentHub {
     }
   }
 
-  /** Forwards an awareness update to the document's other subscribers. */
-  forwardAwareness(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
-    for (const subscriber of document.subscribers) {
-      if (subscriber !== origin) subscriber.deliverAwareness(document.name, update);
-    }
-  }
-
-  /** Commits everything pending and unloads every document. */
-  async close(): Promise<void> {
-    await this.commits.close();
-    for (const document of this.#loaded.values()) document.destroy();
-    this.#loaded.clear();
-    this.metrics.documentsLoaded.set(0);
-  }
-
-  async #load(name: string): Promise<LoadedDocument> {
-    const parsed = parseDocumentName(name);
-    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
-    let document: LoadedDocument;
-    try {
-      // Changes stored without loading may still be on their way to storage: let them arrive first.
-      await this.commits.commit();
-      const stored = await this.metrics.time('load', () => this.storage.load(name));
-      document = new LoadedDocument(name, parsed.collection, stored);
-    } catch (error) {
-      this.metrics.errors.inc({ kind: 'load' });
-      this.logger.error({ err: error, document: name }, 'could not load document; refusing to serve it');
-      throw new DocumentError(
-        DocumentErrorCode.LoadFailed,
-        `The relay could not load "${name}"; nothing was changed. Try again later.`,
-        { cause: error },
-      );
-    }
-    this.#loaded.set(name, document);
-    this.metrics.documentsLoaded.set(this.#loaded.size);
-    this.#scheduleUnload(document);
-    this.#maybeCompact(document);
-    return document;
-  }
-
   /** Applies an update to the in-memory document. Returns whether it held anything new. */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
     this.#check(update);
@@ -222,7 +282,7 @@ export class DocumentHub {
       }, origin);
     } catch (error) {
       // Yjs may have applied part of it: the in-memory copy can no longer be trusted. Reload from storage.
-      this.#reload(document);
+      this.documents.reload(document);
       throw new DocumentError(
         DocumentErrorCode.InvalidUpdate,
         'The update could not be applied; it was refused.',
@@ -233,93 +293,6 @@ export class DocumentHub {
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
     return changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
-  }
-
-  #forward(
-    name: string,
-    collection: string,
-    update: Uint8Array,
-    origin: Subscriber | null,
-    documentSubscribers: ReadonlySet<Subscriber>,
-  ): void {
-    for (const subscriber of documentSubscribers) {
-      if (subscriber !== origin) subscriber.deliver(name, update);
-    }
-    for (const subscriber of this.#collections.get(collection) ?? []) {
-      if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
-    }
-  }
-
-  #committed(cursors: ReadonlyMap<string, string>): void {
-    for (const [collection, cursor] of cursors) {
-      for (const subscriber of this.#collections.get(collection) ?? [])
-        subscriber.deliverCursor(collection, cursor);
-    }
-  }
-
-  #maybeCompact(document: LoadedDocument): void {
-    const { compactAfterEntries, compactAfterBytes } = this.options;
-    if (document.compacting) return;
-    if (
-      document.logEntries < compactAfterEntries &&
-      !(document.logEntries > 1 && document.logBytes > compactAfterBytes)
-    ) {
-      return;
-    }
-    document.compacting = true;
-    this.metrics
-      .time('compact', () => this.storage.compact(document.name, compactUpdates))
-      .then(
-        () => {
-          document.logEntries = 1;
-          document.logBytes = 0;
-        },
-        (error) => {
-          this.metrics.errors.inc({ kind: 'compact' });
-          this.logger.warn(
-            { err: error, document: document.name },
-            'compaction failed; the log stays as it was',
-          );
-        },
-      )
-      .finally(() => {
-        document.compacting = false;
-        this.#scheduleUnload(document);
-      });
-  }
-
-  #scheduleUnload(document: LoadedDocument): void {
-    clearTimeout(document.unloadTimer);
-    if (!document.idle || this.#loaded.get(document.name) !== document) return;
-    document.unloadTimer = setTimeout(() => {
-      if (document.idle) this.#unload(document);
-    }, this.options.idleUnloadMs);
-    document.unloadTimer.unref();
-  }
-
-  /** Replaces a document with a fresh load from storage, once everything received so far is committed. */
-  #reload(document: LoadedDocument): void {
-    const { name } = document;
-    if (this.#loaded.get(name) !== document) return;
-    this.#loaded.delete(name);
-    const reloading = this.commits.commit().then(async () => {
-      const fresh = await this.#load(name);
-      for (const subscriber of document.subscribers) fresh.subscribers.add(subscriber);
-      document.destroy();
-      return fresh;
-    });
-    this.#loading.set(name, reloading);
-    reloading.then(
-      () => this.#loading.delete(name),
-      () => this.#loading.delete(name),
-    );
-  }
-
-  #unload(document: LoadedDocument): void {
-    if (this.#loaded.get(document.name) !== document) return;
-    this.#loaded.delete(document.name);
-    document.destroy();
-    this.metrics.documentsLoaded.set(this.#loaded.size);
   }
 }
 

@@ -8,6 +8,7 @@ import type {
 } from './ServerStorage.js';
 
 interface Row {
+  /** The entry's place in its collection. */
   seq: number;
   entry: AppendEntry;
 }
@@ -15,7 +16,7 @@ interface Row {
 /** Keeps the log in memory: for tests and throwaway relays. Nothing survives the process. */
 export class MemoryServerStorage implements ServerStorage {
   #rows: Row[] = [];
-  #seq = 0;
+  readonly #heads = new Map<string, number>();
 
   async load(name: string): Promise<Uint8Array[]> {
     return this.#rows.filter((r) => r.entry.name === name).map((r) => r.entry.update);
@@ -23,12 +24,15 @@ export class MemoryServerStorage implements ServerStorage {
 
   async append(entries: readonly AppendEntry[]): Promise<AppendResult> {
     const cursors = new Map<string, string>();
+    const positions: string[] = [];
     for (const entry of entries) {
-      const seq = ++this.#seq;
+      const seq = (this.#heads.get(entry.collection) ?? 0) + 1;
+      this.#heads.set(entry.collection, seq);
       this.#rows.push({ seq, entry: { ...entry, update: entry.update.slice() } });
       cursors.set(entry.collection, formatSeqCursor(seq));
+      positions.push(formatSeqCursor(seq));
     }
-    return { cursors };
+    return { cursors, positions };
   }
 
   async changes(collection: string, cursor: string, options: ChangesOptions = {}): Promise<ChangesPage> {
@@ -46,7 +50,11 @@ export class MemoryServerStorage implements ServerStorage {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: page.map((r) => ({ name: r.entry.name, update: r.entry.update })),
+      items: page.map((r) => ({
+        name: r.entry.name,
+        update: r.entry.update,
+        cursor: formatSeqCursor(r.seq),
+      })),
       cursor: last ? formatSeqCursor(last.seq) : cursor,
       more: rows.length > limit,
     };
@@ -57,11 +65,16 @@ export class MemoryServerStorage implements ServerStorage {
     const last = log.at(-1);
     if (!last || log.length < 2) return 0;
     const snapshot = merge(log.map((r) => r.entry.update));
-    this.#rows = this.#rows.filter((r) => r.entry.name !== name || r.seq > last.seq);
-    const at = this.#rows.findIndex((r) => r.seq > last.seq);
-    const row = { seq: last.seq, entry: { ...last.entry, update: snapshot } };
-    this.#rows.splice(at < 0 ? this.#rows.length : at, 0, row);
+    const merged = new Set(log);
+    const at = this.#rows.indexOf(last);
+    this.#rows[at] = { seq: last.seq, entry: { ...last.entry, update: snapshot } };
+    this.#rows = this.#rows.filter((r) => !merged.has(r));
     return log.length;
+  }
+
+  async head(collection: string): Promise<string> {
+    const head = this.#heads.get(collection);
+    return head === undefined ? '' : formatSeqCursor(head);
   }
 
   async ping(): Promise<void> {}

@@ -3,6 +3,10 @@
  * collection. The relay acknowledges a client's change only after `append` has resolved, so `append` must
  * not resolve before the entries survive a crash of the process.
  *
+ * Cursors are per-collection sequence numbers in decimal: each entry appended to a collection takes the
+ * next one, with no gaps, and entries become visible in that order, even with several relays writing. A
+ * relay that sees entry n + 2 before n + 1 therefore knows it missed one and reads it back from here.
+ *
  * Implementations: `SqliteStorage` (the embedded default) and `MemoryServerStorage` (tests). All pass
  * `runServerStorageTests` from `@ferry/server/testing`.
  */
@@ -22,6 +26,8 @@ export interface ServerStorage {
    * either merged or kept, never lost. Returns the number of entries merged.
    */
   compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number>;
+  /** The cursor of a collection's newest committed entry ('' when it has none). */
+  head(collection: string): Promise<string>;
   /** Resolves when the store answers; for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -40,6 +46,8 @@ export interface AppendEntry {
 export interface AppendResult {
   /** The cursor of each collection touched, as of this commit. */
   readonly cursors: ReadonlyMap<string, string>;
+  /** The cursor of each entry, in the order given. */
+  readonly positions: readonly string[];
 }
 
 export interface ChangesOptions {
@@ -50,7 +58,8 @@ export interface ChangesOptions {
 }
 
 export interface ChangesPage {
-  readonly items: readonly { readonly name: string; readonly update: Uint8Array }[];
+  /** Entries in cursor order, each with its own cursor (compaction leaves gaps between them). */
+  readonly items: readonly { readonly name: string; readonly update: Uint8Array; readonly cursor: string }[];
   readonly cursor: string;
   /** True when more entries follow; ask again from `cursor`. */
   readonly more: boolean;

@@ -23,16 +23,22 @@ export interface SqliteStorageOptions {
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS updates (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  doc TEXT NOT NULL,
   collection TEXT NOT NULL,
+  cseq INTEGER NOT NULL,
+  doc TEXT NOT NULL,
   data BLOB NOT NULL,
   actor TEXT NOT NULL DEFAULT '',
-  at INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
-CREATE INDEX IF NOT EXISTS updates_by_collection ON updates (collection, seq);
+  at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (collection, cseq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, cseq);
+CREATE TABLE IF NOT EXISTS collections (
+  collection TEXT PRIMARY KEY,
+  head INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+type Row = { collection: string; cseq: number; doc: string; data: Buffer; actor: string; at: number };
 
 /**
  * The embedded default: one SQLite database in WAL mode. better-sqlite3 is synchronous, so every call
@@ -61,27 +67,25 @@ export class SqliteStorage implements ServerStorage {
     }
     const db = this.#db;
     this.#statements = {
-      load: db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE doc = ? ORDER BY seq'),
-      insert: db.prepare('INSERT INTO updates (doc, collection, data, actor, at) VALUES (?, ?, ?, ?, ?)'),
-      changes: db.prepare<[string, number, number], { seq: number; doc: string; data: Buffer }>(
-        'SELECT seq, doc, data FROM updates WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?',
+      load: db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE doc = ? ORDER BY cseq'),
+      head: db.prepare<[string], { head: number }>('SELECT head FROM collections WHERE collection = ?'),
+      advance: db.prepare<[string, number, number]>(
+        `INSERT INTO collections (collection, head) VALUES (?, ?)
+         ON CONFLICT (collection) DO UPDATE SET head = head + ?`,
       ),
-      changesSince: db.prepare<
-        [string, number, string, number, number],
-        { seq: number; doc: string; data: Buffer }
-      >(
-        `SELECT seq, doc, data FROM updates WHERE collection = ? AND seq > ?
+      insert: db.prepare(
+        'INSERT INTO updates (collection, cseq, doc, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      changes: db.prepare<[string, number, number], Row>(
+        'SELECT * FROM updates WHERE collection = ? AND cseq > ? ORDER BY cseq LIMIT ?',
+      ),
+      changesSince: db.prepare<[string, number, string, number, number], Row>(
+        `SELECT * FROM updates WHERE collection = ? AND cseq > ?
            AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)
-         ORDER BY seq LIMIT ?`,
+         ORDER BY cseq LIMIT ?`,
       ),
-      logOf: db.prepare<
-        [string],
-        { seq: number; data: Buffer; actor: string; at: number; collection: string }
-      >('SELECT seq, data, actor, at, collection FROM updates WHERE doc = ? ORDER BY seq'),
-      deleteThrough: db.prepare('DELETE FROM updates WHERE doc = ? AND seq <= ?'),
-      insertAt: db.prepare(
-        'INSERT INTO updates (seq, doc, collection, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      logOf: db.prepare<[string], Row>('SELECT * FROM updates WHERE doc = ? ORDER BY cseq'),
+      deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
       ping: db.prepare('SELECT 1'),
     };
   }
@@ -93,19 +97,24 @@ export class SqliteStorage implements ServerStorage {
   async append(entries: readonly AppendEntry[]): Promise<AppendResult> {
     return this.#run('append', () => {
       const cursors = new Map<string, string>();
+      const positions: string[] = [];
       this.#db.transaction(() => {
         for (const entry of entries) {
-          const { lastInsertRowid } = this.#statements.insert.run(
-            entry.name,
+          this.#statements.advance.run(entry.collection, 1, 1);
+          const { head } = this.#statements.head.get(entry.collection)!;
+          this.#statements.insert.run(
             entry.collection,
+            head,
+            entry.name,
             entry.update,
             entry.actor,
             entry.at,
           );
-          cursors.set(entry.collection, formatSeqCursor(Number(lastInsertRowid)));
+          cursors.set(entry.collection, formatSeqCursor(head));
+          positions.push(formatSeqCursor(head));
         }
       })();
-      return { cursors };
+      return { cursors, positions };
     });
   }
 
@@ -121,8 +130,12 @@ export class SqliteStorage implements ServerStorage {
       const page = more ? rows.slice(0, limit) : rows;
       const last = page.at(-1);
       return {
-        items: page.map((row) => ({ name: row.doc, update: bytes(row.data) })),
-        cursor: last ? formatSeqCursor(last.seq) : cursor,
+        items: page.map((row) => ({
+          name: row.doc,
+          update: bytes(row.data),
+          cursor: formatSeqCursor(row.cseq),
+        })),
+        cursor: last ? formatSeqCursor(last.cseq) : cursor,
         more,
       };
     });
@@ -136,11 +149,18 @@ export class SqliteStorage implements ServerStorage {
         if (!last || rows.length < 2) return 0;
         const snapshot = merge(rows.map((row) => bytes(row.data)));
         // The snapshot takes the newest entry's place in the log, so cursors before it still see it.
-        this.#statements.deleteThrough.run(name, last.seq);
-        this.#statements.insertAt.run(last.seq, name, last.collection, snapshot, last.actor, last.at);
+        for (const row of rows) this.#statements.deleteEntry.run(row.collection, row.cseq);
+        this.#statements.insert.run(last.collection, last.cseq, name, snapshot, last.actor, last.at);
         return rows.length;
       })(),
     );
+  }
+
+  async head(collection: string): Promise<string> {
+    return this.#run('read the head', () => {
+      const row = this.#statements.head.get(collection);
+      return row ? formatSeqCursor(row.head) : '';
+    });
   }
 
   async ping(): Promise<void> {

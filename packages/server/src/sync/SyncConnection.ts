@@ -261,7 +261,7 @@ export class SyncConnection implements CollectionSubscriber {
       const followed = { syncing: true };
       this.#collections.set(collection, followed);
       // Follow live changes first, then read what is committed: nothing falls in between.
-      hub.subscribeCollection(collection, this);
+      await hub.subscribeCollection(collection, this);
       await hub.commits.commit();
       const cursor = await this.#streamChanges(subscription, reply);
       if (cursor === undefined) return;

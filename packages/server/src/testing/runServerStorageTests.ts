@@ -98,6 +98,30 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect((await allChanges(store, 'other', '')).items.map((i) => i.name)).toEqual(['other/x']);
       }));
 
+    it('numbers each collection’s entries one after another, and reports the head', () =>
+      withStore(async (store) => {
+        const update = Y.encodeStateAsUpdate(new Y.Doc());
+        expect(await store.head('notes')).toBe('');
+        const first = await store.append([
+          entry('notes/a', update),
+          entry('other/x', update),
+          entry('notes/b', update),
+        ]);
+        const second = await store.append([entry('notes/c', update)]);
+        const a = Number(first.cursors.get('notes'));
+        expect(Number(second.cursors.get('notes'))).toBe(a + 1);
+        expect(await store.head('notes')).toBe(second.cursors.get('notes'));
+        expect(await store.head('other')).toBe(first.cursors.get('other'));
+        // Every entry is one step: reading one at a time walks the cursor by one.
+        const steps: number[] = [];
+        let page = await store.changes('notes', '', { limit: 1 });
+        while (page.items.length > 0) {
+          steps.push(Number(page.cursor));
+          page = await store.changes('notes', page.cursor, { limit: 1 });
+        }
+        expect(steps).toEqual([a - 1, a, a + 1]);
+      }));
+
     it('refuses a cursor it did not issue', () =>
       withStore(async (store) => {
         await expect(store.changes('notes', 'not-a-cursor')).rejects.toThrow(/cursor/);

@@ -1,0 +1,183 @@
+import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import type { Metrics } from '../Metrics.js';
+import type { ServerStorage } from '../storage/ServerStorage.js';
+import type { CommitQueue } from './CommitQueue.js';
+import { DocumentError } from './errors.js';
+import { LoadedDocument, type Subscriber } from './LoadedDocument.js';
+
+export interface LoadedDocumentsOptions {
+  /** Unload a document this long after its last subscriber left. */
+  idleUnloadMs: number;
+  /** Compact a document's stored log once it holds this many entries... */
+  compactAfterEntries: number;
+  /** ...or this many bytes. */
+  compactAfterBytes: number;
+}
+
+/**
+ * The documents held in memory. A document is loaded from storage before anyone is served from it; if that
+ * fails, the caller gets an error and nothing is written. Documents nobody uses are unloaded; their logs are
+ * compacted by size.
+ */
+export class LoadedDocuments {
+  readonly #loading = new Map<string, Promise<LoadedDocument>>();
+  readonly #loaded = new Map<string, LoadedDocument>();
+
+  constructor(
+    private readonly storage: ServerStorage,
+    private readonly commits: CommitQueue,
+    private readonly options: LoadedDocumentsOptions,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.#loaded.size;
+  }
+
+  /** The document if it is in memory now. */
+  get(name: string): LoadedDocument | undefined {
+    return this.#loaded.get(name);
+  }
+
+  /** The document if it is in memory or on its way there; never starts a load. */
+  async find(name: string): Promise<LoadedDocument | undefined> {
+    const loading = this.#loading.get(name);
+    return this.#loaded.get(name) ?? (loading ? await loading : undefined);
+  }
+
+  /** The document, loaded from storage if needed. Throws DocumentError(LoadFailed) if it cannot be. */
+  open(name: string): Promise<LoadedDocument> {
+    const loaded = this.#loaded.get(name);
+    if (loaded) return Promise.resolve(loaded);
+    let loading = this.#loading.get(name);
+    if (!loading) {
+      loading = this.#load(name);
+      this.#track(name, loading);
+    }
+    return loading;
+  }
+
+  subscribe(document: LoadedDocument, subscriber: Subscriber): void {
+    document.subscribers.add(subscriber);
+    clearTimeout(document.unloadTimer);
+  }
+
+  unsubscribe(document: LoadedDocument, subscriber: Subscriber): void {
+    if (document.subscribers.delete(subscriber)) this.#scheduleUnload(document);
+  }
+
+  /** Keeps the document loaded until `release`. */
+  hold(document: LoadedDocument): void {
+    document.busy++;
+    clearTimeout(document.unloadTimer);
+  }
+
+  release(document: LoadedDocument): void {
+    document.busy--;
+    this.#scheduleUnload(document);
+  }
+
+  /** A new entry for the document reached storage: compact its log if it grew past the threshold. */
+  stored(document: LoadedDocument, bytes: number): void {
+    document.logEntries++;
+    document.logBytes += bytes;
+    this.#maybeCompact(document);
+  }
+
+  /** Replaces a document with a fresh load from storage, once everything received so far is committed. */
+  reload(document: LoadedDocument): void {
+    const { name } = document;
+    if (this.#loaded.get(name) !== document) return;
+    this.#loaded.delete(name);
+    const reloading = this.commits.commit().then(async () => {
+      const fresh = await this.#load(name);
+      for (const subscriber of document.subscribers) fresh.subscribers.add(subscriber);
+      document.destroy();
+      return fresh;
+    });
+    this.#track(name, reloading);
+  }
+
+  close(): void {
+    for (const document of this.#loaded.values()) document.destroy();
+    this.#loaded.clear();
+    this.metrics.documentsLoaded.set(0);
+  }
+
+  #track(name: string, loading: Promise<LoadedDocument>): void {
+    this.#loading.set(name, loading);
+    loading.then(
+      () => this.#loading.delete(name),
+      () => this.#loading.delete(name),
+    );
+  }
+
+  async #load(name: string): Promise<LoadedDocument> {
+    const parsed = parseDocumentName(name);
+    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
+    let document: LoadedDocument;
+    try {
+      // Changes stored without loading may still be on their way to storage: let them arrive first.
+      await this.commits.commit();
+      const stored = await this.metrics.time('load', () => this.storage.load(name));
+      document = new LoadedDocument(name, parsed.collection, stored);
+    } catch (error) {
+      this.metrics.errors.inc({ kind: 'load' });
+      this.logger.error({ err: error, document: name }, 'could not load document; refusing to serve it');
+      throw new DocumentError(
+        DocumentErrorCode.LoadFailed,
+        `The relay could not load "${name}"; nothing was changed. Try again later.`,
+        { cause: error },
+      );
+    }
+    this.#loaded.set(name, document);
+    this.metrics.documentsLoaded.set(this.#loaded.size);
+    this.#scheduleUnload(document);
+    this.#maybeCompact(document);
+    return document;
+  }
+
+  #maybeCompact(document: LoadedDocument): void {
+    const { compactAfterEntries, compactAfterBytes } = this.options;
+    const { logEntries, logBytes } = document;
+    if (document.compacting) return;
+    if (logEntries < compactAfterEntries && !(logEntries > 1 && logBytes > compactAfterBytes)) return;
+    document.compacting = true;
+    this.metrics
+      .time('compact', () => this.storage.compact(document.name, compactUpdates))
+      .then(
+        () => {
+          document.logEntries = 1;
+          document.logBytes = 0;
+        },
+        (error) => {
+          this.metrics.errors.inc({ kind: 'compact' });
+          this.logger.warn(
+            { err: error, document: document.name },
+            'compaction failed; the log stays as it was',
+          );
+        },
+      )
+      .finally(() => {
+        document.compacting = false;
+        this.#scheduleUnload(document);
+      });
+  }
+
+  #scheduleUnload(document: LoadedDocument): void {
+    clearTimeout(document.unloadTimer);
+    if (!document.idle || this.#loaded.get(document.name) !== document) return;
+    document.unloadTimer = setTimeout(() => {
+      if (document.idle) this.#unload(document);
+    }, this.options.idleUnloadMs);
+    document.unloadTimer.unref();
+  }
+
+  #unload(document: LoadedDocument): void {
+    if (this.#loaded.get(document.name) !== document) return;
+    this.#loaded.delete(document.name);
+    document.destroy();
+    this.metrics.documentsLoaded.set(this.#loaded.size);
+  }
+}
