@@ -17,13 +17,12 @@ import {
   metaOf,
   type RecordMeta,
   readMeta,
-  stampCreated,
-  stampDeleted,
   stampUpdated,
 } from '../record/layout.js';
+import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, readShape, rootTypesOf, writeField } from '../schema/codec.js';
+import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
@@ -113,14 +112,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const existing = this.#records.get(id);
     if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
     const doc = this.context.replica.open(documentName(this.name, id));
-    doc.transact(() => {
-      const host = recordHost(doc);
-      for (const [key, field] of Object.entries(this.definition.fields)) {
-        const given = (values as Record<string, unknown>)[key];
-        writeField(host, key, field, given === undefined ? field.defaultValue() : given);
-      }
-      stampCreated(doc, this.context.now(), this.context.actor);
-    }, FROM_API);
+    writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
     const record = this.#records.get(id)!.handle;
     return handled(this.context.replica.flush().then(() => record));
   }
@@ -145,24 +137,19 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** Changes some fields. `undefined` clears an optional field. */
   update(id: string, patch: Patch<S>): Promise<void> {
     validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
-    const doc = this.#writable(id);
-    doc.transact((transaction) => {
-      const host = recordHost(doc);
-      for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-        writeField(host, key, this.definition.fields[key]!, value);
-      }
-      // A patch that changes nothing leaves no trace, not even a new updatedAt.
-      if (transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0) {
-        stampUpdated(doc, this.context.now(), this.context.actor);
-      }
-    }, FROM_API);
+    writePatch(
+      this.#writable(id),
+      this.definition.fields,
+      patch as Record<string, unknown>,
+      this.#author(),
+      FROM_API,
+    );
     return this.context.replica.flush();
   }
 
   /** Deletes a record: a tombstone that replicates; a concurrent edit elsewhere does not bring it back. */
   delete(id: string): Promise<void> {
-    const doc = this.#writable(id);
-    doc.transact(() => stampDeleted(doc, true, this.context.now(), this.context.actor), FROM_API);
+    writeDeleted(this.#writable(id), true, this.#author(), FROM_API);
     return this.context.replica.flush();
   }
 
@@ -170,9 +157,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   restore(id: string): Promise<void> {
     const state = this.#existing(id);
     const doc = state.handle.doc;
-    if (readMeta(doc).deleted) {
-      doc.transact(() => stampDeleted(doc, false, this.context.now(), this.context.actor), FROM_API);
-    }
+    if (isDeleted(doc)) writeDeleted(doc, false, this.#author(), FROM_API);
     return this.context.replica.flush();
   }
 
@@ -315,10 +300,9 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (state.entry) return state.entry;
     const { id, doc } = state.handle;
     const issues: FieldIssue[] = [];
-    const value = Object.freeze({
-      id,
-      ...readShape(recordHost(doc), this.definition.fields, '', issues),
-    }) as RecordValue<S>;
+    const record = readRecord(doc, this.definition.fields);
+    issues.push(...record.issues);
+    const value = Object.freeze({ id, ...record.value }) as RecordValue<S>;
     for (const issue of issues) this.#report(state, issue);
     let meta: RecordMeta | undefined;
     const read = (field: string): unknown => {
@@ -337,6 +321,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const report: InvalidData = { collection: this.name, id: state.handle.id, ...issue };
     this.#events.emit('invalid', report);
     this.context.reportInvalid(report);
+  }
+
+  #author(): Author {
+    return { actor: this.context.actor, now: this.context.now() };
   }
 
   #isLive(state: RecordState<S>): boolean {

@@ -1,0 +1,68 @@
+/**
+ * What creating, changing and deleting a record does to its document, as plain functions over a Y.Doc. The
+ * client's collections and the relay's REST API both use them, so a record written either way is the same.
+ * Values must be validated first (validateFields).
+ */
+import type * as Y from 'yjs';
+import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
+import { recordHost } from '../schema/FieldHost.js';
+import type { Shape } from '../schema/fields.js';
+import { fieldsOf, stampCreated, stampDeleted, stampUpdated } from './layout.js';
+
+/** Who writes, and when (ms since epoch): recorded in the record's metadata. */
+export interface Author {
+  readonly actor: string;
+  readonly now: number;
+}
+
+/** Writes a new record's fields (defaults for those left out) and its metadata, in one transaction. */
+export function writeCreate(
+  doc: Y.Doc,
+  shape: Shape,
+  values: Record<string, unknown>,
+  author: Author,
+  origin: unknown,
+): void {
+  doc.transact(() => {
+    const host = recordHost(doc);
+    for (const [key, field] of Object.entries(shape)) {
+      const given = values[key];
+      writeField(host, key, field, given === undefined ? field.defaultValue() : given);
+    }
+    stampCreated(doc, author.now, author.actor);
+  }, origin);
+}
+
+/** Writes some fields. Returns whether anything changed; a patch that changes nothing leaves no trace. */
+export function writePatch(
+  doc: Y.Doc,
+  shape: Shape,
+  patch: Record<string, unknown>,
+  author: Author,
+  origin: unknown,
+): boolean {
+  let changed = false;
+  doc.transact((transaction) => {
+    const host = recordHost(doc);
+    for (const [key, value] of Object.entries(patch)) writeField(host, key, shape[key]!, value);
+    changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+    if (changed) stampUpdated(doc, author.now, author.actor);
+  }, origin);
+  return changed;
+}
+
+/** Sets or clears the tombstone. */
+export function writeDeleted(doc: Y.Doc, deleted: boolean, author: Author, origin: unknown): void {
+  doc.transact(() => stampDeleted(doc, deleted, author.now, author.actor), origin);
+}
+
+/** Reads every field as a plain value; data that does not fit the schema is listed in `issues`. */
+export function readRecord(
+  doc: Y.Doc,
+  shape: Shape,
+): { value: Record<string, unknown>; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  return { value: readShape(recordHost(doc), shape, '', issues), issues };
+}
+
+export { fieldsOf };
