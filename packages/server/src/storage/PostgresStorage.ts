@@ -86,7 +86,8 @@ export class PostgresStorage implements ServerStorage {
         ],
       );
       const cursors = new Map<string, string>();
-      for (const [i, entry] of entries.entries()) cursors.set(entry.collection, formatSeqCursor(positions[i]!));
+      for (const [i, entry] of entries.entries())
+        cursors.set(entry.collection, formatSeqCursor(positions[i]!));
       return { cursors, positions: positions.map(formatSeqCursor) };
     });
   }
