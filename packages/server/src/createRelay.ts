@@ -39,6 +39,11 @@ export interface RelayOptions {
   compactAfterEntries?: number;
   /** The clock for stored timestamps (default Date.now). */
   now?: () => number;
+  /**
+   * How long each change stays in the log as it was, with its author and time, before compaction may merge
+   * it into a snapshot (default 7 days). Record history reaches back this far.
+   */
+  historyMs?: number;
   /** How this relay hears about changes made through other relay nodes on the same storage (RedisFanout). */
   fanout?: Fanout;
 }
@@ -74,6 +79,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       compactAfterBytes: 1024 * 1024,
       maxPendingCommitBytes: limits.maxPendingCommitBytes,
       gapTimeoutMs: 200,
+      historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
       now: options.now ?? Date.now,
     },
     metrics,

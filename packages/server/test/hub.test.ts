@@ -18,6 +18,7 @@ function hub(storage: SqliteStorage, idleUnloadMs: number) {
       compactAfterBytes: 1 << 20,
       maxPendingCommitBytes: 1 << 26,
       gapTimeoutMs: 200,
+      historyMs: 0,
       now: Date.now,
     },
     new Metrics(),

@@ -124,7 +124,7 @@ describe('the relay', () => {
 
   it('compacts a document’s log by size without losing updates that arrive meanwhile', async () => {
     const storage = new MemoryServerStorage();
-    const relay = await startRelay({ storage, compactAfterEntries: 10 });
+    const relay = await startRelay({ storage, compactAfterEntries: 10, historyMs: 0 });
     const client = await startClient(relay);
     const note = await client.collection(notes).create({ title: 'log' }, { id: 'l' });
     note.presence(); // keep the document open on the relay

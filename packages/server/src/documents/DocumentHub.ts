@@ -20,9 +20,12 @@ export interface HubOptions extends LoadedDocumentsOptions {
   now: () => number;
 }
 
-/** An update applied in memory; `committed` resolves once it is in storage and forwarded. */
+/**
+ * An update applied in memory. `committed` resolves once it is in storage and forwarded, with its cursor
+ * (undefined when the relay had it already).
+ */
 export interface Applied {
-  readonly committed: Promise<void>;
+  readonly committed: Promise<string | undefined>;
 }
 
 /** Transaction origin of updates that came from another relay node or were read back from storage. */
@@ -111,7 +114,12 @@ export class DocumentHub {
     this.documents.hold(document);
     try {
       if (!this.#applyToDocument(document, update, origin)) {
-        return { committed: this.commits.commit().then(() => this.documents.release(document)) };
+        return {
+          committed: this.commits.commit().then(() => {
+            this.documents.release(document);
+            return undefined;
+          }),
+        };
       }
     } catch (error) {
       this.documents.release(document);
@@ -122,6 +130,7 @@ export class DocumentHub {
       this.documents.stored(document, update.byteLength);
       this.documents.release(document);
       this.#committed(entry.name, entry.collection, update, cursor!, origin);
+      return cursor;
     });
     return { committed };
   }
@@ -152,9 +161,10 @@ export class DocumentHub {
     if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
     this.#check(update);
     const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
-    const committed = this.commits
-      .commit(entry)
-      .then((cursor) => this.#committed(name, parsed.collection, update, cursor!, origin));
+    const committed = this.commits.commit(entry).then((cursor) => {
+      this.#committed(name, parsed.collection, update, cursor!, origin);
+      return cursor;
+    });
     return { committed };
   }
 

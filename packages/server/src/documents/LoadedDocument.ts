@@ -21,6 +21,8 @@ export class LoadedDocument {
   logEntries: number;
   logBytes: number;
   compacting = false;
+  /** No compaction is tried before the log holds this many entries again. */
+  compactionFloor = 0;
   unloadTimer: NodeJS.Timeout | undefined;
 
   constructor(

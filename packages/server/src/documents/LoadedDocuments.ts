@@ -12,6 +12,9 @@ export interface LoadedDocumentsOptions {
   compactAfterEntries: number;
   /** ...or this many bytes. */
   compactAfterBytes: number;
+  /** Keep this much history (ms) uncompacted: entries younger than this stay as they are. */
+  historyMs: number;
+  now: () => number;
 }
 
 /**
@@ -139,17 +142,20 @@ export class LoadedDocuments {
   }
 
   #maybeCompact(document: LoadedDocument): void {
-    const { compactAfterEntries, compactAfterBytes } = this.options;
+    const { compactAfterEntries, compactAfterBytes, historyMs, now } = this.options;
     const { logEntries, logBytes } = document;
-    if (document.compacting) return;
+    if (document.compacting || logEntries < document.compactionFloor) return;
     if (logEntries < compactAfterEntries && !(logEntries > 1 && logBytes > compactAfterBytes)) return;
     document.compacting = true;
+    const before = now() - historyMs;
     this.metrics
-      .time('compact', () => this.storage.compact(document.name, compactUpdates))
+      .time('compact', () => this.storage.compact(document.name, compactUpdates, { before }))
       .then(
-        () => {
-          document.logEntries = 1;
+        (merged) => {
+          document.logEntries = merged > 0 ? logEntries - merged + 1 : logEntries;
           document.logBytes = 0;
+          // Entries kept as history cannot be merged yet: try again only once as many more have come.
+          document.compactionFloor = document.logEntries + compactAfterEntries;
         },
         (error) => {
           this.metrics.errors.inc({ kind: 'compact' });

@@ -4,6 +4,8 @@ import type {
   AppendResult,
   ChangesOptions,
   ChangesPage,
+  CompactOptions,
+  LogEntry,
   ServerStorage,
 } from './ServerStorage.js';
 
@@ -60,8 +62,24 @@ export class MemoryServerStorage implements ServerStorage {
     };
   }
 
-  async compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number> {
-    const log = this.#rows.filter((r) => r.entry.name === name);
+  async history(name: string): Promise<LogEntry[]> {
+    return this.#rows
+      .filter((r) => r.entry.name === name)
+      .map((r) => ({
+        update: r.entry.update,
+        cursor: formatSeqCursor(r.seq),
+        actor: r.entry.actor,
+        at: r.entry.at,
+      }));
+  }
+
+  async compact(
+    name: string,
+    merge: (updates: Uint8Array[]) => Uint8Array,
+    options: CompactOptions = {},
+  ): Promise<number> {
+    const before = options.before ?? Number.POSITIVE_INFINITY;
+    const log = this.#rows.filter((r) => r.entry.name === name && r.entry.at < before);
     const last = log.at(-1);
     if (!last || log.length < 2) return 0;
     const snapshot = merge(log.map((r) => r.entry.update));

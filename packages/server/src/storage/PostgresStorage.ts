@@ -5,6 +5,8 @@ import {
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
+  type CompactOptions,
+  type LogEntry,
   type ServerStorage,
   ServerStorageError,
 } from './ServerStorage.js';
@@ -116,14 +118,34 @@ export class PostgresStorage implements ServerStorage {
     };
   }
 
-  async compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number> {
+  async history(name: string): Promise<LogEntry[]> {
+    const { rows } = await this.#query<Row>(
+      'read the history',
+      `SELECT cseq, data, actor, at FROM ${this.#t('updates')} WHERE doc = $1 ORDER BY cseq`,
+      [name],
+    );
+    return rows.map((row) => ({
+      update: bytes(row.data),
+      cursor: row.cseq,
+      actor: row.actor,
+      at: Number(row.at),
+    }));
+  }
+
+  async compact(
+    name: string,
+    merge: (updates: Uint8Array[]) => Uint8Array,
+    options: CompactOptions = {},
+  ): Promise<number> {
+    const before = options.before ?? Number.MAX_SAFE_INTEGER;
     return this.#transaction('compact', async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `ferry:compact:${this.#schema}:${name}`,
       ]);
       const { rows } = await client.query<Row>(
-        `SELECT collection, cseq, data, actor, at FROM ${this.#t('updates')} WHERE doc = $1 ORDER BY cseq FOR UPDATE`,
-        [name],
+        `SELECT collection, cseq, data, actor, at FROM ${this.#t('updates')} WHERE doc = $1 AND at < $2
+         ORDER BY cseq FOR UPDATE`,
+        [name, before],
       );
       const last = rows.at(-1);
       if (!last || rows.length < 2) return 0;

@@ -21,11 +21,18 @@ export interface ServerStorage {
    * comes back as its snapshot.
    */
   changes(collection: string, cursor: string, options?: ChangesOptions): Promise<ChangesPage>;
+  /** A document's log with each entry's cursor, author and time, oldest first: its history. */
+  history(name: string): Promise<LogEntry[]>;
   /**
-   * Replaces a document's log with `merge(log)`, in one transaction: entries appended meanwhile are
-   * either merged or kept, never lost. Returns the number of entries merged.
+   * Replaces a document's log entries older than `options.before` (ms since epoch; all by default) with
+   * `merge(those entries)`, in one transaction: entries appended meanwhile are either merged or kept, never
+   * lost. Returns the number of entries merged (0 when fewer than two qualify).
    */
-  compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number>;
+  compact(
+    name: string,
+    merge: (updates: Uint8Array[]) => Uint8Array,
+    options?: CompactOptions,
+  ): Promise<number>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
   /** Resolves when the store answers; for health checks. */
@@ -48,6 +55,18 @@ export interface AppendResult {
   readonly cursors: ReadonlyMap<string, string>;
   /** The cursor of each entry, in the order given. */
   readonly positions: readonly string[];
+}
+
+export interface LogEntry {
+  readonly update: Uint8Array;
+  readonly cursor: string;
+  readonly actor: string;
+  readonly at: number;
+}
+
+export interface CompactOptions {
+  /** Merge only entries made before this time (ms since epoch), keeping the rest as history. */
+  readonly before?: number;
 }
 
 export interface ChangesOptions {

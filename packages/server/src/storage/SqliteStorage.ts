@@ -7,6 +7,8 @@ import {
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
+  type CompactOptions,
+  type LogEntry,
   type ServerStorage,
   ServerStorageError,
 } from './ServerStorage.js';
@@ -141,10 +143,26 @@ export class SqliteStorage implements ServerStorage {
     });
   }
 
-  async compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<number> {
+  async history(name: string): Promise<LogEntry[]> {
+    return this.#run('read the history', () =>
+      this.#statements.logOf.all(name).map((row) => ({
+        update: bytes(row.data),
+        cursor: formatSeqCursor(row.cseq),
+        actor: row.actor,
+        at: row.at,
+      })),
+    );
+  }
+
+  async compact(
+    name: string,
+    merge: (updates: Uint8Array[]) => Uint8Array,
+    options: CompactOptions = {},
+  ): Promise<number> {
+    const before = options.before ?? Number.POSITIVE_INFINITY;
     return this.#run('compact', () =>
       this.#db.transaction(() => {
-        const rows = this.#statements.logOf.all(name);
+        const rows = this.#statements.logOf.all(name).filter((row) => row.at < before);
         const last = rows.at(-1);
         if (!last || rows.length < 2) return 0;
         const snapshot = merge(rows.map((row) => bytes(row.data)));

@@ -314,7 +314,7 @@ export class SyncConnection implements CollectionSubscriber {
       return;
     }
     const refused: RefusedItem[] = [];
-    const committed: Promise<void>[] = [];
+    const committed: Promise<unknown>[] = [];
     const principal = this.#principal!;
     for (const { name, update } of items) {
       const refusal = await this.#mayWrite(name);

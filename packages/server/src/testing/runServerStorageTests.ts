@@ -157,6 +157,29 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(textOf(fromBefore.items.map((i) => i.update))).toBe(d.text.toString());
       }));
 
+    it('keeps each entry’s author and time as history, and compacts only entries older than asked', () =>
+      withStore(async (store) => {
+        const d = recordingDoc();
+        d.text.insert(0, 'old');
+        d.text.insert(3, ' older');
+        d.text.insert(0, 'new: ');
+        const [first, second, third] = d.updates;
+        await store.append([entry('notes/h', first!, 1_000), entry('notes/h', second!, 2_000)]);
+        await store.append([{ ...entry('notes/h', third!, 9_000), actor: 'ana' }]);
+        const history = await store.history('notes/h');
+        expect(history.map((h) => [h.at, h.actor])).toEqual([
+          [1_000, 'tester'],
+          [2_000, 'tester'],
+          [9_000, 'ana'],
+        ]);
+        expect(Number(history[2]!.cursor)).toBe(Number(history[1]!.cursor) + 1);
+        expect(await store.compact('notes/h', compactUpdates, { before: 5_000 })).toBe(2);
+        const after = await store.history('notes/h');
+        expect(after.map((h) => h.at)).toEqual([2_000, 9_000]);
+        expect(textOf(after.map((h) => h.update))).toBe('new: old older');
+        expect(await store.compact('notes/h', compactUpdates, { before: 5_000 })).toBe(0);
+      }));
+
     it('keeps entries appended while a compaction runs', () =>
       withStore(async (store) => {
         const d = recordingDoc();
