@@ -57,7 +57,17 @@ export type {
   RecordValue,
   Where,
 } from './query/types.js';
-export { FIELDS_MAP, META_MAP, type RecordMeta, readMeta } from './record/layout.js';
+export {
+  FIELDS_MAP,
+  hasContent,
+  isDeleted,
+  META_MAP,
+  type RecordMeta,
+  readMeta,
+  stampCreated,
+  stampUpdated,
+} from './record/layout.js';
+export { type Author, readRecord, writeCreate, writeDeleted, writePatch } from './record/writes.js';
 export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
 export type { FieldIssue } from './schema/codec.js';
@@ -83,6 +93,7 @@ export {
   type TextFieldOf,
   t,
 } from './schema/fields.js';
+export { isPlainObject, validateFields } from './schema/validate.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
 export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';
 export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
@@ -90,6 +101,7 @@ export { MemoryStorage } from './storage/MemoryStorage.js';
 export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
 export type { RecordSyncStatus } from './sync/Outbox.js';
 export { type PeerPresence, Presence, type PresenceState } from './sync/Presence.js';
+export { type HistoryEntry, RelayHistory } from './sync/RelayHistory.js';
 export {
   type ConnectionState,
   type Replication,
@@ -106,5 +118,6 @@ export {
   type WebSocketLike,
   webSocketTransport,
 } from './sync/Transport.js';
+export { textSplice } from './util/diff.js';
 export type { Listener } from './util/Emitter.js';
 export { type Logger, silentLogger } from './util/Logger.js';

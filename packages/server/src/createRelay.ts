@@ -1,8 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, isDocumentName, type Logger, SYNC_PATH, YWEBSOCKET_PATH } from '@ferry/core';
+import {
+  CloseCode,
+  type CollectionDefinition,
+  isDocumentName,
+  type Logger,
+  SYNC_PATH,
+  YWEBSOCKET_PATH,
+} from '@ferry/core';
 import { WebSocketServer } from 'ws';
+import { RecordWriter } from './api/RecordWriter.js';
+import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
 import { loopbackOnly } from './auth/loopbackOnly.js';
 import type { ConnectionContext } from './ConnectionContext.js';
@@ -46,6 +55,11 @@ export interface RelayOptions {
   historyMs?: number;
   /** How this relay hears about changes made through other relay nodes on the same storage (RedisFanout). */
   fanout?: Fanout;
+  /**
+   * Collections whose schema the relay knows: the REST API validates writes to them and returns typed
+   * values. Other collections are served as stored.
+   */
+  collections?: readonly CollectionDefinition[];
 }
 
 export interface Relay {
@@ -88,6 +102,15 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   );
   const context: ConnectionContext = { hub, auth, limits, metrics, logger };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
+  const api = restApi({
+    hub,
+    writer: new RecordWriter(hub),
+    auth,
+    definitions: new Map((options.collections ?? []).map((definition) => [definition.name, definition])),
+    maxBodyBytes: limits.maxFrameBytes,
+    logger,
+    now: options.now ?? Date.now,
+  });
 
   const http = createServer((request, response) => {
     handleHttp(request, response).catch((error) => {
@@ -114,6 +137,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         .end(await metrics.registry.metrics());
       return;
     }
+    if (await api(request, response)) return;
     if (serveStatic && (await serveStatic(request, response))) return;
     response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
   }

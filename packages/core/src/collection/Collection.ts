@@ -29,6 +29,7 @@ import type { Input, Patch, Shape } from '../schema/fields.js';
 import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
+import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
 import { RecordHandle } from './RecordHandle.js';
@@ -65,6 +66,7 @@ export interface CollectionContext {
     statusOf(name: string): RecordSyncStatus;
     whenSaved(name: string): Promise<void>;
     presence(name: string): Presence;
+    readonly history: RelayHistory;
   };
 }
 
@@ -226,6 +228,38 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
     );
     return state.undo;
+  }
+
+  /** @internal */
+  historyOf(id: string): Promise<HistoryEntry[]> {
+    return this.#relayHistory().changes(this.name, id);
+  }
+
+  /**
+   * @internal Writes the fields the record had at `at` as a new change: nothing is rewound, so the restore
+   * merges like any edit and can itself be undone.
+   */
+  async restoreVersion(id: string, at: Date): Promise<void> {
+    const fields = await this.#relayHistory().fieldsAt(this.name, id, at);
+    const patch: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(this.definition.fields)) {
+      const value = fields[key] ?? undefined;
+      if (value === undefined) {
+        // Absent then: empty text or list, a cleared optional field; other fields had no value to restore.
+        if (field.kind === 'text') patch[key] = '';
+        else if (field.kind === 'list') patch[key] = [];
+        else if (field.presence === 'optional') patch[key] = undefined;
+        continue;
+      }
+      patch[key] = field.kind === 'date' && typeof value === 'string' ? new Date(value) : value;
+    }
+    await this.update(id, patch as Patch<S>);
+  }
+
+  #relayHistory(): RelayHistory {
+    const sync = this.context.sync;
+    if (!sync) throw new FerryError('no-relay', 'History is kept by the relay; pass a url to createFerry.');
+    return sync.history;
   }
 
   /** @internal */

@@ -4,6 +4,7 @@ import type { RecordMeta } from '../record/layout.js';
 import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
+import type { HistoryEntry } from '../sync/RelayHistory.js';
 import type { Collection, RecordChange } from './Collection.js';
 
 /**
@@ -60,6 +61,16 @@ export class RecordHandle<S extends Shape = Shape> {
 
   redo(): void {
     this.undoManager.redo();
+  }
+
+  /** This record's changes as the relay keeps them: when, who, which fields (needs a relay). */
+  history(): Promise<HistoryEntry[]> {
+    return this.collection.historyOf(this.id);
+  }
+
+  /** Brings the fields back to what they were at `at`, as a new change (needs a relay). */
+  restoreVersion(at: Date): Promise<void> {
+    return this.collection.restoreVersion(this.id, at);
   }
 
   /** Who else is on this record, and this client's own presence on it (needs a relay). */

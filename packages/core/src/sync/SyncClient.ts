@@ -25,6 +25,7 @@ import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence } from './Presence.js';
+import { RelayHistory } from './RelayHistory.js';
 import {
   type Transport,
   type TransportConnection,
@@ -121,6 +122,7 @@ export class SyncClient {
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
   #attempts = 0;
+  #history: RelayHistory | undefined;
   readonly #inFlight = new Map<number, InFlightPush>();
   /** Subscribe requests not yet fully answered, with the time they were sent. */
   readonly #answering = new Map<number, number>();
@@ -196,6 +198,18 @@ export class SyncClient {
     this.#presence.set(name, presence);
     if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
     return presence;
+  }
+
+  /** The relay's record history, read over its REST API with this client's token. */
+  get history(): RelayHistory {
+    this.#history ??= new RelayHistory(
+      typeof this.options.url === 'string' ? this.options.url : this.options.url[0]!,
+      async () => {
+        const source = this.options.token;
+        return (typeof source === 'function' ? await source() : source) ?? '';
+      },
+    );
+    return this.#history;
   }
 
   /** Replicates a collection (called by client.collection()). */

@@ -1,0 +1,51 @@
+import type { IncomingMessage } from 'node:http';
+import type { CollectionDefinition, Logger } from '@ferry/core';
+import type { Access, Principal, RelayAuth } from '../auth/Auth.js';
+import { AuthError } from '../auth/Auth.js';
+import type { DocumentHub } from '../documents/DocumentHub.js';
+import { ApiError } from './ApiError.js';
+import { bearerToken } from './http.js';
+import type { RecordWriter } from './RecordWriter.js';
+
+/** What the REST API handlers share. */
+export interface ApiContext {
+  readonly hub: DocumentHub;
+  readonly writer: RecordWriter;
+  readonly auth: RelayAuth;
+  /** Collections whose schema the relay knows, by name: their writes are validated, their reads typed. */
+  readonly definitions: ReadonlyMap<string, CollectionDefinition>;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+  now(): number;
+}
+
+/** The caller, from the `Authorization: Bearer` header; 401 when refused. */
+export async function principalOf(context: ApiContext, request: IncomingMessage): Promise<Principal> {
+  try {
+    return await context.auth.authenticate(bearerToken(request), request);
+  } catch (error) {
+    const message = error instanceof AuthError ? error.message : 'Authentication failed.';
+    throw new ApiError(401, 'unauthorized', message);
+  }
+}
+
+/** Checks the caller may `need` the collection or record `name`; 403 when not. */
+export async function requireAccess(
+  context: ApiContext,
+  principal: Principal,
+  name: string,
+  need: 'read' | 'write',
+): Promise<void> {
+  let access: Access;
+  try {
+    access = await context.auth.authorize(principal, name);
+  } catch {
+    access = 'none';
+  }
+  if (access === 'write' || (access === 'read' && need === 'read')) return;
+  throw new ApiError(
+    403,
+    'forbidden',
+    access === 'read' ? `You may read but not change "${name}".` : `You may not ${need} "${name}".`,
+  );
+}

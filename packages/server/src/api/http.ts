@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './ApiError.js';
+
+/** Reads a JSON request body of at most `limit` bytes. */
+export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).byteLength;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new ApiError(400, 'bad-json', 'The request needs a JSON body.');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'bad-json', `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+export function sendError(response: ServerResponse, error: ApiError): void {
+  sendJson(response, error.status, { error: { code: error.code, message: error.message, ...error.details } });
+}
+
+const tooLarge = (limit: number) =>
+  new ApiError(413, 'too-large', `The body is larger than ${limit} bytes, the most this relay accepts.`);
+
+/** The bearer token of a request ('' when none). */
+export function bearerToken(request: IncomingMessage): string {
+  const header = request.headers.authorization ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match ? match[1]!.trim() : '';
+}

@@ -1,0 +1,164 @@
+/**
+ * The OpenAPI 3.1 description of the REST API, served at /api/openapi.json. Tests check that every route
+ * the relay answers is described here, and the reverse.
+ */
+const error = { $ref: '#/components/responses/Error' };
+const record = {
+  description: 'The record',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Record' } } },
+};
+const collection = { name: 'collection', in: 'path', required: true, schema: { type: 'string' } };
+const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const fields = {
+  required: true,
+  content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Ferry relay REST API',
+    version: '1',
+    description:
+      'Records over HTTP, merged into the same Yjs documents as WebSocket clients edit. Authenticate with `Authorization: Bearer <token>`.',
+  },
+  paths: {
+    '/api/collections/{collection}/records': {
+      get: {
+        summary: 'Records changed after a cursor, filtered by field equality (?field=value), paged',
+        parameters: [
+          collection,
+          { name: 'since', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+          { name: 'deleted', in: 'query', schema: { type: 'boolean' } },
+        ],
+        responses: {
+          200: {
+            description: 'A page of records; ask again from `cursor` while `more` is true',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+                    cursor: { type: 'string' },
+                    more: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+          },
+          400: error,
+          401: error,
+          403: error,
+        },
+      },
+      post: {
+        summary: 'Create a record (an `id` in the body is optional)',
+        parameters: [collection],
+        requestBody: fields,
+        responses: { 201: record, 400: error, 401: error, 403: error, 409: error, 413: error },
+      },
+    },
+    '/api/collections/{collection}/records/{id}': {
+      get: {
+        summary: 'One record, with its metadata and version',
+        parameters: [collection, id],
+        responses: { 200: record, 401: error, 403: error, 404: error },
+      },
+      patch: {
+        summary: 'Change some fields; text merges as the smallest edit from the version in If-Match',
+        parameters: [collection, id, { name: 'If-Match', in: 'header', schema: { type: 'string' } }],
+        requestBody: fields,
+        responses: { 200: record, 400: error, 401: error, 403: error, 404: error, 409: error, 413: error },
+      },
+      delete: {
+        summary: 'Delete a record (a tombstone that replicates)',
+        parameters: [collection, id],
+        responses: { 204: { description: 'Deleted' }, 401: error, 403: error, 404: error },
+      },
+    },
+    '/api/collections/{collection}/records/{id}/history': {
+      get: {
+        summary: "A record's changes (time, author, fields), or the record as it was at `at`",
+        parameters: [collection, id, { name: 'at', in: 'query', schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'The history, or the record at that time' },
+          400: error,
+          401: error,
+          403: error,
+          404: error,
+        },
+      },
+    },
+    '/api/collections/{collection}/changes': {
+      get: {
+        summary:
+          'Ids of records changed after a cursor; a Server-Sent Events stream with Accept: text/event-stream',
+        parameters: [
+          collection,
+          { name: 'since', in: 'query', schema: { type: 'string' } },
+          { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+        ],
+        responses: {
+          200: {
+            description: 'Changes and the next cursor, or an event stream whose event ids are cursors',
+            content: { 'application/json': {}, 'text/event-stream': {} },
+          },
+          400: error,
+          401: error,
+          403: error,
+        },
+      },
+    },
+    '/api/openapi.json': {
+      get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+    },
+  },
+  components: {
+    schemas: {
+      Record: {
+        type: 'object',
+        required: ['id', 'collection', 'version', 'fields', 'meta'],
+        properties: {
+          id: { type: 'string' },
+          collection: { type: 'string' },
+          version: { type: 'string', description: 'Send back in If-Match when changing text' },
+          fields: { type: 'object', additionalProperties: true },
+          meta: {
+            type: 'object',
+            properties: {
+              createdAt: { type: 'string', format: 'date-time' },
+              createdBy: { type: 'string' },
+              updatedAt: { type: 'string', format: 'date-time' },
+              updatedBy: { type: 'string' },
+              deleted: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      Error: {
+        description: 'An error',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                error: {
+                  type: 'object',
+                  properties: {
+                    code: { type: 'string' },
+                    message: { type: 'string' },
+                    field: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

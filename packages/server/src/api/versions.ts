@@ -1,0 +1,27 @@
+import * as Y from 'yjs';
+import type { LogEntry } from '../storage/ServerStorage.js';
+
+/** A document built from log entries. */
+export function docFrom(entries: readonly LogEntry[]): Y.Doc {
+  const doc = new Y.Doc({ guid: 'ferry:api' });
+  doc.transact(() => {
+    for (const entry of entries) Y.applyUpdate(doc, entry.update);
+  });
+  return doc;
+}
+
+/** The version of a record: the cursor of its newest log entry. */
+export const versionOf = (entries: readonly LogEntry[]): string => entries.at(-1)?.cursor ?? '';
+
+/**
+ * The document as it was at `version`, or undefined when compaction has merged that version away (the
+ * log keeps every entry for the history period; older versions survive only as snapshots).
+ */
+export function docAtVersion(entries: readonly LogEntry[], version: string): Y.Doc | undefined {
+  const at = entries.findIndex((entry) => entry.cursor === version);
+  return at < 0 ? undefined : docFrom(entries.slice(0, at + 1));
+}
+
+/** The document as it was at a time (ms since epoch): every entry made until then. */
+export const docAtTime = (entries: readonly LogEntry[], time: number): Y.Doc =>
+  docFrom(entries.filter((entry) => entry.at <= time));
