@@ -65,7 +65,7 @@ export function rootValue(doc: Y.Doc, name: string): unknown {
   const type = doc.share.get(name)!;
   if (type._map.size > 0) return withNested(doc, name, doc.getMap(name).toJSON());
   let item = type._start;
-  while (item && item.deleted) item = item.right;
+  while (item?.deleted) item = item.right;
   if (!item) return type instanceof Y.Text ? '' : undefined;
   return item.content instanceof Y.ContentString || item.content instanceof Y.ContentFormat
     ? doc.getText(name).toString()
