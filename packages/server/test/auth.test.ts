@@ -133,6 +133,47 @@ describe('auth on /sync', () => {
   });
 });
 
+describe('document names', () => {
+  const hostile = [
+    '../etc/passwd',
+    'notes/../../secret',
+    'notes/..',
+    "notes/x'; DROP TABLE updates; --",
+    'notes/<script>',
+    'notes/a b',
+    `notes/${'x'.repeat(5000)}`,
+    `${'c'.repeat(100)}/x`,
+    'notes',
+    '/notes/x',
+    'notes/x/y',
+  ];
+  it('refuses names that try traversal, injection or sheer size, before anything is loaded or stored', async () => {
+    const relay = await startRelay({ auth: jwtAuth({ secret: SECRET }) });
+    const writer = await RawClient.hello(relay.url, await token({ sub: 'w', collections: { '*': 'write' } }));
+    writer.send({ type: 'push', id: 1, items: hostile.map((name) => ({ name, update: updateFor('x') })) });
+    const ack = await writer.next('ack');
+    expect(ack.refused.map((r) => r.code)).toEqual(hostile.map(() => DocumentErrorCode.InvalidName));
+    for (const name of hostile) {
+      const client = await RawClient.hello(
+        relay.url,
+        await token({ sub: 'w', collections: { '*': 'write' } }),
+      );
+      client.send({
+        type: 'subscribe',
+        id: 1,
+        collections: [],
+        documents: [{ name, stateVector: new Uint8Array() }],
+      });
+      expect((await client.whenClosed()).code).toBe(CloseCode.BadFrame);
+    }
+    expect(await relay.metrics.registry.getSingleMetricAsString('ferry_documents_loaded')).toMatch(
+      /ferry_documents_loaded 0/,
+    );
+    const stored = await fetch(`${relay.httpUrl}/metrics`).then((r) => r.text());
+    expect(stored).not.toMatch(/ferry_updates_received_total [1-9]/);
+  });
+});
+
 describe('JWKS', () => {
   it('verifies tokens signed by a key published at a JWKS URL', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
