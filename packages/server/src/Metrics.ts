@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The relay's Prometheus metrics, in a registry of its own so several relays can run in one process. */
 export class Metrics {
@@ -52,6 +52,11 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+
+  constructor() {
+    // Process figures (heap, resident memory, event loop lag), read at each scrape.
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** Times a storage call. */
   async time<T>(operation: string, work: () => Promise<T>): Promise<T> {

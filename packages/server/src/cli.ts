@@ -19,6 +19,7 @@ const USAGE = `Usage: ferry serve [options]
   --redis <url>       tell other relay nodes about changes through Redis (redis://host:6379);
                       with --postgres, several relays can serve the same data behind a load balancer
   --redis-prefix <p>  the Redis channel prefix (default ferry)
+  --idle-unload <ms>  unload a document this long after its last subscriber left (default 30000)
 
 Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
 Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
       'postgres-schema': { type: 'string', default: 'ferry' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string', default: 'ferry' },
+      'idle-unload': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
     storage,
     fanout,
     dataDir: storage ? undefined : values.data,
+    idleUnloadMs: values['idle-unload'] === undefined ? undefined : Number(values['idle-unload']),
     staticDir: values.static,
     auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
     logger,

@@ -13,9 +13,13 @@ export interface RelayProcess {
 }
 
 /** Runs `ferry serve` (the built CLI) in its own process on port 0; resolves once it logged its URL. */
-export function spawnRelay(dataDir: string, args: string[] = []): Promise<RelayProcess> {
+export function spawnRelay(
+  dataDir: string,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+): Promise<RelayProcess> {
   const port = args.includes('--port') ? [] : ['--port', '0'];
-  const child = spawn(process.execPath, [cli, 'serve', ...port, '--data', dataDir, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', ...port, '--data', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FERRY_LOG_LEVEL: 'info' },
   });
