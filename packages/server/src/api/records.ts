@@ -69,9 +69,7 @@ export async function getRecord(
   collection: string,
   id: string,
 ) {
-  const name = nameOf(collection, id);
-  const principal = await principalOf(context, request);
-  await requireAccess(context, principal, name, 'read');
+  const { name, principal } = await recordAccess(context, request, collection, id, 'read');
   const { doc, version } = await context.writer.read(name);
   if (!hasContent(doc)) throw notFound(`Record "${id}" of "${collection}"`);
   sendJson(response, 200, recordJson(collection, id, version, doc, context.definitions.get(collection)), {
@@ -127,9 +125,7 @@ export async function patchRecord(
   collection: string,
   id: string,
 ) {
-  const name = nameOf(collection, id);
-  const principal = await principalOf(context, request);
-  await requireAccess(context, principal, name, 'write');
+  const { name, principal } = await recordAccess(context, request, collection, id, 'write');
   const body = await readJson(request, context.maxBodyBytes);
   const definition = context.definitions.get(collection);
   const values = definition ? fieldsFromJson(definition, body, 'patch') : body;
@@ -172,14 +168,26 @@ export async function deleteRecord(
   collection: string,
   id: string,
 ) {
-  const name = nameOf(collection, id);
-  const principal = await principalOf(context, request);
-  await requireAccess(context, principal, name, 'write');
+  const { name, principal } = await recordAccess(context, request, collection, id, 'write');
   await context.writer.write(name, principal.id, (doc) => {
     if (!hasContent(doc) || isDeleted(doc)) throw notFound(`Record "${id}" of "${collection}"`);
     writeDeleted(doc, true, { actor: principal.id, now: context.now() }, FROM_REST);
   });
   response.writeHead(204).end();
+}
+
+/** The record's document name, once the caller is authenticated and allowed to `need` it. */
+async function recordAccess(
+  context: ApiContext,
+  request: IncomingMessage,
+  collection: string,
+  id: string,
+  need: 'read' | 'write',
+) {
+  const name = nameOf(collection, id);
+  const principal = await principalOf(context, request);
+  await requireAccess(context, principal, name, need);
+  return { name, principal };
 }
 
 function nameOf(collection: string, id: string): string {

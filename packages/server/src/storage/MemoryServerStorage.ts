@@ -1,4 +1,4 @@
-import { formatSeqCursor, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
 import type {
   AppendEntry,
   AppendResult,
@@ -49,17 +49,11 @@ export class MemoryServerStorage implements ServerStorage {
     const rows = this.#rows.filter(
       (r) => r.entry.collection === collection && r.seq > after && recent.has(r.entry.name),
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => ({
-        name: r.entry.name,
-        update: r.entry.update,
-        cursor: formatSeqCursor(r.seq),
-      })),
-      cursor: last ? formatSeqCursor(last.seq) : cursor,
-      more: rows.length > limit,
-    };
+    return pageOf(rows, limit, cursor, (r) => ({
+      name: r.entry.name,
+      update: r.entry.update,
+      cursor: formatSeqCursor(r.seq),
+    }));
   }
 
   async history(name: string): Promise<LogEntry[]> {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { formatSeqCursor, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
@@ -108,14 +108,11 @@ export class PostgresStorage implements ServerStorage {
        ORDER BY cseq LIMIT $3`,
       since > 0 ? [collection, after, limit + 1, since] : [collection, after, limit + 1],
     );
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    const last = page.at(-1);
-    return {
-      items: page.map((row) => ({ name: row.doc, update: bytes(row.data), cursor: row.cseq })),
-      cursor: last ? last.cseq : cursor,
-      more,
-    };
+    return pageOf(rows, limit, cursor, (row) => ({
+      name: row.doc,
+      update: bytes(row.data),
+      cursor: row.cseq,
+    }));
   }
 
   async history(name: string): Promise<LogEntry[]> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { formatSeqCursor, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
@@ -128,18 +128,11 @@ export class SqliteStorage implements ServerStorage {
         options.updatedSince !== undefined && options.updatedSince > 0
           ? this.#statements.changesSince.all(collection, after, collection, options.updatedSince, limit + 1)
           : this.#statements.changes.all(collection, after, limit + 1);
-      const more = rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      const last = page.at(-1);
-      return {
-        items: page.map((row) => ({
-          name: row.doc,
-          update: bytes(row.data),
-          cursor: formatSeqCursor(row.cseq),
-        })),
-        cursor: last ? formatSeqCursor(last.cseq) : cursor,
-        more,
-      };
+      return pageOf(rows, limit, cursor, (row) => ({
+        name: row.doc,
+        update: bytes(row.data),
+        cursor: formatSeqCursor(row.cseq),
+      }));
     });
   }
 

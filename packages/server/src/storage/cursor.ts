@@ -1,4 +1,4 @@
-import { ServerStorageError } from './ServerStorage.js';
+import { type ChangesPage, ServerStorageError } from './ServerStorage.js';
 
 /**
  * Cursors of the embedded stores are log sequence numbers written in decimal; clients treat them as opaque
@@ -12,3 +12,15 @@ export function parseSeqCursor(cursor: string): number {
 }
 
 export const formatSeqCursor = (seq: number): string => String(seq);
+
+/** A page of a collection's changes from rows read with `limit + 1`: the extra row only says there are more. */
+export function pageOf<R>(
+  rows: readonly R[],
+  limit: number,
+  from: string,
+  toItem: (row: R) => { name: string; update: Uint8Array; cursor: string },
+): ChangesPage {
+  const more = rows.length > limit;
+  const items = (more ? rows.slice(0, limit) : rows).map(toItem);
+  return { items, cursor: items.at(-1)?.cursor ?? from, more };
+}
