@@ -69,7 +69,7 @@ export async function getRecord(
   collection: string,
   id: string,
 ) {
-  const { name, principal } = await recordAccess(context, request, collection, id, 'read');
+  const { name } = await recordAccess(context, request, collection, id, 'read');
   const { doc, version } = await context.writer.read(name);
   if (!hasContent(doc)) throw notFound(`Record "${id}" of "${collection}"`);
   sendJson(response, 200, recordJson(collection, id, version, doc, context.definitions.get(collection)), {
