@@ -21,6 +21,27 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'server', root: 'packages/server', include: ['test/**/*.test.ts'] },
       },
+      {
+        resolve: { alias },
+        test: {
+          name: 'adapters',
+          root: 'packages/adapters',
+          include: ['test/**/*.test.{ts,tsx}'],
+          // Bindings run against happy-dom's DOM; tests that drive Chromium choose the node environment.
+          environment: 'happy-dom',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'examples',
+          root: 'examples',
+          // The examples' end-to-end tests drive Chromium against their built app (npm test builds first).
+          include: ['*/test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
       { resolve: { alias }, test: { name: 'docs', include: ['test/**/*.test.ts'] } },
     ],
   },

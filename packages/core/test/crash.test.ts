@@ -65,7 +65,8 @@ describe('client crashes', () => {
       const storage = new PowerCutStorage(disk, random);
       const client = await createFerry({ storage, tabs: false });
       const collection = client.collection(tasks);
-      for (const [id, title] of awaited) expect(collection.get(id)?.get('title'), `${message}, round ${round}`).toBe(title);
+      for (const [id, title] of awaited)
+        expect(collection.get(id)?.get('title'), `${message}, round ${round}`).toBe(title);
       for (let i = random.int(1, 15); i > 0; i--) {
         const id = `t${random.int(0, 30)}`;
         const title = `r${round}w${i}`;

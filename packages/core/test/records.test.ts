@@ -115,6 +115,21 @@ describe('a record', () => {
     await client.close();
   });
 
+  it('undoes typing straight into the Y.Text from the first keystroke, and shows its definition', async () => {
+    const { client, tasks } = await memoryClient('ana');
+    const task = await tasks.create({ title: 't', notes: 'hello' });
+    const text = task.text('notes');
+    text.insert(5, ' world');
+    task.undoManager.stopCapturing();
+    text.insert(0, '» ');
+    task.undo();
+    expect(task.get('notes')).toBe('hello world');
+    task.undo();
+    expect(task.get('notes')).toBe('hello');
+    expect(task.definition).toBe(tasks.definition);
+    await client.close();
+  });
+
   it('notifies change listeners, and stops after unsubscribe', async () => {
     const { client, tasks } = await memoryClient('ana');
     const task = await tasks.create({ title: 'a' });

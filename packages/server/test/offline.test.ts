@@ -67,6 +67,23 @@ describe('offline work', () => {
     });
   }
 
+  it('reports the pending count and each record’s status as they change', async () => {
+    const relay = await startRelay();
+    const client = await startClient(relay, { sync: { manual: true } });
+    const collection = client.collection(tasks);
+    const pending: number[] = [];
+    client.sync!.on('status', (status) => pending.push(status.pending));
+    const record = await collection.create({ title: 'offline' }, { id: 'o' });
+    expect(pending).toContain(1);
+    const statuses: string[] = [];
+    record.on('status', (status) => statuses.push(status));
+    client.sync!.connect();
+    await record.whenSaved();
+    expect(statuses.at(-1)).toBe('saved');
+    expect(statuses).toContain('sent');
+    expect(pending.at(-1)).toBe(0);
+  });
+
   it('sends the outbox of a client restarted from its local store while offline', async () => {
     const relay = await startRelay();
     const device = new MemoryStorage();

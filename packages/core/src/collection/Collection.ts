@@ -64,6 +64,7 @@ export interface CollectionContext {
   /** Present when the client syncs with a relay. */
   readonly sync?: {
     statusOf(name: string): RecordSyncStatus;
+    watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void;
     whenSaved(name: string): Promise<void>;
     presence(name: string): Presence;
     readonly history: RelayHistory;
@@ -282,6 +283,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return state.events.on(event, listener);
   }
 
+  /** @internal */
+  watchStatus(id: string, listener: (status: RecordSyncStatus) => void): () => void {
+    this.#existing(id);
+    return this.context.sync?.watchStatus(`${this.name}/${id}`, listener) ?? (() => {});
+  }
+
   /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */
   yText(id: string, field: string): Y.Text {
     return this.#yType(id, field, 'text') as Y.Text;
@@ -384,6 +391,8 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       throw new InvalidNameError(`"${field}" is not a ${kind} field of "${this.name}".`);
     }
     const host = recordHost(this.#existing(id).handle.doc);
+    // An editor typing into it must be undoable from its first keystroke.
+    this.undoManagerOf(id);
     return kind === 'text' ? host.shared(field, 'text') : host.shared(field, 'list');
   }
 }

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { RecordValue } from '../query/types.js';
 import type { RecordMeta } from '../record/layout.js';
+import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
@@ -115,8 +116,21 @@ export class RecordHandle<S extends Shape = Shape> {
   }
 
   /** Calls `listener` after every change to this record, local or merged. Returns the unsubscribe function. */
-  on(event: 'change', listener: (change: RecordChange<S>) => void): () => void {
-    return this.collection.watchRecord(this.id, event, listener);
+  on(event: 'change', listener: (change: RecordChange<S>) => void): () => void;
+  /** Calls `listener` whenever `status` changes (local, sent, saved). */
+  on(event: 'status', listener: (status: RecordSyncStatus) => void): () => void;
+  on(
+    event: 'change' | 'status',
+    listener: ((change: RecordChange<S>) => void) | ((status: RecordSyncStatus) => void),
+  ): () => void {
+    if (event === 'status')
+      return this.collection.watchStatus(this.id, listener as (status: RecordSyncStatus) => void);
+    return this.collection.watchRecord(this.id, event, listener as (change: RecordChange<S>) => void);
+  }
+
+  /** The collection's definition: the record's fields and their kinds. */
+  get definition(): CollectionDefinition<S> {
+    return this.collection.definition;
   }
 
   toJSON(): RecordValue<S> {

@@ -122,6 +122,8 @@ export class SyncClient {
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
   #attempts = 0;
+  /** The `pending` count last reported in a status event. */
+  #reportedPending = 0;
   #history: RelayHistory | undefined;
   readonly #inFlight = new Map<number, InFlightPush>();
   /** Subscribe requests not yet fully answered, with the time they were sent. */
@@ -139,9 +141,11 @@ export class SyncClient {
   ) {
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
-    this.#outbox = new Outbox(replica, (name) =>
-      this.#events.emit('record', { name, status: this.#outbox.status(name) }),
-    );
+    this.#outbox = new Outbox(replica, (name) => {
+      this.#events.emit('record', { name, status: this.#outbox.status(name) });
+      // The number of records waiting is part of the status: tell whoever shows it.
+      if (this.#outbox.size !== this.#reportedPending) this.#emitStatus();
+    });
     replica.on('change', ({ name, local }) => {
       if (!local || name.startsWith('~')) return;
       this.#outbox.changed(name);
@@ -165,6 +169,13 @@ export class SyncClient {
 
   statusOf(name: string): RecordSyncStatus {
     return this.#outbox.status(name);
+  }
+
+  /** Calls `listener` whenever one record's sync status changes. Returns the unsubscribe function. */
+  watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void {
+    return this.#events.on('record', (change) => {
+      if (change.name === name) listener(change.status);
+    });
   }
 
   whenSaved(name: string): Promise<void> {
@@ -563,6 +574,7 @@ export class SyncClient {
   }
 
   #emitStatus(): void {
+    this.#reportedPending = this.#outbox.size;
     this.#events.emit('status', this.status);
   }
 

@@ -1,0 +1,27 @@
+import type { App } from './app.js';
+
+/**
+ * Sends what waits in the outbox. There is no mail server behind this example: a message is "sent" once the
+ * relay has committed it, which happens as soon as this device is online. It then moves to Sent.
+ */
+export function startSending(app: App): () => void {
+  const sync = app.client.sync;
+  if (!sync) return () => {};
+  const send = () => {
+    if (sync.status.connection !== 'online') return;
+    for (const message of app.messages.list()) {
+      if (message.get('folder') === 'outbox' && message.status === 'saved') {
+        void message.update({ folder: 'sent', sentAt: new Date() });
+      }
+    }
+  };
+  const offRecord = sync.on('record', ({ name, status }) => {
+    if (status === 'saved' && name.startsWith(`${app.messages.name}/`)) send();
+  });
+  const offStatus = sync.on('status', send);
+  send();
+  return () => {
+    offRecord();
+    offStatus();
+  };
+}

@@ -1,0 +1,69 @@
+import type { App } from './app.js';
+
+const HOUR = 3_600_000;
+
+const CONTACTS = [
+  {
+    id: 'ada',
+    name: 'Ada Lovelace',
+    email: 'ada@example.org',
+    company: 'Analytical Engines',
+    favourite: true,
+  },
+  { id: 'grace', name: 'Grace Hopper', email: 'grace@example.org', company: 'US Navy', phone: '+1 555 0100' },
+  { id: 'alan', name: 'Alan Turing', email: 'alan@example.org', company: 'Bletchley Park' },
+  { id: 'margaret', name: 'Margaret Hamilton', email: 'margaret@example.org', company: 'MIT' },
+];
+
+const INBOX = [
+  {
+    id: 'welcome',
+    from: 'ada@example.org',
+    subject: 'Welcome to Ferry Mail',
+    body: 'This inbox lives on your device. Turn off the network: you can still read, write drafts and send; everything goes out when you are back online.\n\nOpen a draft on two devices to write it together.',
+    age: 1,
+  },
+  {
+    id: 'launch',
+    from: 'grace@example.org',
+    subject: 'Launch checklist',
+    body: 'Can you look over the checklist before Friday? The outbox will send your answer as soon as you reconnect.',
+    age: 5,
+  },
+  {
+    id: 'minutes',
+    from: 'alan@example.org',
+    subject: 'Minutes of Tuesday',
+    body: 'Attached are the minutes. Two decisions: ship the offline mode, and keep contacts shared by the team.',
+    age: 26,
+  },
+  {
+    id: 'apollo',
+    from: 'margaret@example.org',
+    subject: 'Error handling review',
+    body: 'The priority scheduling notes are in. Let us go through them next week.',
+    age: 50,
+  },
+];
+
+/**
+ * Fills an empty account with a few messages and contacts. Only a device that has synced and found the
+ * server empty does it: two devices creating the same records offline would each add their own copy of the
+ * text fields, which merge by keeping both.
+ */
+export async function seedIfEmpty(app: App): Promise<void> {
+  const held = (collection: string, id: string) =>
+    app.client.documents.get(`${collection}/${id}`) !== undefined;
+  if (held(app.messages.name, 'welcome')) return;
+  const now = Date.now();
+  for (const { id, ...contact } of CONTACTS) {
+    if (!held(app.contacts.name, id)) await app.contacts.create(contact, { id });
+  }
+  for (const { id, age, ...message } of INBOX) {
+    if (held(app.messages.name, id)) continue;
+    await app.messages.create(
+      { ...message, folder: 'inbox', to: app.me.email, receivedAt: new Date(now - age * HOUR) },
+      { id },
+    );
+  }
+}
