@@ -156,6 +156,8 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     return { storage, client, faults };
   };
   const peers = await Promise.all([0, 1, 2, 3, 4].map(() => open(new MemoryStorage())));
+  /** Link faults of the clients that were restarted, counted with the live ones at the end. */
+  const retired: ReturnType<typeof faultyTransport>['counts'][] = [];
   /** Tokens appended to a record's log whose change reached `saved`, with the record they went to. */
   const saved = new Map<string, string>();
   let tokens = 0;
@@ -226,8 +228,9 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
         stats.offline!++;
         peer.client.sync!.disconnect();
       }
-    } else if (roll < 0.985) {
+    } else if (roll < 0.995) {
       stats.clientRestarts!++;
+      retired.push(peer.faults.counts);
       await peer.client.close();
       peers[index] = await open(peer.storage);
     } else {
