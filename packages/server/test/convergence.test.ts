@@ -152,10 +152,10 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
       },
     });
     client.collection(records);
-    onCleanup(() => client.close());
     return { storage, client, faults };
   };
   const peers = await Promise.all([0, 1, 2, 3, 4].map(() => open(new MemoryStorage())));
+  onCleanup(() => Promise.all(peers.map((p) => p.client.close())).then(() => {}));
   /** Link faults of the clients that were restarted, counted with the live ones at the end. */
   const retired: ReturnType<typeof faultyTransport>['counts'][] = [];
   /** Tokens appended to a record's log whose change reached `saved`, with the record they went to. */

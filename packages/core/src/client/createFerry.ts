@@ -186,6 +186,8 @@ export class FerryClient {
     this.sync?.close();
     this.#tabs?.close();
     await this.documents.close();
+    for (const collection of this.#collections.values()) collection.release();
+    this.#collections.clear();
   }
 
   #deviceId(): string {

@@ -299,6 +299,13 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return this.#yType(id, field, 'list') as Y.Array<unknown>;
   }
 
+  /** @internal The client closed: let go of every record, so nothing of them stays in memory. */
+  release(): void {
+    for (const state of this.#records.values()) state.undo?.destroy();
+    this.#records.clear();
+    this.#watchers.clear();
+  }
+
   /** @internal Called by the client for every document of this collection the replica holds or gains. */
   track(id: string, doc: Y.Doc): void {
     if (this.#records.has(id)) return;
