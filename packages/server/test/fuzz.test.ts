@@ -46,10 +46,7 @@ function validSyncFrames(random: Random): Uint8Array[] {
       2,
     ),
     encodeClientMessage({ type: 'push', id: 2, items: [{ name, update: validUpdate(random) }] }, 3),
-    encodeClientMessage(
-      { type: 'awareness', name, update: encodeAwarenessUpdate(awareness, [awareness.clientID]) },
-      4,
-    ),
+    encodeClientMessage({ type: 'awareness', name, update: presence }, 4),
     encodeClientMessage({ type: 'ping', id: 3 }, 5),
   ];
 }
