@@ -269,8 +269,9 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     expect(log, `${message}: saved token ${token} missing`).toContain(token);
   }
   const faults: Record<string, number> = {};
-  for (const peer of peers)
-    for (const [k, v] of Object.entries(peer.faults.counts)) faults[k] = (faults[k] ?? 0) + v;
+  for (const counts of [...retired, ...peers.map((p) => p.faults.counts)]) {
+    for (const [k, v] of Object.entries(counts)) faults[k] = (faults[k] ?? 0) + v;
+  }
   console.log(
     `convergence (${name}) seed ${seed}: ${JSON.stringify({ ...stats, savedEdits: saved.size, records: stored.list().length, linkFaults: faults })}`,
   );
