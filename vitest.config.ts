@@ -43,6 +43,9 @@ export default defineConfig({
         },
       },
       { resolve: { alias }, test: { name: 'docs', include: ['test/**/*.test.ts'] } },
+      // The benchmarks at a tiny size, against the built packages (as `npm run bench` runs them): servers are
+      // child processes of the built CLI, so the clients must speak the same build.
+      { test: { name: 'bench', include: ['bench/**/*.test.ts'] } },
     ],
   },
 });

@@ -63,3 +63,8 @@ export function randomContact(random: () => number, n: number): ContactInput {
 export function contactId(n: number): string {
   return `c${n}`;
 }
+
+/** The ids of the first `count` seeded contacts. */
+export function contactIds(count: number): string[] {
+  return Array.from({ length: count }, (_, n) => contactId(n));
+}
