@@ -22,7 +22,7 @@ import {
 import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
+import { type FieldIssue, readField, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
@@ -204,6 +204,18 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return this.#entry(this.#existing(id));
   }
 
+  /** @internal One field: from the decoded record if it is current, else decoding that field alone. */
+  fieldOf(id: string, field: string): unknown {
+    const state = this.#existing(id);
+    if (state.entry) return (state.entry.value as Record<string, unknown>)[field];
+    const definition = this.definition.fields[field];
+    if (!definition) return undefined;
+    const issues: FieldIssue[] = [];
+    const value = readField(recordHost(state.handle.doc), field, definition, field, issues);
+    for (const issue of issues) this.#report(state, issue);
+    return value;
+  }
+
   /** @internal */
   statusOf(id: string): RecordSyncStatus {
     return this.context.sync?.statusOf(`${this.name}/${id}`) ?? 'local';
@@ -330,7 +342,6 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (local && origin !== FROM_API && origin !== FROM_STAMP && hasContent(doc)) {
       doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
     }
-    if (!local) this.#entry(state);
     this.#publish(id);
     const event: RecordChange<S> = { id, record: state.handle, local, origin };
     state.events?.emit('change', event);

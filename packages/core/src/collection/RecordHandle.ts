@@ -84,8 +84,9 @@ export class RecordHandle<S extends Shape = Shape> {
     return this.collection.whenSaved(this.id);
   }
 
+  /** One field's value; reads only that field when the record changed since its value was last read. */
   get<K extends keyof S & string>(field: K): OutOf<S[K]> {
-    return (this.value as Record<string, unknown>)[field] as OutOf<S[K]>;
+    return this.collection.fieldOf(this.id, field) as OutOf<S[K]>;
   }
 
   /** Sets one field. Text fields change by the smallest edit, so concurrent typing elsewhere survives. */

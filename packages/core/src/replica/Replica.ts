@@ -30,6 +30,10 @@ export interface ReplicaEvents {
  */
 export class Replica {
   readonly #docs = new Map<string, Y.Doc>();
+  readonly #listeners = new WeakMap<
+    Y.Doc,
+    (update: Uint8Array, origin: unknown, doc: Y.Doc, transaction: Y.Transaction) => void
+  >();
   readonly #events = new Emitter<ReplicaEvents>();
   #queue = new Map<string, Uint8Array[]>();
   readonly #beforeFlush: (() => void)[] = [];
@@ -99,6 +103,47 @@ export class Replica {
     }
   }
 
+  /**
+   * Applies an update that came from elsewhere (the relay, another tab). It is stored as received (unless
+   * `store` is false: another tab stored it already) instead of being encoded again by Yjs, which for a
+   * first sync of thousands of records is a good part of the work. Returns whether it held anything new.
+   */
+  applyRemote(name: string, update: Uint8Array, origin: unknown, store = true): boolean {
+    const doc = this.open(name);
+    const listener = this.#listeners.get(doc)!;
+    let attached = false;
+    const attach = () => {
+      if (attached) return;
+      attached = true;
+      doc.off('beforeObserverCalls', onTransaction);
+      doc.on('update', listener);
+    };
+    let remote: Y.Transaction | undefined;
+    // Local changes an observer makes in reaction to this update run as transactions of their own, after
+    // this one: the listener is back before theirs are encoded.
+    const onTransaction = (transaction: Y.Transaction) => {
+      if (transaction !== remote) attach();
+    };
+    let changed = false;
+    doc.off('update', listener);
+    doc.on('beforeObserverCalls', onTransaction);
+    try {
+      doc.transact((transaction) => {
+        remote = transaction;
+        Y.applyUpdate(doc, update, origin);
+        changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+      }, origin);
+    } finally {
+      attach();
+    }
+    // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
+    changed ||= doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+    if (!changed) return false;
+    if (store) this.#enqueue(name, update);
+    this.#events.emit('change', { name, doc, update, origin, local: false });
+    return true;
+  }
+
   /** Creates the document, fills it from what was stored, then starts watching it. */
   #register(name: string, stored: readonly Uint8Array[] = []): Y.Doc {
     // The name is a unique guid already; a random one would cost more than the rest of opening.
@@ -109,10 +154,12 @@ export class Replica {
       }, FROM_STORAGE);
     }
     this.#docs.set(name, doc);
-    doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
+    const listener = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
       if (origin !== FROM_TAB) this.#enqueue(name, update);
       this.#events.emit('change', { name, doc, update, origin, local: transaction.local });
-    });
+    };
+    this.#listeners.set(doc, listener);
+    doc.on('update', listener);
     return doc;
   }
 

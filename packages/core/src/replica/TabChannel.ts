@@ -1,4 +1,3 @@
-import * as Y from 'yjs';
 import { FROM_TAB } from './origins.js';
 import type { Replica } from './Replica.js';
 
@@ -22,7 +21,8 @@ export class TabChannel {
       const { name, update } = event.data ?? {};
       if (typeof name !== 'string' || !(update instanceof Uint8Array)) return;
       try {
-        Y.applyUpdate(replica.open(name), update, FROM_TAB);
+        // The tab that made it stores it; this one only applies it.
+        replica.applyRemote(name, update, FROM_TAB, false);
       } catch {
         // Another tab of this app sent it; if it is unreadable, that tab's own copy and the relay still have it.
       }

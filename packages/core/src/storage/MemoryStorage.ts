@@ -18,9 +18,10 @@ export class MemoryStorage implements LocalStorage {
 
   async append(name: string, update: Uint8Array): Promise<void> {
     // Copied, so that a caller reusing its buffer cannot change what was stored.
-    let log = [...(this.#docs.get(name) ?? []), update.slice()];
-    if (log.length > COMPACT_AFTER_ENTRIES) log = [compactUpdates(log)];
-    this.#docs.set(name, log);
+    const log = this.#docs.get(name);
+    if (!log) this.#docs.set(name, [update.slice()]);
+    else if (log.length < COMPACT_AFTER_ENTRIES) log.push(update.slice());
+    else this.#docs.set(name, [compactUpdates([...log, update])]);
   }
 
   async remove(name: string): Promise<void> {

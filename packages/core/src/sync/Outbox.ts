@@ -28,6 +28,10 @@ export class Outbox {
   readonly #pending = new Set<string>();
   /** Records that became pending since the last flush, with the state the relay was known to have. */
   readonly #toStore = new Map<string, Uint8Array>();
+  /** Local updates made since each record was last sent. */
+  readonly #unsent = new Map<string, Uint8Array[]>();
+  /** Records whose next send must be a full diff: earlier sends may not have arrived. */
+  readonly #resend = new Set<string>();
   readonly #cursors: Y.Map<string>;
   readonly #versions = new Map<string, Versions>();
   /** What the relay is known to hold, per document; in memory only. */
@@ -42,6 +46,7 @@ export class Outbox {
     // Records that were waiting when the client last stopped: changed, not sent.
     for (const name of this.#outbox.keys()) {
       this.#pending.add(name);
+      this.#resend.add(name);
       this.#versions.set(name, { local: 1, sent: 0, saved: 0, waiters: [] });
     }
     // One write per flush, whatever the number of records changed in it (a bulk import changes thousands).
@@ -81,10 +86,17 @@ export class Outbox {
     return v.sent >= v.local ? 'sent' : 'local';
   }
 
-  /** A local change to the document: it joins the outbox (stored in the same tick as the change). */
-  changed(name: string): void {
+  /**
+   * A local change to the document: it joins the outbox (stored in the same tick as the change). The update
+   * itself is kept until sent: what leaves is exactly the new changes, not a diff that repeats the
+   * document's whole delete set (which every other client would have to walk through again).
+   */
+  changed(name: string, update: Uint8Array): void {
     const v = this.#versionsOf(name);
     v.local++;
+    const unsent = this.#unsent.get(name);
+    if (unsent) unsent.push(update);
+    else this.#unsent.set(name, [update]);
     if (!this.#pending.has(name)) {
       this.#pending.add(name);
       this.#toStore.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
@@ -92,15 +104,25 @@ export class Outbox {
     this.#onStatus(name);
   }
 
-  /** What to send for a document: everything the relay may lack. */
+  /**
+   * What to send for a document: the changes made since the last send; or, when earlier sends may have been
+   * lost (a reconnect, a restart), everything the relay may lack, as a diff from what it is known to hold.
+   */
   payload(name: string, doc: Y.Doc): { update: Uint8Array; version: number; stateVector: Uint8Array } {
-    const known =
-      this.#serverState.get(name) ?? this.#outbox.get(name) ?? this.#toStore.get(name) ?? EMPTY_STATE_VECTOR;
-    return {
-      update: Y.encodeStateAsUpdate(doc, known),
-      version: this.#versionsOf(name).local,
-      stateVector: Y.encodeStateVector(doc),
-    };
+    const unsent = this.#unsent.get(name) ?? [];
+    this.#unsent.delete(name);
+    let update: Uint8Array;
+    if (this.#resend.delete(name) || unsent.length === 0) {
+      const known =
+        this.#serverState.get(name) ??
+        this.#outbox.get(name) ??
+        this.#toStore.get(name) ??
+        EMPTY_STATE_VECTOR;
+      update = Y.encodeStateAsUpdate(doc, known);
+    } else {
+      update = unsent.length === 1 ? unsent[0]! : Y.mergeUpdates(unsent);
+    }
+    return { update, version: this.#versionsOf(name).local, stateVector: Y.encodeStateVector(doc) };
   }
 
   sent(name: string, version: number): void {
@@ -129,11 +151,18 @@ export class Outbox {
   /** The connection dropped: whatever was in flight must be sent again. */
   unsent(): void {
     for (const [name, v] of this.#versions) {
+      // What was sent may not have arrived: the next send of every waiting record is a full diff.
+      if (v.saved < v.local) this.#resend.add(name);
       if (v.sent > v.saved) {
         v.sent = v.saved;
         this.#onStatus(name);
       }
     }
+  }
+
+  /** The relay refused a change for now (it could not load or store it): send it whole next time. */
+  retry(name: string): void {
+    this.#resend.add(name);
   }
 
   /** The document now holds only what the relay sent, or what it has acknowledged. */

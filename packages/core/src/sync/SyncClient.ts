@@ -146,9 +146,9 @@ export class SyncClient {
       // The number of records waiting is part of the status: tell whoever shows it.
       if (this.#outbox.size !== this.#reportedPending) this.#emitStatus();
     });
-    replica.on('change', ({ name, local }) => {
+    replica.on('change', ({ name, local, update }) => {
       if (!local || name.startsWith('~')) return;
-      this.#outbox.changed(name);
+      this.#outbox.changed(name, update);
       this.#schedulePush(name);
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
@@ -429,14 +429,13 @@ export class SyncClient {
 
   #apply(items: readonly DocumentUpdate[]): void {
     for (const { name, update } of items) {
-      const doc = this.replica.open(name);
       try {
-        Y.applyUpdate(doc, update, FROM_RELAY);
+        this.replica.applyRemote(name, update, FROM_RELAY);
       } catch (error) {
         this.logger.error({ err: error, document: name }, 'could not apply an update from the relay');
         continue;
       }
-      this.#outbox.inSyncWithServer(name, doc);
+      this.#outbox.inSyncWithServer(name, this.replica.get(name)!);
     }
   }
 
@@ -460,7 +459,14 @@ export class SyncClient {
     });
     for (const refusal of refused) {
       this.logger.warn({ document: refusal.name, code: refusal.code }, refusal.message);
-      if (!isTransientDocumentError(refusal.code)) this.#events.emit('rejected', refusal);
+      this.#outbox.retry(refusal.name);
+      if (!isTransientDocumentError(refusal.code)) {
+        this.#events.emit('rejected', refusal);
+        continue;
+      }
+      // The relay could not load or store it just now: try again a little later.
+      this.#toPush.add(refusal.name);
+      setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
     }
     this.#checkSynced();
     this.#emitStatus();
@@ -600,6 +606,9 @@ export class SyncClient {
     };
   }
 }
+
+/** How long to wait before sending again a change the relay could not load or store for now. */
+const TRANSIENT_RETRY_MS = 1000;
 
 /** Push frames waiting for their acknowledgement at any time; more wait in the outbox. */
 const MAX_PUSHES_IN_FLIGHT = 4;

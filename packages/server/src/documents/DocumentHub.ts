@@ -33,9 +33,10 @@ const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 
 /**
  * Where changes meet. A client's update is checked (on the loaded document, or alone when the document is
- * not open), committed in a group, and only then forwarded to the document's and the collection's
- * subscribers, published to the other relay nodes, and acknowledged. Everything a subscriber receives is
- * therefore in storage, and every collection cursor a subscriber is told covers only delivered updates.
+ * not open) and forwarded at once to the document's and the collection's subscribers on this node; it is
+ * committed in a group, and only then published to the other relay nodes, counted in the collection's
+ * cursor, and acknowledged to its sender. A subscriber may thus hold an update a crash kept from storage;
+ * its sender, not acknowledged, still has it in its outbox and sends it again.
  */
 export class DocumentHub {
   readonly commits: CommitQueue;
@@ -98,8 +99,8 @@ export class DocumentHub {
   }
 
   /**
-   * Applies a client's update. Resolves once it is checked (and applied to the document if loaded), with
-   * `committed`, which resolves once it is in storage and forwarded. A duplicate of what the relay already
+   * Applies a client's update. Resolves once it is checked, applied to the document if loaded, and forwarded
+   * to this node's subscribers, with `committed`, which resolves once it is in storage. A duplicate of what the relay already
    * has is committed once the copy it already has is.
    */
   async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
@@ -126,10 +127,11 @@ export class DocumentHub {
       throw error;
     }
     const entry = { name, collection: document.collection, update, actor, at: this.options.now() };
+    this.#deliver(name, document.collection, update, origin);
     const committed = this.commits.commit(entry).then((cursor) => {
       this.documents.stored(document, update.byteLength);
       this.documents.release(document);
-      this.#committed(entry.name, entry.collection, update, cursor!, origin);
+      this.#committed(entry.name, entry.collection, update, cursor!);
       return cursor;
     });
     return { committed };
@@ -161,23 +163,20 @@ export class DocumentHub {
     if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
     this.#check(update);
     const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
+    this.#deliver(name, parsed.collection, update, origin);
     const committed = this.commits.commit(entry).then((cursor) => {
-      this.#committed(name, parsed.collection, update, cursor!, origin);
+      this.#committed(name, parsed.collection, update, cursor!);
       return cursor;
     });
     return { committed };
   }
 
-  /** An update is in storage: deliver it everywhere, then count it as delivered. */
-  #committed(
-    name: string,
-    collection: string,
-    update: Uint8Array,
-    cursor: string,
-    origin: Subscriber | null,
-  ): void {
+  /**
+   * An update is in storage (it was forwarded to this node's subscribers already, as soon as it was checked):
+   * tell the other nodes, and let the collection's cursor move past it.
+   */
+  #committed(name: string, collection: string, update: Uint8Array, cursor: string): void {
     this.metrics.updatesIn.inc();
-    this.#deliver(name, collection, update, origin);
     this.fanout?.publishUpdate({ name, collection, cursor, update });
     void this.#feeds.get(collection)?.then(
       (feed) => feed.saw(cursor),
