@@ -37,7 +37,7 @@ export async function openFerryClient(
   };
   return {
     whenSynced: () => client.whenSynced(),
-    read: (id, field) => (collection.get(id)?.value as Record<string, unknown> | undefined)?.[field],
+    read: (id, field) => collection.get(id)?.get(field as never),
     content: (id) => JSON.stringify(collection.get(id)?.value ?? null),
     write: (id, patch) => void collection.update(id, patch as Parameters<Contacts['update']>[1]),
     onChange: (id, listener) => record(id).on('change', listener),

@@ -8,6 +8,7 @@ import { coldSyncThenResume } from './coldSync.js';
 import { durableAck } from './durableAck.js';
 import { fanOut } from './fanOut.js';
 import { liveQuery } from './ferry/liveQuery.js';
+import { scaleOut } from './ferry/scaleOut.js';
 import { memory } from './memory.js';
 import { offlineMerge } from './offlineMerge.js';
 
@@ -30,4 +31,5 @@ export const WORKLOADS: readonly Workload[] = [
   ...[...STORING, bareRelaySystem].map(memory),
   browserOpen('ferry'),
   browserOpen('y-indexeddb'),
+  scaleOut,
 ];
