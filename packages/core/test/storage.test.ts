@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
 import { IndexedDBStorage, MemoryStorage, YIndexedDBStorage } from '../src/index.js';
-import { COMPACT_AFTER_ENTRIES } from '../src/storage/compaction.js';
+import { COMPACT_AFTER_ENTRIES, compactUpdates } from '../src/storage/compaction.js';
 import { runLocalStorageTests } from '../src/testing/index.js';
 
 runLocalStorageTests('MemoryStorage', { create: () => new MemoryStorage(), reopen: (store) => store });
@@ -54,6 +54,41 @@ async function entryCount(indexedDB: IDBFactory, name: string): Promise<number> 
   return count;
 }
 
+describe('MemoryStorage', () => {
+  it('compacts a busy record less often as it grows, and keeps its log within twice the document', async () => {
+    const store = new MemoryStorage();
+    const doc = new Y.Doc();
+    const fields = doc.getMap('fields');
+    const meta = doc.getMap('meta');
+    const edits = 4000;
+    let compactions = 0;
+    let longest = 0;
+    for (let i = 0; i < edits; i++) {
+      // As a record's update does: the field and its metadata, whose overwritten items cannot merge.
+      const update = captureUpdate(doc, () => {
+        fields.set('score', i);
+        meta.set('updatedAt', i);
+      });
+      const before = (await store.load('contacts/a')).length;
+      await store.append('contacts/a', update);
+      const log = await store.load('contacts/a');
+      if (log.length < before) compactions++;
+      longest = Math.max(longest, log.length);
+      const logBytes = log.reduce((sum, u) => sum + u.byteLength, 0);
+      // Every overwritten value leaves a few bytes in the document: its snapshot grows with each edit.
+      if (i % 500 === 499)
+        expect(logBytes).toBeLessThanOrEqual(2 * Y.encodeStateAsUpdate(doc).byteLength + 100 * 64);
+    }
+    // A fixed threshold of 100 entries would have rewritten the whole record 39 times.
+    expect(compactions).toBeGreaterThan(0);
+    expect(compactions).toBeLessThan(edits / COMPACT_AFTER_ENTRIES / 2);
+    expect(longest).toBeGreaterThan(COMPACT_AFTER_ENTRIES);
+    const loaded = new Y.Doc();
+    Y.applyUpdate(loaded, compactUpdates(await store.load('contacts/a')));
+    expect(loaded.getMap('fields').get('score')).toBe(edits - 1);
+  });
+});
+
 describe('IndexedDBStorage', () => {
   it('writes every append of one tick in one transaction', async () => {
     const indexedDB = new IDBFactory();
@@ -80,7 +115,8 @@ describe('IndexedDBStorage', () => {
     for (let i = 0; i < COMPACT_AFTER_ENTRIES * 3 + 5; i++) doc.getText('t').insert(0, 'x');
     await Promise.all(writes);
     await store.close();
-    expect(await entryCount(indexedDB, 'notes/a')).toBeLessThanOrEqual(COMPACT_AFTER_ENTRIES);
+    // 305 entries, compacted whenever more than 100 (and as many bytes as the snapshot) were appended.
+    expect(await entryCount(indexedDB, 'notes/a')).toBeLessThan(COMPACT_AFTER_ENTRIES * 2);
     const reopened = new IndexedDBStorage({ indexedDB });
     const loaded = new Y.Doc();
     for (const update of await reopened.load('notes/a')) Y.applyUpdate(loaded, update);
@@ -155,3 +191,15 @@ describe('YIndexedDBStorage', () => {
     await again.destroy();
   });
 });
+
+function captureUpdate(doc: Y.Doc, change: () => void): Uint8Array {
+  let captured: Uint8Array | undefined;
+  const listener = (update: Uint8Array) => {
+    captured = update;
+  };
+  doc.on('update', listener);
+  doc.transact(change);
+  doc.off('update', listener);
+  if (!captured) throw new Error('The change made no update.');
+  return captured;
+}

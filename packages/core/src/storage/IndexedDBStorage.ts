@@ -1,4 +1,4 @@
-import { compactUpdates, shouldCompact } from './compaction.js';
+import { compactUpdates, type LogSize, logSizeOf, shouldCompact } from './compaction.js';
 import { defaultIndexedDB, openDatabase, requestResult, storageErrorOf, transactionDone } from './idb.js';
 import type { LocalStorage, StoredDocument } from './LocalStorage.js';
 
@@ -39,7 +39,7 @@ export class IndexedDBStorage implements LocalStorage {
   #db: Promise<IDBDatabase> | undefined;
   #pending: PendingWrite[] = [];
   /** What this instance knows of each log's size: what it loaded plus what it appended. */
-  readonly #logSize = new Map<string, { entries: number; bytes: number }>();
+  readonly #logSize = new Map<string, LogSize>();
 
   constructor(options: IndexedDBStorageOptions = {}) {
     this.name = options.name ?? 'ferry';
@@ -76,13 +76,18 @@ export class IndexedDBStorage implements LocalStorage {
     // Copied now: the write happens later in the tick and the caller may reuse its buffer meanwhile.
     const bytes = update.slice();
     const key: EntryKey = [name, this.#nextEntry()];
-    const size = this.#logSize.get(name) ?? { entries: 0, bytes: 0 };
-    size.entries++;
-    size.bytes += update.byteLength;
-    this.#logSize.set(name, size);
+    let size = this.#logSize.get(name);
+    if (size) {
+      size.entries++;
+      size.bytes += update.byteLength;
+    } else {
+      size = { snapshotBytes: update.byteLength, entries: 0, bytes: 0 };
+      this.#logSize.set(name, size);
+    }
     const written = this.#write((store) => store.put(bytes, key));
-    if (shouldCompact(size.entries, size.bytes)) {
-      this.#logSize.set(name, { entries: 1, bytes: 0 });
+    if (shouldCompact(size)) {
+      // Counted as compacted at once, so that the appends until it runs do not start another.
+      this.#logSize.set(name, { snapshotBytes: size.snapshotBytes + size.bytes, entries: 0, bytes: 0 });
       this.#write((store) => this.#compact(store, name)).catch(() => {
         // A failed compaction leaves the log as it was, which is still complete.
       });
@@ -113,14 +118,14 @@ export class IndexedDBStorage implements LocalStorage {
       const snapshot = compactUpdates(updates);
       store.put(snapshot, [name, this.#nextEntry()] satisfies EntryKey);
       for (const key of keys) store.delete(key);
-      this.#logSize.set(name, { entries: 1, bytes: snapshot.byteLength });
+      this.#logSize.set(name, { snapshotBytes: snapshot.byteLength, entries: 0, bytes: 0 });
     };
   }
 
   #noteLoaded(name: string, updates: Uint8Array[]): void {
-    const bytes = updates.reduce((sum, u) => sum + u.byteLength, 0);
-    this.#logSize.set(name, { entries: updates.length, bytes });
-    if (shouldCompact(updates.length, bytes)) {
+    const size = logSizeOf(updates);
+    this.#logSize.set(name, size);
+    if (shouldCompact(size)) {
       this.#write((store) => this.#compact(store, name)).catch(() => {});
     }
   }
