@@ -22,7 +22,7 @@ describe('Replica.applyRemote', () => {
     });
     const changes: { local: boolean }[] = [];
     replica.on('change', ({ local }) => changes.push({ local }));
-    expect(replica.applyRemote('notes/a', updateSetting('question', 'ok?'), REMOTE)).toBe(true);
+    expect(replica.applyRemote('notes/a', [updateSetting('question', 'ok?')], REMOTE)).toBe(true);
     expect(changes).toHaveLength(2);
     expect(changes).toEqual(expect.arrayContaining([{ local: false }, { local: true }]));
     await replica.flush();
@@ -30,7 +30,27 @@ describe('Replica.applyRemote', () => {
     expect(reopened.get('notes/a')!.getMap('m').toJSON()).toEqual({ question: 'ok?', answer: 'yes' });
     // The same update again holds nothing new: nothing is stored, no change is reported.
     const again = Y.encodeStateAsUpdate(doc);
-    expect(replica.applyRemote('notes/a', again, REMOTE)).toBe(false);
+    expect(replica.applyRemote('notes/a', [again], REMOTE)).toBe(false);
     expect(changes).toHaveLength(2);
+  });
+
+  it('applies several updates in one transaction, and stores the readable ones when one is not', async () => {
+    const storage = new MemoryStorage();
+    const replica = await Replica.open(storage);
+    const changes: number[] = [];
+    replica.on('change', ({ updates }) => changes.push(updates.length));
+    const transactions: unknown[] = [];
+    replica
+      .open('notes/a')
+      .on('afterTransaction', (transaction: Y.Transaction) => transactions.push(transaction));
+    const unreadable = Uint8Array.of(0xff, 0xff, 0xff);
+    expect(() =>
+      replica.applyRemote('notes/a', [updateSetting('a', '1'), unreadable, updateSetting('b', '2')], REMOTE),
+    ).toThrow();
+    expect(transactions).toHaveLength(1);
+    expect(changes).toEqual([2]);
+    await replica.flush();
+    const reopened = await Replica.open(storage);
+    expect(reopened.get('notes/a')!.getMap('m').toJSON()).toEqual({ a: '1', b: '2' });
   });
 });

@@ -11,8 +11,9 @@ const notes = defineCollection('notes', { body: t.text(), title: t.text(), note:
 
 /** Sends every local change of one client to the other at once, as a relay would. */
 function link(from: FerryClient, to: FerryClient): void {
-  from.documents.on('change', ({ name, update, local }) => {
-    if (local && !name.startsWith('~')) Y.applyUpdate(to.documents.open(name), update, 'peer');
+  from.documents.on('change', ({ name, updates, local }) => {
+    if (!local || name.startsWith('~')) return;
+    for (const update of updates) Y.applyUpdate(to.documents.open(name), update, 'peer');
   });
 }
 

@@ -7,7 +7,8 @@ import { FROM_STORAGE, FROM_TAB } from './origins.js';
 export interface DocumentChange {
   readonly name: string;
   readonly doc: Y.Doc;
-  readonly update: Uint8Array;
+  /** What changed it: the one update Yjs encoded for a local transaction, or the updates applied together. */
+  readonly updates: readonly Uint8Array[];
   /** The transaction's origin: FROM_TAB, a sync link, an UndoManager, or whatever the editor used. */
   readonly origin: unknown;
   /** True for edits made on this replica (not applied from an update). */
@@ -104,11 +105,14 @@ export class Replica {
   }
 
   /**
-   * Applies an update that came from elsewhere (the relay, another tab). It is stored as received (unless
-   * `store` is false: another tab stored it already) instead of being encoded again by Yjs, which for a
-   * first sync of thousands of records is a good part of the work. Returns whether it held anything new.
+   * Applies updates that came from elsewhere (the relay, another tab) to one document, in one transaction:
+   * observers and listeners see one change however many updates a frame carried. They are stored as
+   * received (unless `store` is false: another tab stored them already) instead of being encoded again by
+   * Yjs, which for a first sync of thousands of records is a good part of the work. Returns whether they
+   * held anything new. An update Yjs cannot read is left out of the store, and its error thrown once the
+   * others are applied and stored.
    */
-  applyRemote(name: string, update: Uint8Array, origin: unknown, store = true): boolean {
+  applyRemote(name: string, updates: readonly Uint8Array[], origin: unknown, store = true): boolean {
     const doc = this.open(name);
     const listener = this.#listeners.get(doc)!;
     let attached = false;
@@ -119,18 +123,27 @@ export class Replica {
       doc.on('update', listener);
     };
     let remote: Y.Transaction | undefined;
-    // Local changes an observer makes in reaction to this update run as transactions of their own, after
+    // Local changes an observer makes in reaction to these updates run as transactions of their own, after
     // this one: the listener is back before theirs are encoded.
     const onTransaction = (transaction: Y.Transaction) => {
       if (transaction !== remote) attach();
     };
     let changed = false;
+    const applied: Uint8Array[] = [];
+    let unreadable: unknown;
     doc.off('update', listener);
     doc.on('beforeObserverCalls', onTransaction);
     try {
       doc.transact((transaction) => {
         remote = transaction;
-        Y.applyUpdate(doc, update, origin);
+        for (const update of updates) {
+          try {
+            Y.applyUpdate(doc, update, origin);
+            applied.push(update);
+          } catch (error) {
+            unreadable ??= error;
+          }
+        }
         changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
       }, origin);
     } finally {
@@ -138,10 +151,12 @@ export class Replica {
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
     changed ||= doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
-    if (!changed) return false;
-    if (store) this.#enqueue(name, update);
-    this.#events.emit('change', { name, doc, update, origin, local: false });
-    return true;
+    if (changed) {
+      if (store) for (const update of applied) this.#enqueue(name, update);
+      this.#events.emit('change', { name, doc, updates: applied, origin, local: false });
+    }
+    if (unreadable !== undefined) throw unreadable;
+    return changed;
   }
 
   /** Creates the document, fills it from what was stored, then starts watching it. */
@@ -156,7 +171,7 @@ export class Replica {
     this.#docs.set(name, doc);
     const listener = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
       if (origin !== FROM_TAB) this.#enqueue(name, update);
-      this.#events.emit('change', { name, doc, update, origin, local: transaction.local });
+      this.#events.emit('change', { name, doc, updates: [update], origin, local: transaction.local });
     };
     this.#listeners.set(doc, listener);
     doc.on('update', listener);
@@ -181,10 +196,12 @@ export class Replica {
       this.#queue = new Map();
       this.#nextFlush = undefined;
       // Appended one by one, in the same tick (IndexedDBStorage writes them in one transaction): merging
-      // them first with Y.mergeUpdates cost more than everything else the flush does.
-      const writes = [...batch].flatMap(([name, updates]) =>
-        updates.map((update) => this.storage.append(name, update)),
-      );
+      // them first with Y.mergeUpdates cost more than everything else the flush does. The live document
+      // goes with them: it holds the whole log, so a store compacts by encoding it.
+      const writes = [...batch].flatMap(([name, updates]) => {
+        const doc = this.#docs.get(name);
+        return updates.map((update) => this.storage.append(name, update, doc));
+      });
       const results = await Promise.allSettled(writes);
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed < 0) return;

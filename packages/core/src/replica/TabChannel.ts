@@ -22,13 +22,14 @@ export class TabChannel {
       if (typeof name !== 'string' || !(update instanceof Uint8Array)) return;
       try {
         // The tab that made it stores it; this one only applies it.
-        replica.applyRemote(name, update, FROM_TAB, false);
+        replica.applyRemote(name, [update], FROM_TAB, false);
       } catch {
         // Another tab of this app sent it; if it is unreadable, that tab's own copy and the relay still have it.
       }
     };
-    this.#stop = replica.on('change', ({ name, update, local }) => {
-      if (local) this.#channel.postMessage({ name, update } satisfies TabMessage);
+    this.#stop = replica.on('change', ({ name, updates, local }) => {
+      if (!local) return;
+      for (const update of updates) this.#channel.postMessage({ name, update } satisfies TabMessage);
     });
   }
 

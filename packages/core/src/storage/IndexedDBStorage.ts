@@ -1,4 +1,5 @@
-import { compactUpdates, type LogSize, logSizeOf, shouldCompact } from './compaction.js';
+import * as Y from 'yjs';
+import { compactUpdates, LogHolders, type LogSize, logSizeOf, shouldCompact } from './compaction.js';
 import { defaultIndexedDB, openDatabase, requestResult, storageErrorOf, transactionDone } from './idb.js';
 import type { LocalStorage, StoredDocument } from './LocalStorage.js';
 
@@ -40,6 +41,9 @@ export class IndexedDBStorage implements LocalStorage {
   #pending: PendingWrite[] = [];
   /** What this instance knows of each log's size: what it loaded plus what it appended. */
   readonly #logSize = new Map<string, LogSize>();
+  readonly #holders = new LogHolders();
+  /** Entries this instance loaded; with its own (they carry its tab id), the ones a holder is known to hold. */
+  readonly #loadedEntries = new Map<string, Set<string>>();
 
   constructor(options: IndexedDBStorageOptions = {}) {
     this.name = options.name ?? 'ferry';
@@ -54,28 +58,43 @@ export class IndexedDBStorage implements LocalStorage {
       requestResult(store.getAll()) as Promise<Uint8Array[]>,
     ]).catch((error) => Promise.reject(storageErrorOf(error, 'read the local store')));
     const docs = new Map<string, Uint8Array[]>();
-    keys.forEach(([name], i) => {
+    const entries = new Map<string, string[]>();
+    keys.forEach(([name, entry], i) => {
       const updates = docs.get(name);
-      if (updates) updates.push(values[i]!);
-      else docs.set(name, [values[i]!]);
+      if (updates) {
+        updates.push(values[i]!);
+        entries.get(name)!.push(entry);
+      } else {
+        docs.set(name, [values[i]!]);
+        entries.set(name, [entry]);
+      }
     });
-    for (const [name, updates] of docs) this.#noteLoaded(name, updates);
+    for (const [name, updates] of docs) this.#noteLoaded(name, updates, entries.get(name)!);
     return [...docs].map(([name, updates]) => ({ name, updates }));
   }
 
   async load(name: string): Promise<Uint8Array[]> {
     const store = await this.#store('readonly');
-    const updates = (await requestResult(store.getAll(rangeOf(name))).catch((error) =>
-      Promise.reject(storageErrorOf(error, `read "${name}"`)),
-    )) as Uint8Array[];
-    this.#noteLoaded(name, updates);
+    const [keys, updates] = (await Promise.all([
+      requestResult(store.getAllKeys(rangeOf(name))),
+      requestResult(store.getAll(rangeOf(name))),
+    ]).catch((error) => Promise.reject(storageErrorOf(error, `read "${name}"`)))) as [
+      EntryKey[],
+      Uint8Array[],
+    ];
+    this.#noteLoaded(
+      name,
+      updates,
+      keys.map(([, entry]) => entry),
+    );
     return updates;
   }
 
-  append(name: string, update: Uint8Array): Promise<void> {
+  append(name: string, update: Uint8Array, doc?: Y.Doc): Promise<void> {
     // Copied now: the write happens later in the tick and the caller may reuse its buffer meanwhile.
     const bytes = update.slice();
     const key: EntryKey = [name, this.#nextEntry()];
+    this.#holders.appended(name, doc);
     let size = this.#logSize.get(name);
     if (size) {
       size.entries++;
@@ -97,6 +116,8 @@ export class IndexedDBStorage implements LocalStorage {
 
   remove(name: string): Promise<void> {
     this.#logSize.delete(name);
+    this.#holders.removed(name);
+    this.#loadedEntries.delete(name);
     return this.#write((store) => store.delete(rangeOf(name)));
   }
 
@@ -107,27 +128,57 @@ export class IndexedDBStorage implements LocalStorage {
     this.#db = undefined;
   }
 
-  /** Reads the log, writes its merge under a new key and deletes exactly the entries merged, in one transaction. */
+  /**
+   * Replaces the log by one snapshot under a new key, deleting exactly the entries it covers, in one
+   * transaction. The snapshot encodes the live document holding the log when every entry is known to be in
+   * it (loaded or written by this instance); an entry from another tab means rebuilding it from the log.
+   */
   #compact(store: IDBObjectStore, name: string): void {
     const keysRequest = store.getAllKeys(rangeOf(name));
-    const valuesRequest = store.getAll(rangeOf(name));
-    valuesRequest.onsuccess = () => {
+    keysRequest.onsuccess = () => {
       const keys = keysRequest.result as EntryKey[];
-      const updates = valuesRequest.result as Uint8Array[];
-      if (updates.length < 2) return;
-      const snapshot = compactUpdates(updates);
-      store.put(snapshot, [name, this.#nextEntry()] satisfies EntryKey);
-      for (const key of keys) store.delete(key);
-      this.#logSize.set(name, { snapshotBytes: snapshot.byteLength, entries: 0, bytes: 0 });
+      if (keys.length < 2) return;
+      const holder = this.#holders.holder(name);
+      const loaded = this.#loadedEntries.get(name);
+      const held = holder && keys.every(([, entry]) => this.#isOwn(entry) || loaded?.has(entry));
+      if (held) {
+        this.#replace(store, name, keys, Y.encodeStateAsUpdate(holder), holder);
+        return;
+      }
+      const valuesRequest = store.getAll(rangeOf(name));
+      valuesRequest.onsuccess = () => {
+        const updates = valuesRequest.result as Uint8Array[];
+        this.#replace(store, name, keys, compactUpdates(updates), undefined);
+      };
     };
   }
 
-  #noteLoaded(name: string, updates: Uint8Array[]): void {
+  #replace(
+    store: IDBObjectStore,
+    name: string,
+    keys: EntryKey[],
+    snapshot: Uint8Array,
+    holder?: Y.Doc,
+  ): void {
+    store.put(snapshot, [name, this.#nextEntry()] satisfies EntryKey);
+    for (const key of keys) store.delete(key);
+    this.#logSize.set(name, { snapshotBytes: snapshot.byteLength, entries: 0, bytes: 0 });
+    this.#holders.compacted(name, holder);
+    this.#loadedEntries.delete(name);
+  }
+
+  #noteLoaded(name: string, updates: Uint8Array[], entries: string[]): void {
     const size = logSizeOf(updates);
     this.#logSize.set(name, size);
+    this.#holders.loaded(name);
+    this.#loadedEntries.set(name, new Set(entries));
     if (shouldCompact(size)) {
       this.#write((store) => this.#compact(store, name)).catch(() => {});
     }
+  }
+
+  #isOwn(entry: string): boolean {
+    return entry.includes(`-${this.#tab}-`);
   }
 
   #nextEntry(): string {

@@ -1,4 +1,5 @@
-import { compactUpdates, type LogSize, shouldCompact } from './compaction.js';
+import * as Y from 'yjs';
+import { compactUpdates, LogHolders, type LogSize, shouldCompact } from './compaction.js';
 import type { LocalStorage, StoredDocument } from './LocalStorage.js';
 
 interface Log {
@@ -12,18 +13,22 @@ interface Log {
  */
 export class MemoryStorage implements LocalStorage {
   readonly #docs = new Map<string, Log>();
+  readonly #holders = new LogHolders();
 
   async loadAll(): Promise<StoredDocument[]> {
+    for (const name of this.#docs.keys()) this.#holders.loaded(name);
     return [...this.#docs].map(([name, log]) => ({ name, updates: [...log.updates] }));
   }
 
   async load(name: string): Promise<Uint8Array[]> {
+    if (this.#docs.has(name)) this.#holders.loaded(name);
     return [...(this.#docs.get(name)?.updates ?? [])];
   }
 
-  async append(name: string, update: Uint8Array): Promise<void> {
+  async append(name: string, update: Uint8Array, doc?: Y.Doc): Promise<void> {
     // Copied, so that a caller reusing its buffer cannot change what was stored.
     const copy = update.slice();
+    this.#holders.appended(name, doc);
     const log = this.#docs.get(name);
     if (!log) {
       this.#docs.set(name, {
@@ -36,7 +41,9 @@ export class MemoryStorage implements LocalStorage {
     log.size.entries++;
     log.size.bytes += copy.byteLength;
     if (shouldCompact(log.size)) {
-      const snapshot = compactUpdates(log.updates);
+      const holder = this.#holders.holder(name);
+      const snapshot = holder ? Y.encodeStateAsUpdate(holder) : compactUpdates(log.updates);
+      this.#holders.compacted(name, holder);
       this.#docs.set(name, {
         updates: [snapshot],
         size: { snapshotBytes: snapshot.byteLength, entries: 0, bytes: 0 },
@@ -46,6 +53,7 @@ export class MemoryStorage implements LocalStorage {
 
   async remove(name: string): Promise<void> {
     this.#docs.delete(name);
+    this.#holders.removed(name);
   }
 
   async close(): Promise<void> {}

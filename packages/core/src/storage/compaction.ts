@@ -50,3 +50,39 @@ export function compactUpdates(updates: readonly Uint8Array[]): Uint8Array {
   doc.destroy();
   return snapshot;
 }
+
+/**
+ * Which live document, if any, is known to hold every entry of each log. Compacting such a log is encoding
+ * that document (Y.encodeStateAsUpdate), far cheaper than rebuilding it from the log; any doubt (another
+ * writer, an append from no document) falls back to rebuilding.
+ */
+export class LogHolders {
+  readonly #holders = new Map<string, Y.Doc | 'loaded' | 'unknown'>();
+
+  /** The store returned the whole log to its caller, who applied it to whatever document appends next. */
+  loaded(name: string): void {
+    this.#holders.set(name, 'loaded');
+  }
+
+  /** An entry was appended from `doc`; a log this store never saw before counts as empty. */
+  appended(name: string, doc: Y.Doc | undefined): void {
+    const holder = this.#holders.get(name);
+    const held = doc !== undefined && (holder === undefined || holder === 'loaded' || holder === doc);
+    this.#holders.set(name, held ? doc : 'unknown');
+  }
+
+  /** The log was replaced by a snapshot of `doc`, or of its own entries (`undefined`). */
+  compacted(name: string, doc: Y.Doc | undefined): void {
+    this.#holders.set(name, doc ?? 'unknown');
+  }
+
+  removed(name: string): void {
+    this.#holders.delete(name);
+  }
+
+  /** The document holding the whole log, if one is known. */
+  holder(name: string): Y.Doc | undefined {
+    const holder = this.#holders.get(name);
+    return typeof holder === 'object' ? holder : undefined;
+  }
+}

@@ -146,9 +146,9 @@ export class SyncClient {
       // The number of records waiting is part of the status: tell whoever shows it.
       if (this.#outbox.size !== this.#reportedPending) this.#emitStatus();
     });
-    replica.on('change', ({ name, local, update }) => {
+    replica.on('change', ({ name, local, updates }) => {
       if (!local || name.startsWith('~')) return;
-      this.#outbox.changed(name, update);
+      for (const update of updates) this.#outbox.changed(name, update);
       this.#schedulePush(name);
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
@@ -428,9 +428,9 @@ export class SyncClient {
   }
 
   #apply(items: readonly DocumentUpdate[]): void {
-    for (const { name, update } of items) {
+    for (const [name, updates] of byDocument(items)) {
       try {
-        this.replica.applyRemote(name, update, FROM_RELAY);
+        this.replica.applyRemote(name, updates, FROM_RELAY);
       } catch (error) {
         this.logger.error({ err: error, document: name }, 'could not apply an update from the relay');
         continue;
@@ -619,4 +619,15 @@ function cursorKey(collection: string, replication: Replication | undefined): st
     return `${collection}?updatedSince=${new Date(replication.updatedSince).getTime()}`;
   }
   return collection;
+}
+
+/** A frame's updates grouped by document, in the order they came: each document's are applied together. */
+function byDocument(items: readonly DocumentUpdate[]): Map<string, Uint8Array[]> {
+  const grouped = new Map<string, Uint8Array[]>();
+  for (const { name, update } of items) {
+    const updates = grouped.get(name);
+    if (updates) updates.push(update);
+    else grouped.set(name, [update]);
+  }
+  return grouped;
 }

@@ -75,8 +75,14 @@ export function runLocalStorageTests(name: string, fixture: LocalStorageFixture)
       const store = await fixture.create();
       const doc = new Y.Doc();
       const writes: Promise<void>[] = [];
-      doc.on('update', (update: Uint8Array) => writes.push(store.append('notes/long', update)));
+      // Half of the appends name the live document they came from (so a store may compact by encoding it),
+      // half do not (so it must rebuild the log).
+      let named = true;
+      doc.on('update', (update: Uint8Array) =>
+        writes.push(store.append('notes/long', update, named ? doc : undefined)),
+      );
       for (let i = 0; i < 700; i++) {
+        if (i % 100 === 0) named = !named;
         const text = doc.getText('t');
         if (i % 7 === 6) text.delete(0, 1);
         else text.insert(text.length, String.fromCharCode(97 + (i % 26)));
@@ -84,6 +90,27 @@ export function runLocalStorageTests(name: string, fixture: LocalStorageFixture)
       await Promise.all(writes);
       expect(textOf(await store.load('notes/long'))).toBe(doc.getText('t').toString());
       await store.close();
+    });
+
+    it('keeps every update when a restarted writer compacts from the document it loaded', async () => {
+      const store = await fixture.create();
+      const first = new Y.Doc();
+      first.on('update', (update: Uint8Array) => void store.append('notes/restart', update, first));
+      for (let i = 0; i < 150; i++) first.getArray<number>('n').push([i]);
+      await store.close();
+      const reopened = await fixture.reopen(store);
+      const second = new Y.Doc();
+      for (const update of await reopened.load('notes/restart')) Y.applyUpdate(second, update);
+      const writes: Promise<void>[] = [];
+      second.on('update', (update: Uint8Array) =>
+        writes.push(reopened.append('notes/restart', update, second)),
+      );
+      for (let i = 150; i < 600; i++) second.getArray<number>('n').push([i]);
+      await Promise.all(writes);
+      const loaded = new Y.Doc();
+      for (const update of await reopened.load('notes/restart')) Y.applyUpdate(loaded, update);
+      expect(loaded.getArray<number>('n').toArray()).toEqual([...Array(600).keys()]);
+      await reopened.close();
     });
 
     it('removes a document and nothing else', async () => {
@@ -104,7 +131,7 @@ export function runLocalStorageTests(name: string, fixture: LocalStorageFixture)
       const writes: Promise<void>[] = [];
       docs.forEach((doc, i) => {
         const store = i === 0 ? first : second;
-        doc.on('update', (update: Uint8Array) => writes.push(store.append('notes/shared', update)));
+        doc.on('update', (update: Uint8Array) => writes.push(store.append('notes/shared', update, doc)));
       });
       for (let i = 0; i < 250; i++) docs[i % 2]!.getArray<number>('n').push([i]);
       await Promise.all(writes);
