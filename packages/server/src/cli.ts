@@ -20,6 +20,7 @@ const USAGE = `Usage: ferry serve [options]
                       with --postgres, several relays can serve the same data behind a load balancer
   --redis-prefix <p>  the Redis channel prefix (default ferry)
   --idle-unload <ms>  unload a document this long after its last subscriber left (default 30000)
+  --history-days <n>  keep every change this many days before compaction may merge it (default 7)
 
 Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
 Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
       redis: { type: 'string' },
       'redis-prefix': { type: 'string', default: 'ferry' },
       'idle-unload': { type: 'string' },
+      'history-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0-65535, got ${values.port}`);
+  const idleUnloadMs = nonNegative('--idle-unload', values['idle-unload']);
+  const historyDays = nonNegative('--history-days', values['history-days']);
   const secret = values['jwt-secret'] ?? process.env.FERRY_JWT_SECRET;
   const jwksUrl = values['jwks-url'];
   const logger = defaultLogger();
@@ -69,7 +73,8 @@ async function main(argv: string[]): Promise<void> {
     storage,
     fanout,
     dataDir: storage ? undefined : values.data,
-    idleUnloadMs: values['idle-unload'] === undefined ? undefined : Number(values['idle-unload']),
+    idleUnloadMs,
+    historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,
     auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
     logger,
@@ -97,6 +102,15 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A numeric option's value, or undefined when it was not given; anything but a number ≥ 0 is refused. */
+function nonNegative(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new Error(`${option} must be a number ≥ 0, got "${text}"`);
+  return value;
 }
 
 main(process.argv.slice(2)).catch((error) => {

@@ -22,7 +22,7 @@ import {
   seededRandom,
   seedFromEnv,
 } from '@ferry/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import * as Y from 'yjs';
 import { freePort, startCluster, startRedis } from './cluster.js';
 import { NodeWebSocket, onCleanup, tempDir, untilAll } from './helpers.js';
@@ -213,6 +213,16 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     }
   };
 
+  // A run that times out says where it stood: the phase, and what each client reports.
+  let phase = 'editing';
+  onTestFailed(() => {
+    const states = peers.map((p) => JSON.stringify(p.client.sync!.status));
+    const agreeing = peers.filter((p) => snapshot(p.client) === snapshot(peers[0]!.client)).length;
+    console.log(
+      `convergence (${name}) seed ${seed} failed while ${phase}; ${agreeing}/${peers.length} replicas agree with the first; clients: ${states.join(' ')}`,
+    );
+  });
+
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     stats.operations!++;
@@ -236,18 +246,22 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     } else {
       const fault = random.pick(deployment.faults);
       stats[fault.name]!++;
+      phase = `striking: ${fault.name}`;
       await fault.strike(random);
+      phase = 'editing';
     }
     // Let messages move for a random while before the next step.
     for (let i = random.int(0, 20); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
   }
 
   // Heal: every link clean, every client online, then wait until all agree.
+  phase = 'waiting for every client to sync';
   for (const peer of peers) {
     peer.faults.setRates({});
     peer.client.sync!.connect();
   }
   await Promise.all(peers.map((p) => p.client.whenSynced()));
+  phase = 'waiting for the replicas to agree';
   await untilAll(
     peers.map((p) => (l: () => void) => p.client.collection(records).on('change', l)),
     () => peers.every((p) => snapshot(p.client) === snapshot(peers[0]!.client)),
@@ -259,7 +273,9 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
   });
   onCleanup(() => fresh.close());
   const stored = fresh.collection(records);
+  phase = 'waiting for a fresh client to sync';
   await fresh.whenSynced();
+  phase = 'checking';
 
   const message = `seed ${seed}; replay with: ${replay}`;
   expect(snapshot(fresh), message).toBe(snapshot(peers[0]!.client));
@@ -287,6 +303,6 @@ describe('convergence under faults', () => {
   it(`three relay nodes on PostgreSQL and Redis, nodes killed and Redis restarted (${seconds}s)`, {
     timeout: (seconds + 90) * 1000,
   }, async () => {
-    await runScenario('three nodes', await threeNodes());
+    await runScenario('three relay nodes', await threeNodes());
   });
 });
