@@ -22,7 +22,7 @@ import {
   seededRandom,
   seedFromEnv,
 } from '@ferry/core/testing';
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { freePort, startCluster, startRedis } from './cluster.js';
 import { NodeWebSocket, onCleanup, tempDir, untilAll } from './helpers.js';
@@ -41,6 +41,8 @@ const records = defineCollection('records', {
 
 const FAULTS: FaultRates = { drop: 0.01, duplicate: 0.01, reorder: 0.01, delay: 0.03, cut: 0.003 };
 const seconds = Number(process.env.FERRY_FUZZ_SECONDS ?? 12);
+/** A step of the run (one operation, a fault, a wait) that lasts this long is reported as it goes on. */
+const STALL_REPORT_MS = 20_000;
 
 /** Where clients connect, and the faults that can strike the relay side. */
 interface Deployment {
@@ -213,18 +215,26 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     }
   };
 
-  // A run that times out says where it stood: the phase, and what each client reports.
+  // A run that stalls says where it stands: the phase, how many replicas agree, what each client reports.
   let phase = 'editing';
-  onTestFailed(() => {
+  let phaseSince = Date.now();
+  const enter = (next: string) => {
+    phase = next;
+    phaseSince = Date.now();
+  };
+  const watchdog = setInterval(() => {
+    if (Date.now() - phaseSince < STALL_REPORT_MS) return;
     const states = peers.map((p) => JSON.stringify(p.client.sync!.status));
     const agreeing = peers.filter((p) => snapshot(p.client) === snapshot(peers[0]!.client)).length;
     console.log(
-      `convergence (${name}) seed ${seed} failed while ${phase}; ${agreeing}/${peers.length} replicas agree with the first; clients: ${states.join(' ')}`,
+      `convergence (${name}) seed ${seed}: ${phase} for ${Math.round((Date.now() - phaseSince) / 1000)} s; ${agreeing}/${peers.length} replicas agree with the first; clients: ${states.join(' ')}`,
     );
-  });
+  }, STALL_REPORT_MS);
+  onCleanup(() => clearInterval(watchdog));
 
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
+    enter('editing');
     stats.operations!++;
     const roll = random.next();
     const index = random.int(0, peers.length - 1);
@@ -246,22 +256,21 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     } else {
       const fault = random.pick(deployment.faults);
       stats[fault.name]!++;
-      phase = `striking: ${fault.name}`;
+      enter(`striking: ${fault.name}`);
       await fault.strike(random);
-      phase = 'editing';
     }
     // Let messages move for a random while before the next step.
     for (let i = random.int(0, 20); i > 0; i--) await new Promise((resolve) => setImmediate(resolve));
   }
 
   // Heal: every link clean, every client online, then wait until all agree.
-  phase = 'waiting for every client to sync';
+  enter('waiting for every client to sync');
   for (const peer of peers) {
     peer.faults.setRates({});
     peer.client.sync!.connect();
   }
   await Promise.all(peers.map((p) => p.client.whenSynced()));
-  phase = 'waiting for the replicas to agree';
+  enter('waiting for the replicas to agree');
   await untilAll(
     peers.map((p) => (l: () => void) => p.client.collection(records).on('change', l)),
     () => peers.every((p) => snapshot(p.client) === snapshot(peers[0]!.client)),
@@ -273,9 +282,9 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
   });
   onCleanup(() => fresh.close());
   const stored = fresh.collection(records);
-  phase = 'waiting for a fresh client to sync';
+  enter('waiting for a fresh client to sync');
   await fresh.whenSynced();
-  phase = 'checking';
+  enter('checking');
 
   const message = `seed ${seed}; replay with: ${replay}`;
   expect(snapshot(fresh), message).toBe(snapshot(peers[0]!.client));
