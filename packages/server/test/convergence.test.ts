@@ -123,6 +123,24 @@ function snapshot(client: FerryClient): string {
   );
 }
 
+/** The records two replicas hold differently, as each holds them. */
+function difference(a: FerryClient, b: FerryClient): string {
+  const left = JSON.parse(snapshot(a)) as { name: string }[];
+  const right = JSON.parse(snapshot(b)) as { name: string }[];
+  const names = new Set([...left, ...right].map((r) => r.name));
+  const differing = [...names].filter(
+    (name) =>
+      JSON.stringify(left.find((r) => r.name === name)) !==
+      JSON.stringify(right.find((r) => r.name === name)),
+  );
+  return differing
+    .map(
+      (name) =>
+        `${JSON.stringify(left.find((r) => r.name === name))} vs ${JSON.stringify(right.find((r) => r.name === name))}`,
+    )
+    .join('; ');
+}
+
 /** JSON with object keys sorted: maps list their keys in the order each replica happened to insert them. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
@@ -226,6 +244,11 @@ async function runScenario(name: string, deployment: Deployment): Promise<void> 
     if (Date.now() - phaseSince < STALL_REPORT_MS) return;
     const states = peers.map((p) => JSON.stringify(p.client.sync!.status));
     const agreeing = peers.filter((p) => snapshot(p.client) === snapshot(peers[0]!.client)).length;
+    const odd = peers.findIndex((p) => snapshot(p.client) !== snapshot(peers[0]!.client));
+    if (odd > 0)
+      console.log(
+        `convergence (${name}): replica ${odd} differs: ${difference(peers[0]!.client, peers[odd]!.client)}`,
+      );
     console.log(
       `convergence (${name}) seed ${seed}: ${phase} for ${Math.round((Date.now() - phaseSince) / 1000)} s; ${agreeing}/${peers.length} replicas agree with the first; clients: ${states.join(' ')}`,
     );

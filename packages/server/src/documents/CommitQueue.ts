@@ -61,7 +61,11 @@ export class CommitQueue {
     // setImmediate lets every message already received in this turn join the batch.
     setImmediate(() => {
       this.#scheduled = false;
-      if (!this.#running) this.#running = this.#run();
+      // Cleared when the run has settled, never before it is set: a run with nothing to do finishes
+      // synchronously, and clearing it from inside would be undone by this assignment, stalling the queue.
+      this.#running ??= this.#run().finally(() => {
+        this.#running = undefined;
+      });
     });
   }
 
@@ -74,7 +78,6 @@ export class CommitQueue {
       const cursors = new Map(withEntries.map((w, i) => [w, positions[i]]));
       for (const waiter of waiters) waiter.resolve(cursors.get(waiter));
     }
-    this.#running = undefined;
   }
 
   async #append(batch: AppendEntry[]): Promise<readonly string[]> {

@@ -12,6 +12,8 @@ import {
   type ServerStorage,
   ServerStorageError,
 } from './ServerStorage.js';
+import { SqliteCommitter } from './SqliteCommitter.js';
+import { configure, prepareAppend, type SqliteAppendResult } from './sqliteAppend.js';
 
 export interface SqliteStorageOptions {
   /** A folder for the database file (created if missing), or ':memory:'. */
@@ -43,21 +45,24 @@ CREATE TABLE IF NOT EXISTS collections (
 type Row = { collection: string; cseq: number; doc: string; data: Buffer; actor: string; at: number };
 
 /**
- * The embedded default: one SQLite database in WAL mode. better-sqlite3 is synchronous, so every call
- * runs to completion before the next; the relay batches appends so that one transaction (and one sync to
- * disk) covers everything received in a tick.
+ * The embedded default: one SQLite database in WAL mode. Appends commit in a worker thread with its own
+ * connection (`SqliteCommitter`), so that a commit waiting for the disk never holds the event loop; reads
+ * and compaction use this thread's connection, which sees every commit once it is acknowledged. The relay
+ * batches appends so that one transaction (and one sync to disk) covers everything received in a tick.
  */
 export class SqliteStorage implements ServerStorage {
   readonly #db: Database.Database;
   readonly #statements;
+  /** Commits appends: in a worker thread, or here for an in-memory database (a worker cannot open it). */
+  readonly #append: (entries: readonly AppendEntry[]) => Promise<SqliteAppendResult>;
+  readonly #committer: SqliteCommitter | undefined;
 
   constructor(options: SqliteStorageOptions) {
     const file = options.path === ':memory:' ? ':memory:' : join(ensureDir(options.path), 'ferry.db');
+    const synchronous = options.synchronous ?? 'full';
     try {
       this.#db = new Database(file);
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.#db.pragma('busy_timeout = 5000');
+      configure(this.#db, synchronous);
       this.#db.exec(SCHEMA);
     } catch (error) {
       throw new ServerStorageError(
@@ -71,10 +76,6 @@ export class SqliteStorage implements ServerStorage {
     this.#statements = {
       load: db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE doc = ? ORDER BY cseq'),
       head: db.prepare<[string], { head: number }>('SELECT head FROM collections WHERE collection = ?'),
-      advance: db.prepare<[string, number, number]>(
-        `INSERT INTO collections (collection, head) VALUES (?, ?)
-         ON CONFLICT (collection) DO UPDATE SET head = head + ?`,
-      ),
       insert: db.prepare(
         'INSERT INTO updates (collection, cseq, doc, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -90,6 +91,14 @@ export class SqliteStorage implements ServerStorage {
       deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
       ping: db.prepare('SELECT 1'),
     };
+    if (file === ':memory:') {
+      const append = prepareAppend(db);
+      this.#append = async (entries) => append(entries);
+    } else {
+      const committer = new SqliteCommitter(file, synchronous);
+      this.#committer = committer;
+      this.#append = (entries) => committer.append(entries);
+    }
   }
 
   async load(name: string): Promise<Uint8Array[]> {
@@ -97,27 +106,12 @@ export class SqliteStorage implements ServerStorage {
   }
 
   async append(entries: readonly AppendEntry[]): Promise<AppendResult> {
-    return this.#run('append', () => {
-      const cursors = new Map<string, string>();
-      const positions: string[] = [];
-      this.#db.transaction(() => {
-        for (const entry of entries) {
-          this.#statements.advance.run(entry.collection, 1, 1);
-          const { head } = this.#statements.head.get(entry.collection)!;
-          this.#statements.insert.run(
-            entry.collection,
-            head,
-            entry.name,
-            entry.update,
-            entry.actor,
-            entry.at,
-          );
-          cursors.set(entry.collection, formatSeqCursor(head));
-          positions.push(formatSeqCursor(head));
-        }
-      })();
-      return { cursors, positions };
-    });
+    try {
+      const { cursors, positions } = await this.#append(entries);
+      return { cursors: new Map(cursors), positions };
+    } catch (error) {
+      throw new ServerStorageError(`SQLite could not append: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async changes(collection: string, cursor: string, options: ChangesOptions = {}): Promise<ChangesPage> {
@@ -154,16 +148,18 @@ export class SqliteStorage implements ServerStorage {
   ): Promise<number> {
     const before = options.before ?? Number.POSITIVE_INFINITY;
     return this.#run('compact', () =>
-      this.#db.transaction(() => {
-        const rows = this.#statements.logOf.all(name).filter((row) => row.at < before);
-        const last = rows.at(-1);
-        if (!last || rows.length < 2) return 0;
-        const snapshot = merge(rows.map((row) => bytes(row.data)));
-        // The snapshot takes the newest entry's place in the log, so cursors before it still see it.
-        for (const row of rows) this.#statements.deleteEntry.run(row.collection, row.cseq);
-        this.#statements.insert.run(last.collection, last.cseq, name, snapshot, last.actor, last.at);
-        return rows.length;
-      })(),
+      this.#db
+        .transaction(() => {
+          const rows = this.#statements.logOf.all(name).filter((row) => row.at < before);
+          const last = rows.at(-1);
+          if (!last || rows.length < 2) return 0;
+          const snapshot = merge(rows.map((row) => bytes(row.data)));
+          // The snapshot takes the newest entry's place in the log, so cursors before it still see it.
+          for (const row of rows) this.#statements.deleteEntry.run(row.collection, row.cseq);
+          this.#statements.insert.run(last.collection, last.cseq, name, snapshot, last.actor, last.at);
+          return rows.length;
+        })
+        .immediate(),
     );
   }
 
@@ -179,6 +175,7 @@ export class SqliteStorage implements ServerStorage {
   }
 
   async close(): Promise<void> {
+    await this.#committer?.close();
     if (this.#db.open) this.#db.close();
   }
 
