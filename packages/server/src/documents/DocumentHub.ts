@@ -72,10 +72,13 @@ export class DocumentHub {
 
   /** The document, loaded from storage if needed. Throws DocumentError(LoadFailed) if it cannot be. */
   async open(name: string): Promise<LoadedDocument> {
-    const document = await this.documents.open(name);
-    // Updates from other nodes must reach it: its collection's feed notices any that go missing.
-    if (this.fanout) await this.#feed(document.collection);
-    return document;
+    // Updates from other nodes must reach it: its collection's feed notices any that go missing. The feed
+    // comes first: it counts everything up to the head it read as delivered, which only holds for a
+    // document loaded after that read. Loaded before it, the document could miss an update committed in
+    // between, which the feed would then drop as already seen.
+    const collection = parseDocumentName(name)?.collection;
+    if (this.fanout && collection) await this.#feed(collection);
+    return this.documents.open(name);
   }
 
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
