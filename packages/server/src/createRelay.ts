@@ -93,6 +93,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       compactAfterBytes: 1024 * 1024,
       maxPendingCommitBytes: limits.maxPendingCommitBytes,
       gapTimeoutMs: 200,
+      headCheckMs: 5_000,
       historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
       now: options.now ?? Date.now,
     },

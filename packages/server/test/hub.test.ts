@@ -1,15 +1,16 @@
 import { silentLogger } from '@ferry/core';
-import { SqliteStorage } from '@ferry/server';
+import { MemoryServerStorage, SqliteStorage } from '@ferry/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { DocumentHub } from '../src/documents/DocumentHub.js';
+import { type CollectionSubscriber, DocumentHub } from '../src/documents/DocumentHub.js';
 import type { Subscriber } from '../src/documents/LoadedDocument.js';
+import type { Fanout } from '../src/fanout/Fanout.js';
 import { Metrics } from '../src/Metrics.js';
 import { tempDir } from './helpers.js';
 
 const listener: Subscriber = { deliver() {}, deliverAwareness() {} };
 
-function hub(storage: SqliteStorage, idleUnloadMs: number) {
+function hub(storage: SqliteStorage | MemoryServerStorage, idleUnloadMs: number, fanout?: Fanout) {
   return new DocumentHub(
     storage,
     {
@@ -18,12 +19,25 @@ function hub(storage: SqliteStorage, idleUnloadMs: number) {
       compactAfterBytes: 1 << 20,
       maxPendingCommitBytes: 1 << 26,
       gapTimeoutMs: 200,
+      headCheckMs: 50,
       historyMs: 0,
       now: Date.now,
     },
     new Metrics(),
     silentLogger,
+    fanout,
   );
+}
+
+/** A link between nodes that loses every message, and never reconnects to say so. */
+function losingFanout(node: string): Fanout {
+  return {
+    node,
+    publishUpdate() {},
+    publishAwareness() {},
+    listen() {},
+    close: async () => {},
+  };
 }
 
 afterEach(() => {
@@ -59,5 +73,28 @@ describe('the document hub', () => {
     expect(relay.loadedCount).toBe(100);
     await relay.close();
     await storage.close();
+  });
+
+  it('with several nodes, an update whose message was lost reaches this node by comparing heads', async () => {
+    const storage = new MemoryServerStorage();
+    const nodeA = hub(storage, 30_000, losingFanout('a'));
+    const nodeB = hub(storage, 30_000, losingFanout('b'));
+    const received: string[] = [];
+    const follower: CollectionSubscriber = {
+      deliver: (name) => received.push(name),
+      deliverAwareness() {},
+      deliverCursor() {},
+    };
+    await nodeB.subscribeCollection('items', follower);
+
+    const doc = new Y.Doc();
+    doc.getMap('fields').set('title', 'written on A');
+    const applied = await nodeA.apply('items/x', Y.encodeStateAsUpdate(doc), null, 'writer');
+    await applied.committed;
+
+    // No later change reveals the gap; node B's periodic look at storage's head finds it.
+    await vi.waitFor(() => expect(received).toEqual(['items/x']));
+    await nodeA.close();
+    await nodeB.close();
   });
 });

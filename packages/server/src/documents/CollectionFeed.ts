@@ -7,8 +7,11 @@ export interface CollectionSubscriber extends Subscriber {
   deliverCursor(collection: string, cursor: string): void;
 }
 
-/** What a feed needs from the hub to deliver an update it had to read back from storage. */
-export type Redeliver = (name: string, update: Uint8Array) => void;
+/**
+ * What a feed needs from the hub to deliver an update it had to read back from storage. Resolves once the
+ * update is in the loaded document and queued to every subscriber.
+ */
+export type Redeliver = (name: string, update: Uint8Array) => Promise<void>;
 
 /**
  * Knows how far one collection's changes have reached this node. Cursors are consecutive per collection, so
@@ -90,10 +93,14 @@ export class CollectionFeed {
       let cursor = String(this.#frontier);
       for (;;) {
         const page = await this.storage.changes(this.collection, cursor, { limit: 1000 });
+        const redelivered: Promise<void>[] = [];
         for (const item of page.items) {
           const position = Number(item.cursor);
-          if (position > this.#frontier && !this.#ahead.has(position)) this.redeliver(item.name, item.update);
+          if (position > this.#frontier && !this.#ahead.has(position))
+            redelivered.push(this.redeliver(item.name, item.update));
         }
+        // A subscriber told a cursor resumes from it after a reconnect: it must have every update before it.
+        await Promise.all(redelivered);
         cursor = page.cursor;
         if (page.more) continue;
         // Everything up to the last entry read is here now, including entries that compaction merged into

@@ -17,6 +17,11 @@ export interface HubOptions extends LoadedDocumentsOptions {
   maxPendingCommitBytes: number;
   /** Wait this long for an update another node sent out of order before reading it from storage. */
   gapTimeoutMs: number;
+  /**
+   * With several nodes: compare each followed collection with storage this often, so that a message lost
+   * between nodes with no later one to reveal it still arrives.
+   */
+  headCheckMs: number;
   now: () => number;
 }
 
@@ -42,7 +47,9 @@ export class DocumentHub {
   readonly commits: CommitQueue;
   readonly documents: LoadedDocuments;
   readonly #feeds = new Map<string, Promise<CollectionFeed>>();
-  readonly #watchdog: NodeJS.Timeout | undefined;
+  /** The feeds that have read their head: the only ones with subscribers. */
+  readonly #readyFeeds = new Map<string, CollectionFeed>();
+  readonly #headChecks: NodeJS.Timeout | undefined;
 
   constructor(
     readonly storage: ServerStorage,
@@ -53,17 +60,18 @@ export class DocumentHub {
   ) {
     this.commits = new CommitQueue(storage, metrics, logger);
     this.documents = new LoadedDocuments(storage, this.commits, options, metrics, logger);
-    fanout?.listen({
+    if (!fanout) return;
+    fanout.listen({
       update: (message) => void this.#fromNode(message),
       awareness: (message) => void this.#awarenessFromNode(message),
       gap: () => {
-        for (const feed of this.#feeds.values())
-          void feed.then(
-            (f) => f.catchUp(),
-            () => {},
-          );
+        for (const feed of this.#readyFeeds.values()) void feed.catchUp();
       },
     });
+    this.#headChecks = setInterval(() => {
+      for (const feed of this.#readyFeeds.values()) void feed.checkHead();
+    }, options.headCheckMs);
+    this.#headChecks.unref();
   }
 
   get loadedCount(): number {
@@ -95,6 +103,7 @@ export class DocumentHub {
   }
 
   unsubscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
+    // After the feed is ready, like the subscribe it may overtake.
     void this.#feeds.get(collection)?.then(
       (feed) => feed.subscribers.delete(subscriber),
       () => {},
@@ -150,13 +159,9 @@ export class DocumentHub {
 
   /** Commits everything pending and unloads every document. */
   async close(): Promise<void> {
-    clearInterval(this.#watchdog);
+    clearInterval(this.#headChecks);
     await this.commits.close();
-    for (const feed of this.#feeds.values())
-      void feed.then(
-        (f) => f.close(),
-        () => {},
-      );
+    for (const feed of this.#readyFeeds.values()) feed.close();
     this.documents.close();
   }
 
@@ -181,10 +186,7 @@ export class DocumentHub {
   #committed(name: string, collection: string, update: Uint8Array, cursor: string): void {
     this.metrics.updatesIn.inc();
     this.fanout?.publishUpdate({ name, collection, cursor, update });
-    void this.#feeds.get(collection)?.then(
-      (feed) => feed.saw(cursor),
-      () => {},
-    );
+    this.#readyFeeds.get(collection)?.saw(cursor);
   }
 
   async #fromNode(message: UpdateMessage): Promise<void> {
@@ -228,17 +230,12 @@ export class DocumentHub {
     for (const subscriber of documentSubscribers) {
       if (subscriber !== origin) subscriber.deliver(name, update);
     }
-    const feed = this.#feeds.get(collection);
-    if (!feed) return;
     // A feed that is still reading its head has no subscribers yet.
-    void feed.then(
-      (f) => {
-        for (const subscriber of f.subscribers) {
-          if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
-        }
-      },
-      () => {},
-    );
+    const feed = this.#readyFeeds.get(collection);
+    if (!feed) return;
+    for (const subscriber of feed.subscribers) {
+      if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
+    }
   }
 
   #documentSubscribers(name: string): ReadonlySet<Subscriber> {
@@ -248,19 +245,18 @@ export class DocumentHub {
   #feed(collection: string): Promise<CollectionFeed> {
     let feed = this.#feeds.get(collection);
     if (!feed) {
-      feed = this.storage
-        .head(collection)
-        .then(
-          (head) =>
-            new CollectionFeed(
-              collection,
-              head,
-              this.storage,
-              (name, update) => void this.#fromElsewhere(name, update),
-              this.options.gapTimeoutMs,
-              this.logger,
-            ),
+      feed = this.storage.head(collection).then((head) => {
+        const ready = new CollectionFeed(
+          collection,
+          head,
+          this.storage,
+          (name, update) => this.#fromElsewhere(name, update),
+          this.options.gapTimeoutMs,
+          this.logger,
         );
+        this.#readyFeeds.set(collection, ready);
+        return ready;
+      });
       this.#feeds.set(collection, feed);
       feed.catch(() => this.#feeds.delete(collection));
     }
