@@ -25,6 +25,7 @@ export class CollectionFeed {
   readonly #ahead = new Set<number>();
   #gapTimer: NodeJS.Timeout | undefined;
   #catchingUp: Promise<void> | undefined;
+  #headAtLastCheck = 0;
 
   constructor(
     readonly collection: string,
@@ -59,12 +60,14 @@ export class CollectionFeed {
   }
 
   /**
-   * Compares the frontier with storage's head and catches up if behind. A message lost with no later one
-   * to reveal the gap would otherwise leave this node behind until the next change.
+   * Catches up if the frontier has not reached the head storage had at the previous check. A message lost
+   * with no later one to reveal the gap would otherwise leave this node behind until the next change. The
+   * current head is not compared: what was committed a moment ago is normally still on its way.
    */
   async checkHead(): Promise<void> {
+    if (this.#headAtLastCheck > this.#frontier) await this.catchUp();
     const head = await this.storage.head(this.collection).catch(() => '');
-    if (head !== '' && Number(head) > this.#frontier) await this.catchUp();
+    if (head !== '') this.#headAtLastCheck = Number(head);
   }
 
   close(): void {
