@@ -1,10 +1,9 @@
-import type { Field, FieldInput, RecordHandle, Shape } from '@ferry/core';
+import type { FieldInput, RecordHandle, Shape } from '@ferry/core';
 import { useCallback, useSyncExternalStore } from 'react';
+import type { ValueOf } from '../shared/ValueOf.js';
 import { noop } from './useRecord.js';
 
-/** What reading a field gives: a string for text, a Date for a date field… */
-// biome-ignore lint/suspicious/noExplicitAny: only the read type is wanted; the other parameters can be anything.
-export type ValueOf<F> = F extends Field<infer Out, any, any, any> ? Out : never;
+export type { ValueOf } from '../shared/ValueOf.js';
 
 /**
  * One field of a record and a setter for it, like `useState`. The component re-renders when this field

@@ -1,11 +1,9 @@
 import type { PeerPresence, Presence, PresenceState, RecordHandle } from '@ferry/core';
-import { FerryError } from '@ferry/core';
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { joinPresence, leavePresence } from '../shared/sharedPresence.js';
 import { noop } from './useRecord.js';
 
 const NOBODY: readonly PeerPresence[] = Object.freeze([]);
-/** How many mounted components use each presence: the last one to unmount leaves the record. */
-const users = new WeakMap<Presence, number>();
 
 /**
  * Who else is on a record (their presence states), re-rendering when that changes. With `state`, this
@@ -21,19 +19,11 @@ export function usePresence(
 
   useEffect(() => {
     if (!record) return;
-    let joined: Presence;
-    try {
-      joined = record.presence();
-    } catch (error) {
-      if (error instanceof FerryError && error.code === 'no-relay') return;
-      throw error;
-    }
-    users.set(joined, (users.get(joined) ?? 0) + 1);
+    const joined = joinPresence(record);
+    if (!joined) return;
     setPresence(joined);
     return () => {
-      const left = (users.get(joined) ?? 1) - 1;
-      users.set(joined, left);
-      if (left === 0) joined.leave();
+      leavePresence(joined);
       setPresence(undefined);
     };
   }, [record]);

@@ -1,14 +1,7 @@
 import type { FerryClient, RecordHandle, RecordSyncStatus, SyncStatus } from '@ferry/core';
 import { useCallback, useRef, useSyncExternalStore } from 'react';
+import { LOCAL_ONLY, sameStatus } from '../shared/syncStatus.js';
 import { noop } from './useRecord.js';
-
-/** What a client without a relay reports: nothing to send, nowhere to send it. */
-const LOCAL_ONLY: SyncStatus = Object.freeze({
-  connection: 'offline',
-  pending: 0,
-  lastSyncedAt: undefined,
-  error: undefined,
-});
 
 /**
  * The sync state of the client (connection, number of records with unsent changes, last sync, error), or
@@ -53,13 +46,4 @@ export function useSyncStatus(
     return last.current;
   };
   return useSyncExternalStore(subscribe, snapshot, snapshot);
-}
-
-function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
-  return (
-    a.connection === b.connection &&
-    a.pending === b.pending &&
-    a.error === b.error &&
-    a.lastSyncedAt?.getTime() === b.lastSyncedAt?.getTime()
-  );
 }

@@ -1,0 +1,46 @@
+import type { FerryClient, RecordHandle, RecordSyncStatus, SyncStatus } from '@ferry/core';
+import { LOCAL_ONLY, sameStatus } from '../shared/syncStatus.js';
+import { type Readable, readableFrom } from './store.js';
+
+/**
+ * The sync state of the client (connection, number of records with unsent changes, last sync, error), or
+ * with a record, that record's state: `local` (not sent yet), `sent` or `saved` (committed by the relay).
+ */
+export function syncStatusStore(client: FerryClient): Readable<SyncStatus>;
+export function syncStatusStore(client: FerryClient, record: RecordHandle): Readable<RecordSyncStatus>;
+export function syncStatusStore(
+  client: FerryClient,
+  record?: RecordHandle,
+): Readable<SyncStatus> | Readable<RecordSyncStatus> {
+  const sync = client.sync;
+  if (record) {
+    return readableFrom(
+      (changed) =>
+        sync
+          ? sync.on('record', ({ name }) => {
+              if (name === record.name) changed();
+            })
+          : () => {},
+      () => (sync ? record.status : 'local'),
+    );
+  }
+  let last = LOCAL_ONLY;
+  return readableFrom(
+    (changed) => {
+      if (!sync) return () => {};
+      // `pending` grows without a `status` event (a record becoming unsent is a `record` event): hear both.
+      const offStatus = sync.on('status', changed);
+      const offRecord = sync.on('record', changed);
+      return () => {
+        offStatus();
+        offRecord();
+      };
+    },
+    () => {
+      if (!sync) return LOCAL_ONLY;
+      const next = sync.status;
+      if (!sameStatus(last, next)) last = next;
+      return last;
+    },
+  );
+}
