@@ -46,6 +46,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'ferry_webhook_deliveries_total',
+    help: 'Webhook deliveries by result (delivered, failed: retried later)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'ferry_errors_total',
     help: 'Errors by kind',

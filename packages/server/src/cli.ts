@@ -5,6 +5,7 @@ import { createRelay } from './createRelay.js';
 import { RedisFanout } from './fanout/RedisFanout.js';
 import { defaultLogger } from './logger.js';
 import { PostgresStorage } from './storage/PostgresStorage.js';
+import type { WebhookOptions } from './webhooks/Webhook.js';
 
 const USAGE = `Usage: ferry serve [options]
 
@@ -21,6 +22,9 @@ const USAGE = `Usage: ferry serve [options]
   --redis-prefix <p>  the Redis channel prefix (default ferry)
   --idle-unload <ms>  unload a document this long after its last subscriber left (default 30000)
   --history-days <n>  keep every change this many days before compaction may merge it (default 7)
+  --webhook <url>     post the changes of --webhook-collections to this URL, signed with the secret in
+                      FERRY_WEBHOOK_SECRET (Standard Webhooks); with several nodes, on one node only
+  --webhook-collections <a,b>  the collections whose changes the webhook receives
 
 Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
 Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
@@ -42,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
       'redis-prefix': { type: 'string', default: 'ferry' },
       'idle-unload': { type: 'string' },
       'history-days': { type: 'string' },
+      webhook: { type: 'string' },
+      'webhook-collections': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const historyDays = nonNegative('--history-days', values['history-days']);
   const secret = values['jwt-secret'] ?? process.env.FERRY_JWT_SECRET;
   const jwksUrl = values['jwks-url'];
+  const webhooks = webhookOf(values.webhook, values['webhook-collections']);
   const logger = defaultLogger();
   if (values.redis && !values.postgres)
     throw new Error('--redis needs --postgres: the nodes must share one storage.');
@@ -77,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
     historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,
     auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
+    webhooks,
     logger,
   });
   logger.info(
@@ -102,6 +110,18 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The webhook the options ask for; its secret comes from the environment, never from the command line. */
+function webhookOf(url: string | undefined, collections: string | undefined): WebhookOptions[] | undefined {
+  if (url === undefined) {
+    if (collections !== undefined) throw new Error('--webhook-collections needs --webhook');
+    return undefined;
+  }
+  const secret = process.env.FERRY_WEBHOOK_SECRET;
+  if (!secret) throw new Error('--webhook needs its signing secret in FERRY_WEBHOOK_SECRET');
+  if (!collections) throw new Error('--webhook needs --webhook-collections');
+  return [{ url, secret, collections: collections.split(',').map((c) => c.trim()) }];
 }
 
 /** A numeric option's value, or undefined when it was not given; anything but a number ≥ 0 is refused. */

@@ -25,6 +25,9 @@ import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
 import { SyncConnection } from './sync/SyncConnection.js';
+import { checkWebhook } from './webhooks/checkWebhook.js';
+import type { WebhookOptions } from './webhooks/Webhook.js';
+import { WebhookFollower } from './webhooks/WebhookFollower.js';
 import { YWebsocketConnection } from './ywebsocket/YWebsocketConnection.js';
 
 export interface RelayOptions {
@@ -60,6 +63,11 @@ export interface RelayOptions {
    * values. Other collections are served as stored.
    */
   collections?: readonly CollectionDefinition[];
+  /**
+   * Webhooks: each collection's changes, posted in signed batches until the receiver accepts them. With
+   * several nodes, configure them on one node only, or each node sends every batch.
+   */
+  webhooks?: readonly WebhookOptions[];
 }
 
 export interface Relay {
@@ -75,6 +83,8 @@ export interface Relay {
 
 /** Starts a relay. Resolves once it listens. */
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
+  // Refused before anything is opened.
+  const checkedWebhooks = (options.webhooks ?? []).map(checkWebhook);
   const logger = options.logger ?? defaultLogger();
   const limits = resolveLimits(options.limits);
   const metrics = new Metrics();
@@ -101,6 +111,10 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     logger,
     options.fanout,
   );
+  const webhooks = checkedWebhooks.flatMap((webhook) =>
+    webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
+  );
+  await Promise.all(webhooks.map((webhook) => webhook.start()));
   const context: ConnectionContext = { hub, auth, limits, metrics, logger };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
   const api = restApi({
@@ -219,6 +233,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         for (const ws of sockets.clients) ws.close(CloseCode.GoingAway, 'The relay is shutting down.');
         http.closeAllConnections();
+        await Promise.all(webhooks.map((webhook) => webhook.close()));
         await hub.close();
         await options.fanout?.close();
         await storage.close();

@@ -23,3 +23,4 @@ export type {
 } from './storage/ServerStorage.js';
 export { ServerStorageError } from './storage/ServerStorage.js';
 export { SqliteStorage, type SqliteStorageOptions } from './storage/SqliteStorage.js';
+export type { WebhookOptions, WebhookPayload } from './webhooks/Webhook.js';

@@ -19,6 +19,7 @@ interface Row {
 export class MemoryServerStorage implements ServerStorage {
   #rows: Row[] = [];
   readonly #heads = new Map<string, number>();
+  readonly #marks = new Map<string, string>();
 
   async load(name: string): Promise<Uint8Array[]> {
     return this.#rows.filter((r) => r.entry.name === name).map((r) => r.entry.update);
@@ -82,6 +83,14 @@ export class MemoryServerStorage implements ServerStorage {
     this.#rows[at] = { seq: last.seq, entry: { ...last.entry, update: snapshot } };
     this.#rows = this.#rows.filter((r) => !merged.has(r));
     return log.length;
+  }
+
+  async readMark(key: string): Promise<string> {
+    return this.#marks.get(key) ?? '';
+  }
+
+  async writeMark(key: string, cursor: string): Promise<void> {
+    this.#marks.set(key, cursor);
   }
 
   async head(collection: string): Promise<string> {

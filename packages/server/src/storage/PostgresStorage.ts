@@ -169,6 +169,24 @@ export class PostgresStorage implements ServerStorage {
     return rows[0]?.head ?? '';
   }
 
+  async readMark(key: string): Promise<string> {
+    const { rows } = await this.#query<{ cursor: string }>(
+      'read a mark',
+      `SELECT cursor FROM ${this.#t('marks')} WHERE key = $1`,
+      [key],
+    );
+    return rows[0]?.cursor ?? '';
+  }
+
+  async writeMark(key: string, cursor: string): Promise<void> {
+    await this.#query(
+      'write a mark',
+      `INSERT INTO ${this.#t('marks')} (key, cursor) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET cursor = EXCLUDED.cursor`,
+      [key, cursor],
+    );
+  }
+
   async ping(): Promise<void> {
     await this.#query('ping', 'SELECT 1', []);
   }
@@ -205,6 +223,9 @@ export class PostgresStorage implements ServerStorage {
           at BIGINT NOT NULL DEFAULT 0,
           PRIMARY KEY (collection, cseq))`);
         await client.query(`CREATE INDEX IF NOT EXISTS updates_by_doc ON ${this.#t('updates')} (doc, cseq)`);
+        await client.query(`CREATE TABLE IF NOT EXISTS ${this.#t('marks')} (
+          key TEXT PRIMARY KEY,
+          cursor TEXT NOT NULL)`);
       } finally {
         await client
           .query('SELECT pg_advisory_unlock(hashtext($1))', [`ferry:schema:${this.#schema}`])

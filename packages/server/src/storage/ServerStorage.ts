@@ -35,6 +35,13 @@ export interface ServerStorage {
   ): Promise<number>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
+  /**
+   * How far a reader of the change log has got (a webhook's last delivered cursor), kept across restarts
+   * ('' when none was written).
+   */
+  readMark(key: string): Promise<string>;
+  /** Stores a reader's position durably before resolving. */
+  writeMark(key: string, cursor: string): Promise<void>;
   /** Resolves when the store answers; for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

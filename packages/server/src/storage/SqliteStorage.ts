@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS collections (
   collection TEXT PRIMARY KEY,
   head INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marks (
+  key TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 type Row = { collection: string; cseq: number; doc: string; data: Buffer; actor: string; at: number };
@@ -90,6 +94,10 @@ export class SqliteStorage implements ServerStorage {
       logOf: db.prepare<[string], Row>('SELECT * FROM updates WHERE doc = ? ORDER BY cseq'),
       deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
       ping: db.prepare('SELECT 1'),
+      readMark: db.prepare<[string], { cursor: string }>('SELECT cursor FROM marks WHERE key = ?'),
+      writeMark: db.prepare<[string, string]>(
+        'INSERT INTO marks (key, cursor) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET cursor = excluded.cursor',
+      ),
     };
     if (file === ':memory:') {
       const append = prepareAppend(db);
@@ -168,6 +176,14 @@ export class SqliteStorage implements ServerStorage {
       const row = this.#statements.head.get(collection);
       return row ? formatSeqCursor(row.head) : '';
     });
+  }
+
+  async readMark(key: string): Promise<string> {
+    return this.#run('read a mark', () => this.#statements.readMark.get(key)?.cursor ?? '');
+  }
+
+  async writeMark(key: string, cursor: string): Promise<void> {
+    this.#run('write a mark', () => this.#statements.writeMark.run(key, cursor));
   }
 
   async ping(): Promise<void> {

@@ -198,6 +198,18 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(textOf(await store.load('notes/a'))).toBe(d.text.toString());
       }));
 
+    it('keeps a reader’s mark across a reopen', () =>
+      withStore(async (store) => {
+        expect(await store.readMark('webhook:a')).toBe('');
+        await store.writeMark('webhook:a', '12');
+        await store.writeMark('webhook:a', '15');
+        await store.writeMark('webhook:b', '3');
+        const reopened = await fixture.reopen(store);
+        expect(await reopened.readMark('webhook:a')).toBe('15');
+        expect(await reopened.readMark('webhook:b')).toBe('3');
+        if (reopened !== store) await reopened.close();
+      }));
+
     it('answers ping', () => withStore((store) => store.ping()));
   });
 }
