@@ -5,9 +5,9 @@
  * work with any code that speaks the same contract.
  */
 
-export { type FieldStore, fieldStore } from './fieldStore.js';
-export { type PresenceStore, presenceStore } from './presenceStore.js';
-export { queryStore } from './queryStore.js';
-export { recordStore } from './recordStore.js';
-export { type Readable, readableFrom } from './store.js';
-export { syncStatusStore } from './syncStatusStore.js';
+export { type FieldStore, fieldStore } from '../stores/fieldStore.js';
+export { type PresenceStore, presenceStore } from '../stores/presenceStore.js';
+export { queryStore } from '../stores/queryStore.js';
+export { recordStore } from '../stores/recordStore.js';
+export { type Readable, readableFrom } from '../stores/store.js';
+export { syncStatusStore } from '../stores/syncStatusStore.js';
