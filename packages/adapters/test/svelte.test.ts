@@ -1,27 +1,14 @@
 import { fieldStore, presenceStore, queryStore, recordStore, syncStatusStore } from '@ferry/adapters/svelte';
-import {
-  createFerry,
-  type FerryClient,
-  MemoryStorage,
-  silentLogger,
-  ValidationError,
-  type WebSocketClass,
-} from '@ferry/core';
-import { createRelay } from '@ferry/server';
+import { ValidationError } from '@ferry/core';
 import { derived, get } from 'svelte/store';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WebSocket } from 'ws';
+import { describe, expect, it, vi } from 'vitest';
 import { device, drafts } from './fixtures.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { afterTest, relayForTest } from './relay.js';
 
 /** Subscribes and keeps every value the store gives, in order. */
 function values<T>(store: { subscribe(run: (value: T) => void): () => void }): T[] {
   const seen: T[] = [];
-  cleanups.push(store.subscribe((value) => seen.push(value)));
+  afterTest(store.subscribe((value) => seen.push(value)));
   return seen;
 }
 
@@ -94,18 +81,7 @@ describe('Svelte stores', () => {
   });
 
   it('with a relay: connection, a record going from local to saved, and who else is on it', async () => {
-    const relay = await createRelay({ port: 0, logger: silentLogger });
-    cleanups.push(() => relay.close());
-    const client = async (actor: string): Promise<FerryClient> => {
-      const ferry = await createFerry({
-        storage: new MemoryStorage(),
-        url: relay.url,
-        actor,
-        webSocket: WebSocket as unknown as WebSocketClass,
-      });
-      cleanups.push(() => ferry.close());
-      return ferry;
-    };
+    const { client } = await relayForTest();
     const ana = await client('ana');
     const ben = await client('ben');
     await Promise.all([ana.whenSynced(), ben.whenSynced()]);

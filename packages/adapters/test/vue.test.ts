@@ -1,28 +1,18 @@
 import { useField, usePresence, useQuery, useRecord, useSyncStatus } from '@ferry/adapters/vue';
-import {
-  createFerry,
-  type FerryClient,
-  MemoryStorage,
-  silentLogger,
-  ValidationError,
-  type WebSocketClass,
-} from '@ferry/core';
-import { createRelay } from '@ferry/server';
+import { ValidationError } from '@ferry/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp, effectScope, h, nextTick, type Ref, ref } from 'vue';
-import { WebSocket } from 'ws';
 import { device, drafts } from './fixtures.js';
+import { afterTest, relayForTest } from './relay.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+afterEach(() => {
   document.body.innerHTML = '';
 });
 
 /** Runs composables in an effect scope, stopped after the test (as a component's would be on unmount). */
 function inScope<T>(setup: () => T): T {
   const scope = effectScope();
-  cleanups.push(() => scope.stop());
+  afterTest(() => scope.stop());
   return scope.run(setup)!;
 }
 
@@ -105,18 +95,7 @@ describe('Vue composables', () => {
   });
 
   it('with a relay: connection, a record going from local to saved, and who else is on it', async () => {
-    const relay = await createRelay({ port: 0, logger: silentLogger });
-    cleanups.push(() => relay.close());
-    const client = async (actor: string): Promise<FerryClient> => {
-      const ferry = await createFerry({
-        storage: new MemoryStorage(),
-        url: relay.url,
-        actor,
-        webSocket: WebSocket as unknown as WebSocketClass,
-      });
-      cleanups.push(() => ferry.close());
-      return ferry;
-    };
+    const { client } = await relayForTest();
     const ana = await client('ana');
     const ben = await client('ben');
     const onBenDevice = ben.collection(drafts);
