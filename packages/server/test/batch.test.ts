@@ -1,5 +1,5 @@
 import { defineCollection, MemoryStorage, t } from '@ferry/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startClient, startRelay } from './helpers.js';
 import { recordingTransport } from './transport.js';
 
@@ -41,5 +41,33 @@ describe('many records over one socket', () => {
       new Set([...Array(10).keys()].map((i) => `items/i${i * 100}`)),
     );
     expect(wire.bytesReceived).toBeLessThan(20_000);
+  });
+
+  it('stores the cursors that arrive live, so a client that saw changes as they happened resumes without them', async () => {
+    const relay = await startRelay();
+    const writer = await startClient(relay);
+    const writerItems = writer.collection(items);
+    const device = new MemoryStorage();
+    const live = recordingTransport();
+    const reader = await startClient(relay, { storage: device, transport: live.transport });
+    reader.collection(items);
+    await reader.whenSynced();
+    for (let i = 0; i < 50; i++) await writerItems.create({ title: `item ${i}`, n: i }, { id: `i${i}` });
+    await writer.whenSynced();
+    // The collection's head, from the change feed: the reader is up to date once it has been told it.
+    const head = (
+      (await (await fetch(`${relay.httpUrl}/api/collections/items/changes`)).json()) as { cursor: string }
+    ).cursor;
+    await vi.waitFor(() =>
+      expect(live.received.some((m) => m.type === 'cursor' && m.cursor === head)).toBe(true),
+    );
+    await reader.close();
+
+    const wire = recordingTransport();
+    const back = await startClient(relay, { storage: device, transport: wire.transport });
+    const backItems = back.collection(items);
+    await back.whenSynced();
+    expect(backItems.list()).toHaveLength(50);
+    expect(wire.received.flatMap((m) => (m.type === 'sync' ? m.items : []))).toEqual([]);
   });
 });

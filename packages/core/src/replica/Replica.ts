@@ -81,6 +81,12 @@ export class Replica {
     this.#beforeFlush.push(listener);
   }
 
+  /** Makes a flush run soon even with no change queued, so that `beforeFlush` bookkeeping is written. */
+  requestFlush(): void {
+    if (this.#closed) return;
+    this.#nextFlush ??= this.#scheduleFlush();
+  }
+
   names(): IterableIterator<string> {
     return this.#docs.keys();
   }

@@ -33,10 +33,13 @@ export class Outbox {
   /** Records whose next send must be a full diff: earlier sends may not have arrived. */
   readonly #resend = new Set<string>();
   readonly #cursors: Y.Map<string>;
+  /** Cursors received since the last flush: a busy collection sends one per commit, stored once per flush. */
+  readonly #cursorsToStore = new Map<string, string>();
   readonly #versions = new Map<string, Versions>();
   /** What the relay is known to hold, per document; in memory only. */
   readonly #serverState = new Map<string, Uint8Array>();
   readonly #onStatus: (name: string) => void;
+  readonly #replica: Replica;
 
   constructor(replica: Replica, onStatus: (name: string) => void) {
     this.#doc = replica.open(SYNC_DOC);
@@ -50,16 +53,22 @@ export class Outbox {
       this.#versions.set(name, { local: 1, sent: 0, saved: 0, waiters: [] });
     }
     // One write per flush, whatever the number of records changed in it (a bulk import changes thousands).
+    // Cursors join the same write: it follows every update received before them, so a stored cursor never
+    // covers an update the store lacks.
     replica.beforeFlush(() => {
-      if (this.#toStore.size === 0) return;
+      if (this.#toStore.size === 0 && this.#cursorsToStore.size === 0) return;
       const entries = [...this.#toStore];
+      const cursors = [...this.#cursorsToStore];
       this.#toStore.clear();
+      this.#cursorsToStore.clear();
       this.#doc.transact(() => {
         for (const [name, known] of entries) {
           if (this.#pending.has(name) && !this.#outbox.has(name)) this.#outbox.set(name, known);
         }
+        for (const [key, cursor] of cursors) this.#cursors.set(key, cursor);
       });
     });
+    this.#replica = replica;
   }
 
   /** Runs `work` as one change of the stored outbox (acknowledging many records at once). */
@@ -178,11 +187,13 @@ export class Outbox {
   }
 
   cursor(key: string): string {
-    return this.#cursors.get(key) ?? '';
+    return this.#cursorsToStore.get(key) ?? this.#cursors.get(key) ?? '';
   }
 
   setCursor(key: string, cursor: string): void {
-    if (this.#cursors.get(key) !== cursor) this.#cursors.set(key, cursor);
+    if (this.cursor(key) === cursor) return;
+    this.#cursorsToStore.set(key, cursor);
+    this.#replica.requestFlush();
   }
 
   #versionsOf(name: string): Versions {
