@@ -10,6 +10,16 @@ function update(text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
+/** A store holding two updates another node committed (cursors 1 and 2), whose messages never arrived. */
+async function twoUpdatesFromAnotherNode(): Promise<MemoryServerStorage> {
+  const storage = new MemoryServerStorage();
+  await storage.append([
+    { name: 'notes/a', collection: 'notes', update: update('one'), actor: 'x', at: 1 },
+    { name: 'notes/b', collection: 'notes', update: update('two'), actor: 'x', at: 2 },
+  ]);
+  return storage;
+}
+
 /** A subscriber that records what reaches it, in order. */
 function recorder(): CollectionSubscriber & { events: string[] } {
   const events: string[] = [];
@@ -23,12 +33,7 @@ function recorder(): CollectionSubscriber & { events: string[] } {
 
 describe('CollectionFeed', () => {
   it('tells a cursor only after the updates it read back from storage reached the subscribers', async () => {
-    const storage = new MemoryServerStorage();
-    // Two updates another node committed, whose messages never arrived here.
-    await storage.append([
-      { name: 'notes/a', collection: 'notes', update: update('one'), actor: 'x', at: 1 },
-      { name: 'notes/b', collection: 'notes', update: update('two'), actor: 'x', at: 2 },
-    ]);
+    const storage = await twoUpdatesFromAnotherNode();
     const subscriber = recorder();
     // Delivering a read-back update takes a while (the hub may have to wait for the document to load).
     const redeliver = async (name: string) => {
@@ -47,11 +52,7 @@ describe('CollectionFeed', () => {
   });
 
   it('reads back what is missing before an update that arrived out of order', async () => {
-    const storage = new MemoryServerStorage();
-    await storage.append([
-      { name: 'notes/a', collection: 'notes', update: update('one'), actor: 'x', at: 1 },
-      { name: 'notes/b', collection: 'notes', update: update('two'), actor: 'x', at: 2 },
-    ]);
+    const storage = await twoUpdatesFromAnotherNode();
     const subscriber = recorder();
     const redeliver = async (name: string) => subscriber.deliver(name, new Uint8Array());
     const feed = new CollectionFeed('notes', '', storage, redeliver, 10, silentLogger);

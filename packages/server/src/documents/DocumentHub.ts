@@ -46,9 +46,10 @@ const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 export class DocumentHub {
   readonly commits: CommitQueue;
   readonly documents: LoadedDocuments;
-  readonly #feeds = new Map<string, Promise<CollectionFeed>>();
-  /** The feeds that have read their head: the only ones with subscribers. */
-  readonly #readyFeeds = new Map<string, CollectionFeed>();
+  /** Followed collections whose head has been read: the only feeds with subscribers. */
+  readonly #feeds = new Map<string, CollectionFeed>();
+  /** Feeds still reading their collection's head. */
+  readonly #readingHeads = new Map<string, Promise<CollectionFeed>>();
   readonly #headChecks: NodeJS.Timeout | undefined;
 
   constructor(
@@ -65,11 +66,11 @@ export class DocumentHub {
       update: (message) => void this.#fromNode(message),
       awareness: (message) => void this.#awarenessFromNode(message),
       gap: () => {
-        for (const feed of this.#readyFeeds.values()) void feed.catchUp();
+        for (const feed of this.#feeds.values()) void feed.catchUp();
       },
     });
     this.#headChecks = setInterval(() => {
-      for (const feed of this.#readyFeeds.values()) void feed.checkHead();
+      for (const feed of this.#feeds.values()) void feed.checkHead();
     }, options.headCheckMs);
     this.#headChecks.unref();
   }
@@ -103,9 +104,10 @@ export class DocumentHub {
   }
 
   unsubscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
-    // After the feed is ready, like the subscribe it may overtake.
-    void this.#feeds.get(collection)?.then(
-      (feed) => feed.subscribers.delete(subscriber),
+    // After the feed is ready, like the subscribe it may overtake (which waits for it too).
+    const feed = this.#feeds.get(collection);
+    void (feed ? Promise.resolve(feed) : this.#readingHeads.get(collection))?.then(
+      (ready) => ready.subscribers.delete(subscriber),
       () => {},
     );
   }
@@ -161,7 +163,7 @@ export class DocumentHub {
   async close(): Promise<void> {
     clearInterval(this.#headChecks);
     await this.commits.close();
-    for (const feed of this.#readyFeeds.values()) feed.close();
+    for (const feed of this.#feeds.values()) feed.close();
     this.documents.close();
   }
 
@@ -186,11 +188,13 @@ export class DocumentHub {
   #committed(name: string, collection: string, update: Uint8Array, cursor: string): void {
     this.metrics.updatesIn.inc();
     this.fanout?.publishUpdate({ name, collection, cursor, update });
-    this.#readyFeeds.get(collection)?.saw(cursor);
+    this.#feeds.get(collection)?.saw(cursor);
   }
 
   async #fromNode(message: UpdateMessage): Promise<void> {
-    const feed = await this.#feeds.get(message.collection)?.catch(() => undefined);
+    const feed =
+      this.#feeds.get(message.collection) ??
+      (await this.#readingHeads.get(message.collection)?.catch(() => undefined));
     if (feed?.has(message.cursor)) return;
     await this.#fromElsewhere(message.name, message.update);
     feed?.saw(message.cursor);
@@ -231,7 +235,7 @@ export class DocumentHub {
       if (subscriber !== origin) subscriber.deliver(name, update);
     }
     // A feed that is still reading its head has no subscribers yet.
-    const feed = this.#readyFeeds.get(collection);
+    const feed = this.#feeds.get(collection);
     if (!feed) return;
     for (const subscriber of feed.subscribers) {
       if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
@@ -243,10 +247,12 @@ export class DocumentHub {
   }
 
   #feed(collection: string): Promise<CollectionFeed> {
-    let feed = this.#feeds.get(collection);
-    if (!feed) {
-      feed = this.storage.head(collection).then((head) => {
-        const ready = new CollectionFeed(
+    const ready = this.#feeds.get(collection);
+    if (ready) return Promise.resolve(ready);
+    let reading = this.#readingHeads.get(collection);
+    if (!reading) {
+      reading = this.storage.head(collection).then((head) => {
+        const feed = new CollectionFeed(
           collection,
           head,
           this.storage,
@@ -254,13 +260,14 @@ export class DocumentHub {
           this.options.gapTimeoutMs,
           this.logger,
         );
-        this.#readyFeeds.set(collection, ready);
-        return ready;
+        this.#feeds.set(collection, feed);
+        return feed;
       });
-      this.#feeds.set(collection, feed);
-      feed.catch(() => this.#feeds.delete(collection));
+      this.#readingHeads.set(collection, reading);
+      const done = () => this.#readingHeads.delete(collection);
+      reading.then(done, done);
     }
-    return feed;
+    return reading;
   }
 
   #check(update: Uint8Array): void {

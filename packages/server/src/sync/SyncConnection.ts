@@ -15,7 +15,6 @@ import {
   ProtocolError,
   type RefusedItem,
   type ServerMessage,
-  updateEntrySize,
 } from '@ferry/core';
 import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
@@ -26,6 +25,7 @@ import type { CollectionSubscriber } from '../documents/DocumentHub.js';
 import { DocumentError } from '../documents/errors.js';
 import { RateLimiter } from '../RateLimiter.js';
 import { AccessCache } from './AccessCache.js';
+import { SyncReply } from './SyncReply.js';
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
@@ -479,53 +479,6 @@ export class SyncConnection implements CollectionSubscriber {
     if (this.#counted) return;
     this.#counted = true;
     this.context.metrics.connections.dec({ protocol: 'sync' });
-  }
-}
-
-/** Builds the answer to one Subscribe as a series of frames no bigger than the frame limit. */
-class SyncReply {
-  #items: DocumentUpdate[] = [];
-  #bytes = 0;
-  readonly #cursors: { collection: string; cursor: string }[] = [];
-  readonly #stateVectors: DocumentSubscription[] = [];
-
-  constructor(
-    private readonly id: number,
-    private readonly maxFrameBytes: number,
-    private readonly send: (message: ServerMessage) => Promise<void>,
-  ) {}
-
-  async add(item: DocumentUpdate): Promise<void> {
-    const size = updateEntrySize(item);
-    if (this.#items.length > 0 && this.#bytes + size > this.maxFrameBytes - 1024) await this.#flush(false);
-    this.#items.push(item);
-    this.#bytes += size;
-  }
-
-  cursor(collection: string, cursor: string): void {
-    this.#cursors.push({ collection, cursor });
-  }
-
-  stateVector(name: string, stateVector: Uint8Array): void {
-    this.#stateVectors.push({ name, stateVector });
-  }
-
-  finish(): Promise<void> {
-    return this.#flush(true);
-  }
-
-  #flush(done: boolean): Promise<void> {
-    const items = this.#items;
-    this.#items = [];
-    this.#bytes = 0;
-    return this.send({
-      type: 'sync',
-      id: this.id,
-      items,
-      cursors: done ? this.#cursors : [],
-      stateVectors: done ? this.#stateVectors : [],
-      done,
-    });
   }
 }
 
