@@ -23,6 +23,12 @@ export interface Limits {
   maxBufferedBytes: number;
   /** Bytes of received changes waiting for storage before new pushes are refused. */
   maxPendingCommitBytes: number;
+  /** Bytes of JSON text one presence (awareness) state may take. */
+  maxPresenceBytes: number;
+  /** How deeply the JSON of one presence state may nest objects and arrays. */
+  maxPresenceDepth: number;
+  /** Presence client ids one connection may name on one document; a client normally uses one. */
+  maxPresenceClients: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -36,6 +42,9 @@ export const DEFAULT_LIMITS: Limits = {
   bytesBurst: 64 * 1024 * 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
   maxPendingCommitBytes: 64 * 1024 * 1024,
+  maxPresenceBytes: 8 * 1024,
+  maxPresenceDepth: 32,
+  maxPresenceClients: 8,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

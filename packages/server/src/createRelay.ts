@@ -106,6 +106,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       headCheckMs: 5_000,
       historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
       now: options.now ?? Date.now,
+      presenceLimits: limits,
     },
     metrics,
     logger,

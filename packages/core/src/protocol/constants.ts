@@ -45,6 +45,11 @@ export const CloseCode = {
   TooManyDocuments: 4504,
   /** Too many messages sent before authentication finished. */
   PreAuthOverflow: 4505,
+  /**
+   * A presence (awareness) state is longer or nested deeper than the relay accepts, or the connection named
+   * more presence client ids on one document than it may. Nothing of that update was kept or forwarded.
+   */
+  PresenceTooLarge: 4506,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

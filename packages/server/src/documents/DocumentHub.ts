@@ -2,7 +2,9 @@ import { checkUpdate, DocumentErrorCode, type Logger, parseDocumentName } from '
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { AwarenessMessage, Fanout, UpdateMessage } from '../fanout/Fanout.js';
+import { DEFAULT_LIMITS } from '../Limits.js';
 import type { Metrics } from '../Metrics.js';
+import { checkAwareness, type PresenceLimits } from '../presence/checkAwareness.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import { CollectionFeed, type CollectionSubscriber } from './CollectionFeed.js';
 import { CommitQueue } from './CommitQueue.js';
@@ -23,6 +25,8 @@ export interface HubOptions extends LoadedDocumentsOptions {
    */
   headCheckMs: number;
   now: () => number;
+  /** Presence from other nodes is checked against these too (default: the default limits). */
+  presenceLimits?: PresenceLimits;
 }
 
 /**
@@ -221,6 +225,7 @@ export class DocumentHub {
   async #awarenessFromNode(message: AwarenessMessage): Promise<void> {
     const document = await this.documents.find(message.name).catch(() => undefined);
     if (!document || document.subscribers.size === 0) return;
+    if (checkAwareness(message.update, this.options.presenceLimits ?? DEFAULT_LIMITS)) return;
     try {
       applyAwarenessUpdate(document.awareness, message.update, FROM_RELAY_NODE);
     } catch {

@@ -17,12 +17,14 @@ import {
   type ServerMessage,
 } from '@ferry/core';
 import type { WebSocket } from 'ws';
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AuthError, type Principal } from '../auth/Auth.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import type { CollectionSubscriber } from '../documents/DocumentHub.js';
 import { DocumentError } from '../documents/errors.js';
+import { checkAwareness } from '../presence/checkAwareness.js';
+import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import { AccessCache } from './AccessCache.js';
 import { SyncReply } from './SyncReply.js';
@@ -274,7 +276,7 @@ export class SyncConnection implements CollectionSubscriber {
       if (!this.#documents.has(name)) continue;
       const document = await hub.open(name);
       const present = document.present;
-      if (present.length > 0) this.deliverAwareness(name, encodeAwarenessUpdate(document.awareness, present));
+      if (present.length > 0) this.deliverAwareness(name, encodePresence(document.awareness, present));
     }
   }
 
@@ -376,6 +378,11 @@ export class SyncConnection implements CollectionSubscriber {
       return;
     }
     const document = await this.context.hub.open(name);
+    const refused = checkAwareness(update, this.context.limits, { document, connection: this });
+    if (refused) {
+      this.close(refused.code, refused.reason);
+      return;
+    }
     const ids = this.#presence.get(name) ?? new Set<number>();
     this.#presence.set(name, ids);
     const track = (
@@ -450,7 +457,7 @@ export class SyncConnection implements CollectionSubscriber {
         const ids = this.#presence.get(name);
         if (ids && ids.size > 0) {
           removeAwarenessStates(document.awareness, [...ids], this);
-          hub.forwardAwareness(document, encodeAwarenessUpdate(document.awareness, [...ids]), this);
+          hub.forwardAwareness(document, encodePresence(document.awareness, [...ids]), this);
         }
         this.#presence.delete(name);
         hub.unsubscribe(document, this);

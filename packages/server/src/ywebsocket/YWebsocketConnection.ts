@@ -3,12 +3,14 @@ import { CloseCode, DocumentErrorCode } from '@ferry/core';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import { DocumentError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
+import { checkAwareness } from '../presence/checkAwareness.js';
+import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 
 // The y-websocket protocol (y-protocols): message types and sync steps.
@@ -49,7 +51,8 @@ export class YWebsocketConnection implements Subscriber {
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
     socket.on('close', () => this.#cleanUp());
     socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
-    void this.#start();
+    // Nothing thrown while starting may end the process: it ends this connection.
+    this.#start().catch((error) => this.#fail(error));
   }
 
   deliver(_name: string, update: Uint8Array): void {
@@ -101,8 +104,7 @@ export class YWebsocketConnection implements Subscriber {
       encoding.writeVarUint8Array(e, Y.encodeStateVector(document.doc));
     });
     const others = document.present;
-    if (others.length > 0)
-      this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, others));
+    if (others.length > 0) this.deliverAwareness(this.name, encodePresence(document.awareness, others));
     for (const frame of this.#early.splice(0)) await this.#handle(frame);
   }
 
@@ -127,12 +129,7 @@ export class YWebsocketConnection implements Subscriber {
       return;
     }
     // In order, as the protocol expects.
-    this.#chain = this.#chain
-      .then(() => this.#handle(frame))
-      .catch((error) => {
-        this.context.logger.error({ err: error }, 'y-websocket connection failed');
-        this.#close(CloseCode.ServerError, 'Internal error; reconnect.');
-      });
+    this.#chain = this.#chain.then(() => this.#handle(frame)).catch((error) => this.#fail(error));
   }
 
   async #handle(frame: Uint8Array): Promise<void> {
@@ -158,8 +155,7 @@ export class YWebsocketConnection implements Subscriber {
     }
     if (type === MESSAGE_QUERY_AWARENESS) {
       const states = document.present;
-      if (states.length > 0)
-        this.deliverAwareness(this.name, encodeAwarenessUpdate(document.awareness, states));
+      if (states.length > 0) this.deliverAwareness(this.name, encodePresence(document.awareness, states));
       return;
     }
     if (type === MESSAGE_SYNC && sub === SYNC_STEP_1) {
@@ -216,6 +212,11 @@ export class YWebsocketConnection implements Subscriber {
       );
       return;
     }
+    const refused = checkAwareness(update, this.context.limits, { document, connection: this });
+    if (refused) {
+      this.#close(refused.code, refused.reason);
+      return;
+    }
     const track = (
       { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
       origin: unknown,
@@ -234,6 +235,11 @@ export class YWebsocketConnection implements Subscriber {
       document.awareness.off('update', track);
     }
     this.context.hub.forwardAwareness(document, update, this);
+  }
+
+  #fail(error: unknown): void {
+    this.context.logger.error({ err: error }, 'y-websocket connection failed');
+    this.#close(CloseCode.ServerError, 'Internal error; reconnect.');
   }
 
   #denied(reason: string): void {
@@ -272,7 +278,7 @@ export class YWebsocketConnection implements Subscriber {
       removeAwarenessStates(document.awareness, [...this.#presence], this);
       this.context.hub.forwardAwareness(
         document,
-        encodeAwarenessUpdate(document.awareness, [...this.#presence]),
+        encodePresence(document.awareness, [...this.#presence]),
         this,
       );
     }
