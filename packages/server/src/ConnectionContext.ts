@@ -11,4 +11,6 @@ export interface ConnectionContext {
   readonly limits: Limits;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The relay's clock, for token expiry (default Date.now). */
+  readonly now?: () => number;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { jwtAuth } from './auth/jwtAuth.js';
+import { jwtAuthFromOptions } from './auth/jwtAuthFromOptions.js';
 import { createRelay } from './createRelay.js';
 import { RedisFanout } from './fanout/RedisFanout.js';
 import { defaultLogger } from './logger.js';
@@ -13,8 +13,14 @@ const USAGE = `Usage: ferry serve [options]
   --host <address>    address to listen on (default 127.0.0.1)
   --data <dir>        folder for the SQLite store (default ./data)
   --static <dir>      serve a built web app from this folder on the same port
-  --jwt-secret <s>    accept HS256 JSON Web Tokens signed with this secret (or FERRY_JWT_SECRET)
+  --jwt-secret-file <path>  accept HS256 JSON Web Tokens signed with the secret in this file (at least
+                      32 bytes; or put it in FERRY_JWT_SECRET)
+  --jwt-secret <s>    the same with the secret itself: every user of the machine sees it in ps (warned)
   --jwks-url <url>    accept JSON Web Tokens signed by keys from this JWKS URL
+  --jwt-issuer <iss>  accept only tokens with this issuer (iss)
+  --jwt-audience <aud>  accept only tokens for this audience (aud)
+  --require-exp       refuse tokens without an expiry (exp)
+  --jwt-max-lifetime <s>  refuse tokens that expire more than this many seconds ahead (implies --require-exp)
   --postgres <url>    store updates in PostgreSQL instead of SQLite (postgres://user@host:5432/db)
   --postgres-schema <name>  the schema for Ferry's tables (default ferry)
   --redis <url>       tell other relay nodes about changes through Redis (redis://host:6379);
@@ -26,7 +32,8 @@ const USAGE = `Usage: ferry serve [options]
                       FERRY_WEBHOOK_SECRET (Standard Webhooks); with several nodes, on one node only
   --webhook-collections <a,b>  the collections whose changes the webhook receives
 
-Without --jwt-secret or --jwks-url, only connections from this machine are accepted.
+Without a JWT secret or --jwks-url, only connections from this machine are accepted. Connections close
+with 4006 when their token expires; clients reconnect with a fresh one.
 Logs are JSON lines (pino); FERRY_LOG_LEVEL sets the level.`;
 
 async function main(argv: string[]): Promise<void> {
@@ -39,7 +46,12 @@ async function main(argv: string[]): Promise<void> {
       data: { type: 'string', default: './data' },
       static: { type: 'string' },
       'jwt-secret': { type: 'string' },
+      'jwt-secret-file': { type: 'string' },
       'jwks-url': { type: 'string' },
+      'jwt-issuer': { type: 'string' },
+      'jwt-audience': { type: 'string' },
+      'jwt-max-lifetime': { type: 'string' },
+      'require-exp': { type: 'boolean' },
       postgres: { type: 'string' },
       'postgres-schema': { type: 'string', default: 'ferry' },
       redis: { type: 'string' },
@@ -61,10 +73,9 @@ async function main(argv: string[]): Promise<void> {
     throw new Error(`--port must be 0-65535, got ${values.port}`);
   const idleUnloadMs = nonNegative('--idle-unload', values['idle-unload']);
   const historyDays = nonNegative('--history-days', values['history-days']);
-  const secret = values['jwt-secret'] ?? process.env.FERRY_JWT_SECRET;
-  const jwksUrl = values['jwks-url'];
   const webhooks = webhookOf(values.webhook, values['webhook-collections']);
   const logger = defaultLogger();
+  const auth = jwtAuthFromOptions(values, process.env, logger);
   if (values.redis && !values.postgres)
     throw new Error('--redis needs --postgres: the nodes must share one storage.');
   const storage = values.postgres
@@ -83,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
     idleUnloadMs,
     historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,
-    auth: secret || jwksUrl ? jwtAuth({ secret, jwksUrl }) : undefined,
+    auth,
     webhooks,
     logger,
   });

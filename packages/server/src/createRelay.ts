@@ -49,7 +49,7 @@ export interface RelayOptions {
   idleUnloadMs?: number;
   /** Compact a document's stored log once it holds this many entries (default 500). */
   compactAfterEntries?: number;
-  /** The clock for stored timestamps (default Date.now). */
+  /** The relay's clock: stored timestamps and token expiry (default Date.now). */
   now?: () => number;
   /**
    * How long each change stays in the log as it was, with its author and time, before compaction may merge
@@ -116,7 +116,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
-  const context: ConnectionContext = { hub, auth, limits, metrics, logger };
+  const context: ConnectionContext = { hub, auth, limits, metrics, logger, now: options.now };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
   const api = restApi({
     hub,

@@ -1,6 +1,11 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { spawnRelay } from './process.js';
+import { RawClient } from './rawClient.js';
 
 describe('ferry serve', () => {
   it('refuses a numeric option that is not a number, saying which, and starts with a valid one', async () => {
@@ -11,5 +16,80 @@ describe('ferry serve', () => {
     const relay = await spawnRelay(tempDir(), ['--history-days', '30', '--idle-unload', '1000']);
     const health = await fetch(`${relay.httpUrl}/healthz`);
     expect(health.status).toBe(200);
+  });
+});
+
+// Each case starts a relay process: slower than the default timeout allows on a busy machine.
+describe('ferry serve with JSON Web Tokens', { timeout: 30_000 }, () => {
+  const SECRET = 'a-cli-test-secret-of-at-least-32-bytes';
+  const sign = (claims: Record<string, unknown>, exp?: number) => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('ana');
+    if (exp !== undefined) jwt.setExpirationTime(exp);
+    return jwt.sign(new TextEncoder().encode(SECRET));
+  };
+  const secretFile = (text: string) => {
+    const path = join(tempDir(), 'jwt-secret');
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  const refusal = async (url: string, token: string) => {
+    const client = await RawClient.open(url);
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, token });
+    return client.whenClosed();
+  };
+
+  it('refuses a secret under 32 bytes from the command line, a file or the environment', async () => {
+    await expect(spawnRelay(tempDir(), ['--jwt-secret', 'x'])).rejects.toThrow(
+      /The JWT secret is 1 bytes long; use at least 32 bytes/,
+    );
+    await expect(spawnRelay(tempDir(), ['--jwt-secret-file', secretFile('short\n')])).rejects.toThrow(
+      /5 bytes long/,
+    );
+    await expect(spawnRelay(tempDir(), [], [], { FERRY_JWT_SECRET: 'short' })).rejects.toThrow(
+      /5 bytes long/,
+    );
+    await expect(spawnRelay(tempDir(), ['--jwt-secret-file', '/nonexistent/secret'])).rejects.toThrow(
+      /--jwt-secret-file: cannot read/,
+    );
+    await expect(
+      spawnRelay(tempDir(), ['--jwt-issuer', 'https://id.example'], [], { FERRY_JWT_SECRET: '' }),
+    ).rejects.toThrow(/--jwt-issuer needs/);
+  });
+
+  it('reads the secret from a file, kept out of ps, and checks issuer, audience and exp', async () => {
+    const relay = await spawnRelay(tempDir(), [
+      '--jwt-secret-file',
+      secretFile(`${SECRET}\n`),
+      '--jwt-issuer',
+      'https://id.example',
+      '--jwt-audience',
+      'ferry',
+      '--require-exp',
+    ]);
+    expect(readFileSync(`/proc/${relay.child.pid}/cmdline`, 'utf8')).not.toContain(SECRET);
+    expect(relay.output()).not.toMatch(/visible/);
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const good = { iss: 'https://id.example', aud: 'ferry', collections: { '*': 'write' } };
+    await RawClient.hello(relay.url, await sign(good, exp));
+    const noExp = await refusal(relay.url, await sign(good));
+    expect(noExp).toMatchObject({ code: CloseCode.Unauthorized, reason: expect.stringMatching(/exp/) });
+    const otherIssuer = await refusal(relay.url, await sign({ ...good, iss: 'https://evil.example' }, exp));
+    expect(otherIssuer).toMatchObject({ code: CloseCode.Unauthorized, reason: expect.stringMatching(/iss/) });
+    const otherAudience = await refusal(relay.url, await sign({ ...good, aud: 'other' }, exp));
+    expect(otherAudience).toMatchObject({
+      code: CloseCode.Unauthorized,
+      reason: expect.stringMatching(/aud/),
+    });
+  });
+
+  it('takes the secret from the environment, and warns when it is given as an argument', async () => {
+    const token = await sign({ collections: { '*': 'write' } });
+    const fromEnv = await spawnRelay(tempDir(), [], [], { FERRY_JWT_SECRET: SECRET });
+    await RawClient.hello(fromEnv.url, token);
+    expect(fromEnv.output()).not.toMatch(/visible/);
+
+    const fromArgument = await spawnRelay(tempDir(), ['--jwt-secret', SECRET]);
+    await RawClient.hello(fromArgument.url, token);
+    expect(fromArgument.output()).toMatch(/--jwt-secret is visible to every user of this machine/);
   });
 });

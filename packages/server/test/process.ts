@@ -10,6 +10,8 @@ export interface RelayProcess {
   readonly child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has ended. */
   readonly exited: Promise<number | string>;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
 }
 
 /** Runs `ferry serve` (the built CLI) in its own process on port 0; resolves once it logged its URL. */
@@ -17,11 +19,12 @@ export function spawnRelay(
   dataDir: string,
   args: string[] = [],
   nodeArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<RelayProcess> {
   const port = args.includes('--port') ? [] : ['--port', '0'];
   const child = spawn(process.execPath, [...nodeArgs, cli, 'serve', ...port, '--data', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FERRY_LOG_LEVEL: 'info' },
+    env: { ...process.env, FERRY_LOG_LEVEL: 'info', ...env },
   });
   const exited = new Promise<number | string>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
@@ -38,7 +41,14 @@ export function spawnRelay(
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk;
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match) resolve({ url: match[1]!.replace('http', 'ws'), httpUrl: match[1]!, child, exited });
+      if (match)
+        resolve({
+          url: match[1]!.replace('http', 'ws'),
+          httpUrl: match[1]!,
+          child,
+          exited,
+          output: () => output,
+        });
     });
     child.on('exit', () => reject(new Error(`relay exited before listening:\n${output}`)));
   });

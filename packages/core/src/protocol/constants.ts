@@ -29,6 +29,11 @@ export const CloseCode = {
   Timeout: 4004,
   /** A frame arrived out of sequence (one was lost or overtaken on the way); reconnect and resync. */
   OutOfSequence: 4005,
+  /**
+   * The token's expiry (`exp`) has passed: nothing sent after it was applied. Reconnect at once with a fresh
+   * token (the client calls its token function again).
+   */
+  TokenExpired: 4006,
 
   /** A frame could not be decoded (truncated, unknown type, text frame, bad name, invalid update). */
   BadFrame: 4500,

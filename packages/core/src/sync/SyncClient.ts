@@ -55,7 +55,11 @@ export type Replication =
 export interface SyncOptions {
   /** The relay's base URL, `ws://host:port` or `wss://…`; several relay nodes are tried in turn. */
   url: string | readonly string[];
-  /** A token, or a function returning one; called on every connect, so it can refresh. */
+  /**
+   * A token, or a function returning one; called on every connect, so it can refresh. When the relay closes
+   * a connection because the token expired (4006), the client reconnects at once with the function's next
+   * token. A fixed string cannot be refreshed: the client ends `unauthorized` until setToken().
+   */
   token?: string | (() => string | Promise<string>);
   /** The WebSocket class (default: the global one; pass `ws` in Node). */
   webSocket?: WebSocketClass;
@@ -122,6 +126,8 @@ export class SyncClient {
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
   #attempts = 0;
+  /** Refusals of the token still retried after an expiry (see STALE_TOKEN_RETRIES). */
+  #staleTokenRetries = 0;
   /** The `pending` count last reported in a status event. */
   #reportedPending = 0;
   #history: RelayHistory | undefined;
@@ -316,6 +322,20 @@ export class SyncClient {
       this.#setState('offline');
       return;
     }
+    if (code === CloseCode.TokenExpired) {
+      // At once, with a fresh token from the token function: the relay applied nothing sent after expiry, so
+      // whatever was unacknowledged goes again on the next connection.
+      this.#staleTokenRetries = STALE_TOKEN_RETRIES;
+      this.#backoff.reset();
+      void this.#connect();
+      return;
+    }
+    if (code === CloseCode.Unauthorized && this.#staleTokenRetries > 0) {
+      // Right after an expiry a token function may still hand out the old token (its clock is behind).
+      this.#staleTokenRetries--;
+      this.#retryLater();
+      return;
+    }
     if (code === CloseCode.Unauthorized) {
       this.#wanted = false;
       this.#error = reason || 'The relay refused the token.';
@@ -387,6 +407,7 @@ export class SyncClient {
         clearTimeout(this.#welcomeTimer);
         this.#maxFrameBytes = message.maxFrameBytes;
         this.#backoff.reset();
+        this.#staleTokenRetries = 0;
         this.#setState('online');
         this.#startHeartbeat(connection);
         this.#subscribe(
@@ -609,6 +630,9 @@ export class SyncClient {
 
 /** How long to wait before sending again a change the relay could not load or store for now. */
 const TRANSIENT_RETRY_MS = 1000;
+
+/** After TokenExpired, how many refusals of the next tokens are retried (with backoff) before giving up. */
+const STALE_TOKEN_RETRIES = 3;
 
 /** Push frames waiting for their acknowledgement at any time; more wait in the outbox. */
 const MAX_PUSHES_IN_FLIGHT = 4;

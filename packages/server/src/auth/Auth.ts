@@ -4,6 +4,11 @@ import type { IncomingMessage } from 'node:http';
 export interface Principal {
   /** Recorded as the actor of every change this principal makes. */
   readonly id: string;
+  /**
+   * When the principal's credentials expire, in milliseconds since the epoch (jwtAuth: the token's `exp`).
+   * Connections are closed with TokenExpired (4006) at that moment; undefined means never.
+   */
+  readonly expiresAt?: number;
   readonly [claim: string]: unknown;
 }
 

@@ -20,6 +20,7 @@ import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AuthError, type Principal } from '../auth/Auth.js';
+import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import type { CollectionSubscriber } from '../documents/DocumentHub.js';
 import { DocumentError } from '../documents/errors.js';
@@ -58,6 +59,7 @@ export class SyncConnection implements CollectionSubscriber {
   readonly #rate: RateLimiter;
   readonly #bytes: RateLimiter;
   readonly #helloTimer: NodeJS.Timeout;
+  #expiry: TokenExpiry | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -123,6 +125,8 @@ export class SyncConnection implements CollectionSubscriber {
       this.close(CloseCode.RateLimited, `More than ${this.context.limits.bytesPerSecond} bytes per second.`);
       return;
     }
+    // Nothing received after the token's expiry is applied, however late its timer runs.
+    if (this.#expiry?.closeIfExpired()) return;
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.#phase !== 'ready' && this.#phase !== 'hello') {
       if (this.#early.length >= this.context.limits.maxMessagesBeforeAuth) {
@@ -184,7 +188,12 @@ export class SyncConnection implements CollectionSubscriber {
       );
       return;
     }
-    // The socket may have closed while the token was being checked.
+    if ((this.#phase as Phase) !== 'closed') {
+      this.#expiry = new TokenExpiry(this.#principal, this.context.now ?? Date.now, (code, reason) =>
+        this.close(code, reason),
+      );
+    }
+    // The socket may have closed while the token was being checked, or the token has expired already.
     if ((this.#phase as Phase) === 'closed') return;
     this.#access = new AccessCache(this.context.auth, this.#principal);
     this.#phase = 'ready';
@@ -468,6 +477,7 @@ export class SyncConnection implements CollectionSubscriber {
 
   #cleanUp(): void {
     clearTimeout(this.#helloTimer);
+    this.#expiry?.stop();
     if (this.#phase !== 'closed') this.#phase = 'closed';
     if (this.#documents.size === 0 && this.#collections.size === 0 && this.#early.length === 0) {
       this.#countClosed();

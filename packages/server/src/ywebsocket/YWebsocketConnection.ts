@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
+import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import { DocumentError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
@@ -38,6 +39,7 @@ export class YWebsocketConnection implements Subscriber {
   readonly #presence = new Set<number>();
   readonly #rate: RateLimiter;
   readonly #bytes: RateLimiter;
+  #expiry: TokenExpiry | undefined;
 
   constructor(
     private readonly socket: WebSocket,
@@ -84,6 +86,11 @@ export class YWebsocketConnection implements Subscriber {
       );
       return;
     }
+    if (this.#closed) return;
+    this.#expiry = new TokenExpiry(this.#principal, this.context.now ?? Date.now, (code, reason) =>
+      this.#close(code, reason),
+    );
+    if (this.#closed) return;
     if (this.#access === 'none') {
       this.#close(CloseCode.Unauthorized, 'You may not read this document.');
       return;
@@ -119,6 +126,8 @@ export class YWebsocketConnection implements Subscriber {
       this.#close(CloseCode.RateLimited, `More than ${this.context.limits.bytesPerSecond} bytes per second.`);
       return;
     }
+    // Nothing received after the token's expiry is applied, however late its timer runs.
+    if (this.#expiry?.closeIfExpired()) return;
     const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
     if (!this.#document) {
       if (this.#early.length >= this.context.limits.maxMessagesBeforeAuth) {
@@ -271,6 +280,7 @@ export class YWebsocketConnection implements Subscriber {
   #cleanUp(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#expiry?.stop();
     this.context.metrics.connections.dec({ protocol: 'y-websocket' });
     const document = this.#document;
     if (!document) return;
