@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { jwtAuthFromOptions } from './auth/jwtAuthFromOptions.js';
 import { createRelay } from './createRelay.js';
@@ -13,6 +14,10 @@ const USAGE = `Usage: ferry serve [options]
   --host <address>    address to listen on (default 127.0.0.1)
   --data <dir>        folder for the SQLite store (default ./data)
   --static <dir>      serve a built web app from this folder on the same port
+  --allow-origin <o>  let pages from this origin (https://app.example.com) use the relay; repeat it or
+                      give a comma list. Pages on localhost, 127.0.0.1, [::1] and the relay's own origin
+                      are always allowed
+  --allowed-host <h>  answer for this host name too (repeatable or a comma list); other names get 421
   --jwt-secret-file <path>  accept HS256 JSON Web Tokens signed with the secret in this file (at least
                       32 bytes; or put it in FERRY_JWT_SECRET)
   --jwt-secret <s>    the same with the secret itself: every user of the machine sees it in ps (warned)
@@ -26,6 +31,8 @@ const USAGE = `Usage: ferry serve [options]
   --redis <url>       tell other relay nodes about changes through Redis (redis://host:6379);
                       with --postgres, several relays can serve the same data behind a load balancer
   --redis-prefix <p>  the Redis channel prefix (default ferry)
+  --metrics-token-file <path>  /metrics needs the token in this file (or in FERRY_METRICS_TOKEN) as a
+                      bearer token; without one, /metrics is served to this machine only
   --idle-unload <ms>  unload a document this long after its last subscriber left (default 30000)
   --history-days <n>  keep every change this many days before compaction may merge it (default 7)
   --webhook <url>     post the changes of --webhook-collections to this URL, signed with the secret in
@@ -45,6 +52,8 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string', default: './data' },
       static: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'allowed-host': { type: 'string', multiple: true },
       'jwt-secret': { type: 'string' },
       'jwt-secret-file': { type: 'string' },
       'jwks-url': { type: 'string' },
@@ -56,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
       'postgres-schema': { type: 'string', default: 'ferry' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string', default: 'ferry' },
+      'metrics-token-file': { type: 'string' },
       'idle-unload': { type: 'string' },
       'history-days': { type: 'string' },
       webhook: { type: 'string' },
@@ -94,6 +104,9 @@ async function main(argv: string[]): Promise<void> {
     idleUnloadMs,
     historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,
+    allowOrigins: listOf(values['allow-origin']),
+    allowedHosts: listOf(values['allowed-host']),
+    metricsToken: metricsTokenOf(values['metrics-token-file']),
     auth,
     webhooks,
     logger,
@@ -134,6 +147,16 @@ function webhookOf(url: string | undefined, collections: string | undefined): We
   if (!collections) throw new Error('--webhook needs --webhook-collections');
   return [{ url, secret, collections: collections.split(',').map((c) => c.trim()) }];
 }
+
+/** The metrics token: from a file (a mounted secret) or the environment, never from the command line. */
+function metricsTokenOf(file: string | undefined): string | undefined {
+  const token = file === undefined ? process.env.FERRY_METRICS_TOKEN : readFileSync(file, 'utf8').trim();
+  return token === '' ? undefined : token;
+}
+
+/** A repeatable option's values, each possibly a comma list. */
+const listOf = (values: string[] | undefined): string[] =>
+  (values ?? []).flatMap((value) => value.split(',')).filter((value) => value.trim() !== '');
 
 /** A numeric option's value, or undefined when it was not given; anything but a number ≥ 0 is refused. */
 function nonNegative(option: string, text: string | undefined): number | undefined {

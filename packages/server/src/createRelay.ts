@@ -17,6 +17,8 @@ import { loopbackOnly } from './auth/loopbackOnly.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
+import { checkMetricsToken, metricsRefusal } from './http/metricsAccess.js';
+import { OriginPolicy, refusalResponse } from './http/OriginPolicy.js';
 import { staticFiles } from './http/staticFiles.js';
 import { type Limits, resolveLimits } from './Limits.js';
 import { defaultLogger } from './logger.js';
@@ -68,6 +70,21 @@ export interface RelayOptions {
    * several nodes, configure them on one node only, or each node sends every batch.
    */
   webhooks?: readonly WebhookOptions[];
+  /**
+   * Origins (`https://app.example.com`) whose pages may use the REST API, `/sync` and `/y/`, besides pages
+   * on localhost, 127.0.0.1 and [::1] (any port) and the relay's own origin. See docs/security.
+   */
+  allowOrigins?: readonly string[];
+  /**
+   * Host names the relay answers for besides localhost, IP addresses and `host`. Giving any turns the Host
+   * check on (it is on anyway when listening on loopback or without `auth`): other names get 421.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * A bearer token (16 characters or more) that /metrics requires, from anywhere. Without one, /metrics is
+   * served to connections from this machine only.
+   */
+  metricsToken?: string;
 }
 
 export interface Relay {
@@ -85,6 +102,13 @@ export interface Relay {
 export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // Refused before anything is opened.
   const checkedWebhooks = (options.webhooks ?? []).map(checkWebhook);
+  checkMetricsToken(options.metricsToken);
+  const policy = new OriginPolicy({
+    allowOrigins: options.allowOrigins,
+    allowedHosts: options.allowedHosts,
+    listenHost: options.host ?? '127.0.0.1',
+    loopbackAuth: !options.auth,
+  });
   const logger = options.logger ?? defaultLogger();
   const limits = resolveLimits(options.limits);
   const metrics = new Metrics();
@@ -117,7 +141,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
   const context: ConnectionContext = { hub, auth, limits, metrics, logger, now: options.now };
-  const serveStatic = options.staticDir ? staticFiles(options.staticDir) : undefined;
+  const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
   const api = restApi({
     hub,
     writer: new RecordWriter(hub),
@@ -137,6 +161,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
+    if (!policy.admitHttp(request, response, path.startsWith('/api/'))) return;
     if (path === '/healthz') {
       const healthy = await storage.ping().then(
         () => !hub.commits.failing,
@@ -144,10 +169,20 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       );
       response
         .writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(healthy ? 'ok\n' : 'storage unavailable\n');
+        .end(healthy ? 'ok\n' : 'unavailable\n');
       return;
     }
     if (path === '/metrics') {
+      const refusal = metricsRefusal(request, options.metricsToken);
+      if (refusal) {
+        response
+          .writeHead(refusal.status, {
+            'content-type': 'text/plain',
+            ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+          })
+          .end(`${refusal.message}\n`);
+        return;
+      }
       response
         .writeHead(200, { 'content-type': metrics.registry.contentType })
         .end(await metrics.registry.metrics());
@@ -165,6 +200,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
+    const refusal = policy.checkUpgrade(request);
+    if (refusal) {
+      refuseUpgrade(socket, refusal.status, refusal.message);
+      return;
+    }
     if (path === SYNC_PATH) {
       sockets.handleUpgrade(request, socket, head, (ws) => new SyncConnection(ws, request, context));
       return;
@@ -246,10 +286,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const reason = status === 400 ? 'Bad Request' : 'Not Found';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`,
-  );
+  socket.end(refusalResponse(status, message));
 }
 
 function safeDecode(path: string): string | undefined {

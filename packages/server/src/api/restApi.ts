@@ -44,10 +44,7 @@ export function restApi(
         response.setHeader('allow', matching.map(([method]) => method).join(', '));
         throw new ApiError(405, 'method-not-allowed', `${request.method} is not allowed on ${path}.`);
       }
-      const params = route[1]
-        .exec(path)!
-        .slice(1)
-        .map((p) => decodeURIComponent(p));
+      const params = route[1].exec(path)!.slice(1).map(decodeParam);
       if (!isCollectionName(params[0]!))
         throw new ApiError(400, 'invalid-name', `"${params[0]}" is not a collection name.`);
       await route[2](context, request, response, ...params);
@@ -64,4 +61,12 @@ export function restApi(
     }
     return true;
   };
+}
+
+function decodeParam(param: string): string {
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    throw new ApiError(400, 'bad-path', `"${param}" is not valid percent-encoding.`);
+  }
 }
