@@ -7,8 +7,8 @@
 import 'fake-indexeddb/auto';
 import { createFerry, defineCollection, IndexedDBStorage, type LocalStorage, t } from '@ferry/core';
 import { IDBFactory } from 'fake-indexeddb';
-import type * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
 import { NodeWebSocket, onCleanup, startClient, startRelay, until } from './helpers.js';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
