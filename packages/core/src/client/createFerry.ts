@@ -127,6 +127,7 @@ export class FerryClient {
             transport: options.transport,
           },
           this.logger,
+          this.actor,
         )
       : undefined;
   }

@@ -145,6 +145,8 @@ export class SyncClient {
     private readonly replica: Replica,
     private readonly options: SyncOptions,
     private readonly logger: Logger,
+    /** Who this client is: its tabs share their presence as one (see Presence). */
+    private readonly actor = 'anonymous',
   ) {
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
@@ -203,7 +205,7 @@ export class SyncClient {
   presence(name: string): Presence {
     const existing = this.#presence.get(name);
     if (existing) return existing;
-    const presence = new Presence(this.replica.open(name), (left) => {
+    const presence = new Presence(this.replica.open(name), this.actor, (left) => {
       if (this.#presence.get(name) !== left) return;
       this.#presence.delete(name);
       if (this.#state === 'online' && !this.#documents.has(name)) {
