@@ -20,7 +20,10 @@ const SYNC_DOC = '~ferry/sync';
  */
 export class Outbox {
   readonly #doc: Y.Doc;
-  /** Records with changes the relay may lack, with the state vector it is known to hold. */
+  /**
+   * Records with changes the relay may lack, with the state vector it is known to hold (when it is known to
+   * hold anything). Older versions kept only this; a record in it is pending, marked or not.
+   */
   readonly #known: Y.Map<Uint8Array>;
   readonly #marks: ChangeMarks;
   readonly cursors: Cursors;
@@ -118,8 +121,9 @@ export class Outbox {
     const unsent = this.#unsent.get(name);
     if (unsent) unsent.push(...updates);
     else this.#unsent.set(name, [...updates]);
-    if (!this.#known.has(name) && !this.#knownToStore.has(name))
-      this.#knownToStore.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
+    // Only worth storing when the relay is known to hold something: a diff from nothing is the default.
+    const state = this.#serverState.get(name);
+    if (state && !this.#known.has(name) && !this.#knownToStore.has(name)) this.#knownToStore.set(name, state);
     this.#refresh(name);
   }
 
