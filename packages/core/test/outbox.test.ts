@@ -23,7 +23,8 @@ async function device() {
     storage,
     async tab() {
       const replica = await Replica.open(storage);
-      const tabs = new TabChannel(replica, channel);
+      const tabs = new TabChannel(channel);
+      tabs.attach(replica);
       const outbox = new Outbox(replica, () => {});
       replica.on('change', ({ name, updates, made }) => {
         if (made && !name.startsWith('~')) outbox.changed(name, updates, made);
