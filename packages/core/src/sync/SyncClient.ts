@@ -152,8 +152,11 @@ export class SyncClient {
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
     this.#outbox = new Outbox(replica, (name) => {
       this.#events.emit('record', { name, status: this.#outbox.status(name) });
-      // The number of records waiting is part of the status: tell whoever shows it.
-      if (this.#outbox.size !== this.#reportedPending) this.#emitStatus();
+      // The number of records waiting is part of the status: tell whoever shows it. Another tab's
+      // acknowledgement may be what brings it to zero.
+      if (this.#outbox.size === this.#reportedPending) return;
+      this.#emitStatus();
+      if (this.#outbox.size === 0) this.#checkSynced();
     });
     // Changes made here and changes applied from other tabs: the relay may lack either.
     replica.on('change', ({ name, updates, made }) => {
