@@ -72,9 +72,17 @@ const CLIENT_DOC = '~ferry/client';
  */
 export async function createFerry(options: FerryOptions = {}): Promise<FerryClient> {
   const storage = storageOf(options.storage);
-  const replica = await Replica.open(storage);
   const channel = options.tabs ?? (storage instanceof IndexedDBStorage ? `ferry:${storage.name}` : false);
-  return new FerryClient(replica, { ...options, tabs: channel });
+  // Listening to the other tabs before reading the store: a change made meanwhile arrives one way or the other.
+  const tabs = channel && typeof BroadcastChannel !== 'undefined' ? new TabChannel(channel) : undefined;
+  let replica: Replica;
+  try {
+    replica = await Replica.open(storage);
+  } catch (error) {
+    tabs?.close();
+    throw error;
+  }
+  return new FerryClient(replica, { ...options, tabs: channel }, tabs);
 }
 
 export class FerryClient {
@@ -94,6 +102,8 @@ export class FerryClient {
     /** The Yjs documents this client holds, by name: for sync links and advanced use. */
     readonly documents: Replica,
     options: FerryOptions,
+    /** The channel to the other tabs, listening since before the store was read. */
+    tabs?: TabChannel,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
@@ -113,9 +123,9 @@ export class FerryClient {
     });
     // Before sync starts, so that changes from other tabs are never mistaken for this tab's own.
     this.#tabs =
-      options.tabs && typeof BroadcastChannel !== 'undefined'
-        ? new TabChannel(documents, options.tabs)
-        : undefined;
+      tabs ??
+      (options.tabs && typeof BroadcastChannel !== 'undefined' ? new TabChannel(options.tabs) : undefined);
+    this.#tabs?.attach(documents);
     this.sync = options.url
       ? new SyncClient(
           documents,
@@ -127,6 +137,7 @@ export class FerryClient {
             transport: options.transport,
           },
           this.logger,
+          this.actor,
         )
       : undefined;
   }

@@ -2,7 +2,17 @@ import * as Y from 'yjs';
 import { ClosedError, StorageError } from '../errors.js';
 import type { LocalStorage } from '../storage/LocalStorage.js';
 import { Emitter } from '../util/Emitter.js';
-import { FROM_STORAGE, FROM_TAB } from './origins.js';
+import { FROM_STORAGE } from './origins.js';
+
+/**
+ * Names one change made on some replica of this device: the replica (a tab) and the change's number
+ * there, counting up across all its documents. Other tabs learn it with the change itself, so the device's
+ * outbox can say which changes an acknowledgement covers, whichever tab made them.
+ */
+export interface ChangeId {
+  readonly by: string;
+  readonly seq: number;
+}
 
 export interface DocumentChange {
   readonly name: string;
@@ -13,6 +23,11 @@ export interface DocumentChange {
   readonly origin: unknown;
   /** True for edits made on this replica (not applied from an update). */
   readonly local: boolean;
+  /**
+   * Which change this is, for edits made on this replica and for changes applied from another tab of the
+   * device; absent for what came from the relay.
+   */
+  readonly made?: ChangeId;
 }
 
 export interface ReplicaEvents {
@@ -41,12 +56,17 @@ export class Replica {
   #nextFlush: Promise<void> | undefined;
   #lastFlush: Promise<void> = Promise.resolve();
   #closed = false;
+  #changes = 0;
 
-  private constructor(readonly storage: LocalStorage) {}
+  private constructor(
+    readonly storage: LocalStorage,
+    /** This replica's name among the device's tabs (random, new on every open). */
+    readonly id: string,
+  ) {}
 
   /** Opens every document held in the store. */
-  static async open(storage: LocalStorage): Promise<Replica> {
-    const replica = new Replica(storage);
+  static async open(storage: LocalStorage, random: () => number = Math.random): Promise<Replica> {
+    const replica = new Replica(storage, replicaId(random));
     let stored: Awaited<ReturnType<LocalStorage['loadAll']>>;
     try {
       stored = await storage.loadAll();
@@ -113,12 +133,13 @@ export class Replica {
   /**
    * Applies updates that came from elsewhere (the relay, another tab) to one document, in one transaction:
    * observers and listeners see one change however many updates a frame carried. They are stored as
-   * received (unless `store` is false: another tab stored them already) instead of being encoded again by
-   * Yjs, which for a first sync of thousands of records is a good part of the work. Returns whether they
-   * held anything new. An update Yjs cannot read is left out of the store, and its error thrown once the
-   * others are applied and stored.
+   * received instead of being encoded again by Yjs, which for a first sync of thousands of records is a good
+   * part of the work. Updates from another tab are stored here too, although that tab stores them: it may
+   * close before its write lands, and this tab's later edits build on them. `made` names such a change.
+   * Returns whether they held anything new. An update Yjs cannot read is left out of the store, and its
+   * error thrown once the others are applied and stored.
    */
-  applyRemote(name: string, updates: readonly Uint8Array[], origin: unknown, store = true): boolean {
+  applyRemote(name: string, updates: readonly Uint8Array[], origin: unknown, made?: ChangeId): boolean {
     const doc = this.open(name);
     const listener = this.#listeners.get(doc)!;
     let attached = false;
@@ -158,8 +179,8 @@ export class Replica {
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
     changed ||= doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
     if (changed) {
-      if (store) for (const update of applied) this.#enqueue(name, update);
-      this.#events.emit('change', { name, doc, updates: applied, origin, local: false });
+      for (const update of applied) this.#enqueue(name, update);
+      this.#events.emit('change', { name, doc, updates: applied, origin, local: false, made });
     }
     if (unreadable !== undefined) throw unreadable;
     return changed;
@@ -176,8 +197,10 @@ export class Replica {
     }
     this.#docs.set(name, doc);
     const listener = (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      if (origin !== FROM_TAB) this.#enqueue(name, update);
-      this.#events.emit('change', { name, doc, updates: [update], origin, local: transaction.local });
+      this.#enqueue(name, update);
+      const local = transaction.local;
+      const made = local ? { by: this.id, seq: ++this.#changes } : undefined;
+      this.#events.emit('change', { name, doc, updates: [update], origin, local, made });
     };
     this.#listeners.set(doc, listener);
     doc.on('update', listener);
@@ -229,6 +252,12 @@ export class Replica {
   #checkOpen(): void {
     if (this.#closed) throw new ClosedError('This Ferry client');
   }
+}
+
+function replicaId(random: () => number): string {
+  return Math.floor(random() * 36 ** 8)
+    .toString(36)
+    .padStart(8, '0');
 }
 
 function asStorageError(error: unknown, context: string): StorageError {

@@ -1,11 +1,11 @@
 /**
  * Transaction origins Ferry uses to tell where a change came from. Local edits use any other origin
- * (or none); updates with these origins are already stored somewhere and must not be stored again here.
+ * (or none).
  */
 
 /** Applied from the local store while opening. */
 export const FROM_STORAGE = Symbol('ferry:storage');
-/** Applied from another tab of the same app, which has stored it already. */
+/** Applied from another tab of the same app (and stored by this tab too: that one may close first). */
 export const FROM_TAB = Symbol('ferry:tab');
 /** A write through the record API (create, update, delete…), which stamps metadata itself. */
 export const FROM_API = Symbol('ferry:api');

@@ -1,74 +1,80 @@
 import * as Y from 'yjs';
-import type { Replica } from '../replica/Replica.js';
+import type { ChangeId, Replica } from '../replica/Replica.js';
+import { ChangeMarks, type Coverage, cover, covers } from './ChangeMarks.js';
+import { Cursors } from './Cursors.js';
 
 /** Where a record's local changes are: not yet sent, sent and awaiting commit, or committed by the relay. */
 export type RecordSyncStatus = 'local' | 'sent' | 'saved';
 
-/** Local-only document holding what must survive a restart: the outbox and the collection cursors. */
+/** Local-only document holding the device's outbox, shared by its tabs. */
 const SYNC_DOC = '~ferry/sync';
 
-interface Versions {
-  /** Counts local changes; `sent` and `saved` say how far the relay has them. */
-  local: number;
-  sent: number;
-  saved: number;
-  waiters: { version: number; resolve: () => void }[];
-}
-
 /**
- * The sync client's memory of what the relay has. A record with local changes the relay has not committed
- * is in the outbox, which is stored with the change itself (same tick, same store transaction), so a restart
- * knows to send it. With each entry the outbox keeps the state vector the relay was known to have, so
- * what is sent is exactly what the relay may lack, including changes another tab made.
+ * The device's memory of what the relay lacks, one for all tabs of the app. Every change a tab applies
+ * (its own, or another tab's) is marked in the outbox document, stored with the change itself (same
+ * tick, same store transaction) and shown to the other tabs (see ChangeMarks). A record is `saved` only
+ * when no mark is left: the relay committed every change any tab made to it. Any tab that is online sends
+ * the records it holds unsent changes of, whichever tab made them; an acknowledgement removes the marks of
+ * exactly the changes that push carried. With each record the outbox keeps the state vector the relay was
+ * known to have, so that what is sent after a restart is exactly what the relay may lack.
  */
 export class Outbox {
   readonly #doc: Y.Doc;
-  readonly #outbox: Y.Map<Uint8Array>;
-  /** Records with unsaved changes, mirrored in memory (the Y.Map is written once per flush). */
+  /**
+   * Records with changes the relay may lack, with the state vector it is known to hold (when it is known to
+   * hold anything). Older versions kept only this; a record in it is pending, marked or not.
+   */
+  readonly #known: Y.Map<Uint8Array>;
+  readonly #marks: ChangeMarks;
+  readonly cursors: Cursors;
+  /** Records with unsaved changes, as this tab knows them. */
   readonly #pending = new Set<string>();
+  /** Changes applied here since the last flush, to be marked in it. */
+  readonly #toMark = new Map<string, Coverage>();
   /** Records that became pending since the last flush, with the state the relay was known to have. */
-  readonly #toStore = new Map<string, Uint8Array>();
-  /** Local updates made since each record was last sent. */
+  readonly #knownToStore = new Map<string, Uint8Array>();
+  /** Records holding marks of changes the relay is known to have (a late mark of another tab). */
+  readonly #stale = new Set<string>();
+  /** Every change applied here to each record: what a push of it carries. */
+  readonly #applied = new Map<string, Coverage>();
+  /** Changes the relay is known to have committed: acknowledged here, or marks other tabs removed. */
+  readonly #committed = new Map<string, Coverage>();
+  /** What the push of each record awaiting its acknowledgement carried. */
+  readonly #inFlight = new Map<string, Coverage>();
+  /** Updates applied since each record was last sent. */
   readonly #unsent = new Map<string, Uint8Array[]>();
   /** Records whose next send must be a full diff: earlier sends may not have arrived. */
   readonly #resend = new Set<string>();
-  readonly #cursors: Y.Map<string>;
-  /** Cursors received since the last flush: a busy collection sends one per commit, stored once per flush. */
-  readonly #cursorsToStore = new Map<string, string>();
-  readonly #versions = new Map<string, Versions>();
   /** What the relay is known to hold, per document; in memory only. */
   readonly #serverState = new Map<string, Uint8Array>();
+  readonly #waiters = new Map<string, { wanted: Coverage; resolve: () => void }[]>();
   readonly #onStatus: (name: string) => void;
-  readonly #replica: Replica;
 
-  constructor(replica: Replica, onStatus: (name: string) => void) {
+  constructor(
+    private readonly replica: Replica,
+    onStatus: (name: string) => void,
+  ) {
     this.#doc = replica.open(SYNC_DOC);
-    this.#outbox = this.#doc.getMap('outbox');
-    this.#cursors = this.#doc.getMap('cursors');
+    this.#known = this.#doc.getMap('outbox');
     this.#onStatus = onStatus;
-    // Records that were waiting when the client last stopped: changed, not sent.
-    for (const name of this.#outbox.keys()) {
+    this.cursors = new Cursors(replica, this.#doc.getMap('cursors'));
+    this.#marks = new ChangeMarks(this.#doc.getMap('changes'), replica.id, (name, removed) => {
+      // Another tab's acknowledgement tells what the relay holds.
+      for (const change of removed) cover(this.#committedOf(name), change);
+      this.#refresh(name);
+    });
+    this.#known.observe((event) => {
+      for (const name of event.keysChanged) this.#refresh(name);
+    });
+    // Records that were waiting when the device's tabs last stopped, or that other tabs are waiting on: this
+    // tab holds what was stored with their marks, and sends it whole.
+    for (const name of new Set([...this.#known.keys(), ...this.#marks.names()])) {
       this.#pending.add(name);
       this.#resend.add(name);
-      this.#versions.set(name, { local: 1, sent: 0, saved: 0, waiters: [] });
+      for (const change of this.#marks.of(name)) cover(this.#appliedOf(name), change);
     }
     // One write per flush, whatever the number of records changed in it (a bulk import changes thousands).
-    // Cursors join the same write: it follows every update received before them, so a stored cursor never
-    // covers an update the store lacks.
-    replica.beforeFlush(() => {
-      if (this.#toStore.size === 0 && this.#cursorsToStore.size === 0) return;
-      const entries = [...this.#toStore];
-      const cursors = [...this.#cursorsToStore];
-      this.#toStore.clear();
-      this.#cursorsToStore.clear();
-      this.#doc.transact(() => {
-        for (const [name, known] of entries) {
-          if (this.#pending.has(name) && !this.#outbox.has(name)) this.#outbox.set(name, known);
-        }
-        for (const [key, cursor] of cursors) this.#cursors.set(key, cursor);
-      });
-    });
-    this.#replica = replica;
+    replica.beforeFlush(() => this.#store());
   }
 
   /** Runs `work` as one change of the stored outbox (acknowledging many records at once). */
@@ -76,7 +82,7 @@ export class Outbox {
     this.#doc.transact(work);
   }
 
-  /** Records with changes the relay has not committed. */
+  /** Records with changes the relay has not committed, made in any tab. */
   get size(): number {
     return this.#pending.size;
   }
@@ -90,83 +96,85 @@ export class Outbox {
   }
 
   status(name: string): RecordSyncStatus {
-    const v = this.#versions.get(name);
-    if (!v || v.saved >= v.local) return 'saved';
-    return v.sent >= v.local ? 'sent' : 'local';
+    if (!this.#pending.has(name)) return 'saved';
+    const flying = this.#inFlight.get(name);
+    if (!flying) return 'local';
+    const carried = (change: ChangeId) => covers(flying, change) || covers(this.#committed.get(name), change);
+    for (const change of this.#marks.of(name)) if (!carried(change)) return 'local';
+    for (const [by, seq] of this.#toMark.get(name) ?? []) if (!carried({ by, seq })) return 'local';
+    return 'sent';
   }
 
   /**
-   * A local change to the document: it joins the outbox (stored in the same tick as the change). The update
-   * itself is kept until sent: what leaves is exactly the new changes, not a diff that repeats the
-   * document's whole delete set (which every other client would have to walk through again).
+   * A change applied here, made by this tab or another: it joins the outbox (marked in the same tick as it
+   * is stored). The update itself is kept until sent: what leaves is exactly the new changes, not a diff that
+   * repeats the document's whole delete set (which every other client would have to walk through again).
    */
-  changed(name: string, update: Uint8Array): void {
-    const v = this.#versionsOf(name);
-    v.local++;
-    const unsent = this.#unsent.get(name);
-    if (unsent) unsent.push(update);
-    else this.#unsent.set(name, [update]);
-    if (!this.#pending.has(name)) {
-      this.#pending.add(name);
-      this.#toStore.set(name, this.#serverState.get(name) ?? EMPTY_STATE_VECTOR);
+  changed(name: string, updates: readonly Uint8Array[], made: ChangeId): void {
+    cover(this.#appliedOf(name), made);
+    let toMark = this.#toMark.get(name);
+    if (!toMark) {
+      toMark = new Map();
+      this.#toMark.set(name, toMark);
     }
-    this.#onStatus(name);
+    cover(toMark, made);
+    const unsent = this.#unsent.get(name);
+    if (unsent) unsent.push(...updates);
+    else this.#unsent.set(name, [...updates]);
+    // Only worth storing when the relay is known to hold something: a diff from nothing is the default.
+    const state = this.#serverState.get(name);
+    if (state && !this.#known.has(name) && !this.#knownToStore.has(name)) this.#knownToStore.set(name, state);
+    this.#refresh(name);
   }
 
   /**
-   * What to send for a document: the changes made since the last send; or, when earlier sends may have been
-   * lost (a reconnect, a restart), everything the relay may lack, as a diff from what it is known to hold.
+   * What to send for a document: the changes applied since the last send; or, when earlier sends may have
+   * been lost (a reconnect, a restart), everything the relay may lack, as a diff from what it is known to
+   * hold. `carries` names every change applied here so far, which the payload brings the relay up to.
    */
-  payload(name: string, doc: Y.Doc): { update: Uint8Array; version: number; stateVector: Uint8Array } {
+  payload(name: string, doc: Y.Doc): { update: Uint8Array; carries: Coverage; stateVector: Uint8Array } {
     const unsent = this.#unsent.get(name) ?? [];
     this.#unsent.delete(name);
     let update: Uint8Array;
     if (this.#resend.delete(name) || unsent.length === 0) {
       const known =
         this.#serverState.get(name) ??
-        this.#outbox.get(name) ??
-        this.#toStore.get(name) ??
+        this.#known.get(name) ??
+        this.#knownToStore.get(name) ??
         EMPTY_STATE_VECTOR;
       update = Y.encodeStateAsUpdate(doc, known);
     } else {
       update = unsent.length === 1 ? unsent[0]! : Y.mergeUpdates(unsent);
     }
-    return { update, version: this.#versionsOf(name).local, stateVector: Y.encodeStateVector(doc) };
+    const carries = new Map(this.#applied.get(name));
+    return { update, carries, stateVector: Y.encodeStateVector(doc) };
   }
 
-  sent(name: string, version: number): void {
-    const v = this.#versionsOf(name);
-    v.sent = Math.max(v.sent, version);
-    this.#onStatus(name);
+  sent(name: string, carries: Coverage): void {
+    this.#inFlight.set(name, carries);
+    this.#refresh(name);
   }
 
-  /** The relay committed what was sent at `version`, which covered `stateVector`. */
-  saved(name: string, version: number, stateVector: Uint8Array): void {
-    const v = this.#versionsOf(name);
-    v.saved = Math.max(v.saved, version);
+  /**
+   * The relay committed a push of the document that carried `carries` and brought it to `stateVector`: the
+   * marks of those changes go, whichever tab wrote them; marks of changes it did not carry stay.
+   */
+  saved(name: string, carries: Coverage, stateVector: Uint8Array): void {
     this.#serverState.set(name, stateVector);
-    if (v.saved >= v.local) {
-      this.#pending.delete(name);
-      this.#toStore.delete(name);
-      if (this.#outbox.has(name)) this.#outbox.delete(name);
-    } else if (this.#outbox.has(name)) {
-      this.#outbox.set(name, stateVector);
-    }
-    for (const waiter of v.waiters.filter((w) => w.version <= v.saved)) waiter.resolve();
-    v.waiters = v.waiters.filter((w) => w.version > v.saved);
-    this.#onStatus(name);
+    const committed = this.#committedOf(name);
+    for (const [by, seq] of carries) cover(committed, { by, seq });
+    if (this.#inFlight.get(name) === carries) this.#inFlight.delete(name);
+    this.#dropCommitted(name);
+    this.#refresh(name);
   }
 
   /** The connection dropped: whatever was in flight must be sent again. */
   unsent(): void {
-    for (const [name, v] of this.#versions) {
-      // What was sent may not have arrived: the next send of every waiting record is a full diff.
-      if (v.saved < v.local) this.#resend.add(name);
-      if (v.sent > v.saved) {
-        v.sent = v.saved;
-        this.#onStatus(name);
-      }
-    }
+    // What was sent may not have arrived: the next send of every waiting record is a full diff.
+    for (const name of this.#pending) this.#resend.add(name);
+    const flying = [...this.#inFlight.keys()];
+    this.#inFlight.clear();
+    for (const name of flying) this.#refresh(name);
   }
 
   /** The relay refused a change for now (it could not load or store it): send it whole next time. */
@@ -179,31 +187,104 @@ export class Outbox {
     if (!this.#pending.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
   }
 
-  /** Resolves when every change made to the document so far is committed by the relay. */
+  /** Resolves when every change to the document applied here so far is committed by the relay. */
   whenSaved(name: string): Promise<void> {
-    const v = this.#versions.get(name);
-    if (!v || v.saved >= v.local) return Promise.resolve();
-    return new Promise((resolve) => v.waiters.push({ version: v.local, resolve }));
+    if (!this.#pending.has(name)) return Promise.resolve();
+    const wanted = new Map(this.#applied.get(name));
+    for (const change of this.#marks.of(name)) cover(wanted, change);
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(name) ?? [];
+      waiters.push({ wanted, resolve });
+      this.#waiters.set(name, waiters);
+    });
   }
 
-  cursor(key: string): string {
-    return this.#cursorsToStore.get(key) ?? this.#cursors.get(key) ?? '';
+  /** Writes the marks and known states of the changes applied since the last flush, in its transaction. */
+  #store(): void {
+    if (this.#toMark.size === 0 && this.#knownToStore.size === 0 && this.#stale.size === 0) return;
+    const toMark = [...this.#toMark];
+    const known = [...this.#knownToStore];
+    const stale = [...this.#stale];
+    this.#toMark.clear();
+    this.#knownToStore.clear();
+    this.#stale.clear();
+    this.#doc.transact(() => {
+      for (const [name, changes] of toMark) {
+        const committed = this.#committed.get(name);
+        for (const [by, seq] of changes)
+          if (!covers(committed, { by, seq })) this.#marks.mark(name, { by, seq });
+      }
+      for (const [name, state] of known) {
+        if (this.#marks.has(name) && !this.#known.has(name)) this.#known.set(name, state);
+      }
+      for (const name of stale) this.#dropCommitted(name);
+    });
   }
 
-  setCursor(key: string, cursor: string): void {
-    if (this.cursor(key) === cursor) return;
-    this.#cursorsToStore.set(key, cursor);
-    this.#replica.requestFlush();
-  }
-
-  #versionsOf(name: string): Versions {
-    let v = this.#versions.get(name);
-    if (!v) {
-      v = { local: 0, sent: 0, saved: 0, waiters: [] };
-      this.#versions.set(name, v);
+  /** Removes the marks of changes the relay holds; with none left, the record leaves the outbox. */
+  #dropCommitted(name: string): void {
+    const committed = this.#committed.get(name);
+    const toMark = this.#toMark.get(name);
+    if (toMark) {
+      for (const [by, seq] of [...toMark]) if (covers(committed, { by, seq })) toMark.delete(by);
+      if (toMark.size === 0) this.#toMark.delete(name);
     }
-    return v;
+    this.#doc.transact(() => {
+      const left = this.#marks.removeCovered(name, committed) || this.#toMark.has(name);
+      if (!left) {
+        if (this.#known.has(name)) this.#known.delete(name);
+        this.#knownToStore.delete(name);
+      } else if (this.#known.has(name)) {
+        const state = this.#serverState.get(name);
+        if (state) this.#known.set(name, state);
+      }
+    });
   }
+
+  /** Brings this tab's view of a record up to date with the outbox, and tells whoever shows it. */
+  #refresh(name: string): void {
+    const pending = this.#toMark.has(name) || this.#marks.has(name) || this.#known.has(name);
+    if (pending) this.#pending.add(name);
+    else this.#pending.delete(name);
+    const committed = this.#committed.get(name);
+    if (committed && [...this.#marks.of(name)].some((change) => covers(committed, change))) {
+      // Another tab marked changes after this one learnt the relay has them: clear them with the next flush.
+      this.#stale.add(name);
+      this.replica.requestFlush();
+    }
+    const waiters = this.#waiters.get(name);
+    if (waiters) {
+      const waiting = pending ? waiters.filter((w) => !this.#isCommitted(name, w.wanted)) : [];
+      for (const waiter of waiters) if (!waiting.includes(waiter)) waiter.resolve();
+      if (waiting.length > 0) this.#waiters.set(name, waiting);
+      else this.#waiters.delete(name);
+    }
+    this.#onStatus(name);
+  }
+
+  #isCommitted(name: string, wanted: Coverage): boolean {
+    if (wanted.size === 0) return false;
+    const committed = this.#committed.get(name);
+    for (const [by, seq] of wanted) if (!covers(committed, { by, seq })) return false;
+    return true;
+  }
+
+  #appliedOf(name: string): Coverage {
+    return getOrCreate(this.#applied, name);
+  }
+
+  #committedOf(name: string): Coverage {
+    return getOrCreate(this.#committed, name);
+  }
+}
+
+function getOrCreate(map: Map<string, Coverage>, name: string): Coverage {
+  let coverage = map.get(name);
+  if (!coverage) {
+    coverage = new Map();
+    map.set(name, coverage);
+  }
+  return coverage;
 }
 
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);

@@ -23,6 +23,7 @@ import type { Replica } from '../replica/Replica.js';
 import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
+import type { Coverage } from './ChangeMarks.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
@@ -91,7 +92,7 @@ export interface SyncEvents {
 }
 
 interface InFlightPush {
-  items: { name: string; version: number; stateVector: Uint8Array }[];
+  items: { name: string; carries: Coverage; stateVector: Uint8Array }[];
   sentAt: number;
 }
 
@@ -144,17 +145,23 @@ export class SyncClient {
     private readonly replica: Replica,
     private readonly options: SyncOptions,
     private readonly logger: Logger,
+    /** Who this client is: its tabs share their presence as one (see Presence). */
+    private readonly actor = 'anonymous',
   ) {
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
     this.#outbox = new Outbox(replica, (name) => {
       this.#events.emit('record', { name, status: this.#outbox.status(name) });
-      // The number of records waiting is part of the status: tell whoever shows it.
-      if (this.#outbox.size !== this.#reportedPending) this.#emitStatus();
+      // The number of records waiting is part of the status: tell whoever shows it. Another tab's
+      // acknowledgement may be what brings it to zero.
+      if (this.#outbox.size === this.#reportedPending) return;
+      this.#emitStatus();
+      if (this.#outbox.size === 0) this.#checkSynced();
     });
-    replica.on('change', ({ name, local, updates }) => {
-      if (!local || name.startsWith('~')) return;
-      for (const update of updates) this.#outbox.changed(name, update);
+    // Changes made here and changes applied from other tabs: the relay may lack either.
+    replica.on('change', ({ name, updates, made }) => {
+      if (!made || name.startsWith('~')) return;
+      this.#outbox.changed(name, updates, made);
       this.#schedulePush(name);
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
@@ -201,7 +208,7 @@ export class SyncClient {
   presence(name: string): Presence {
     const existing = this.#presence.get(name);
     if (existing) return existing;
-    const presence = new Presence(this.replica.open(name), (left) => {
+    const presence = new Presence(this.replica.open(name), this.actor, (left) => {
       if (this.#presence.get(name) !== left) return;
       this.#presence.delete(name);
       if (this.#state === 'online' && !this.#documents.has(name)) {
@@ -428,7 +435,7 @@ export class SyncClient {
         this.#apply(message.items);
         return;
       case 'cursor':
-        this.#outbox.setCursor(
+        this.#outbox.cursors.set(
           cursorKey(message.collection, this.#follows.get(message.collection)),
           message.cursor,
         );
@@ -463,7 +470,7 @@ export class SyncClient {
   #answered(id: number, cursors: readonly { collection: string; cursor: string }[]): void {
     // Cursors are stored after the updates they cover: the store writes them in the same flush or later.
     for (const { collection, cursor } of cursors)
-      this.#outbox.setCursor(cursorKey(collection, this.#follows.get(collection)), cursor);
+      this.#outbox.cursors.set(cursorKey(collection, this.#follows.get(collection)), cursor);
     this.#answering.delete(id);
     this.#checkSynced();
   }
@@ -475,7 +482,7 @@ export class SyncClient {
     const refusedNames = new Map(refused.map((r) => [r.name, r]));
     this.#outbox.transact(() => {
       for (const item of push.items) {
-        if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.version, item.stateVector);
+        if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.carries, item.stateVector);
       }
     });
     for (const refusal of refused) {
@@ -505,7 +512,7 @@ export class SyncClient {
       const updatedSince = typeof replication === 'object' ? new Date(replication.updatedSince).getTime() : 0;
       subscriptions.push({
         collection,
-        cursor: this.#outbox.cursor(cursorKey(collection, replication)),
+        cursor: this.#outbox.cursors.get(cursorKey(collection, replication)),
         updatedSince,
       });
     }
@@ -544,7 +551,7 @@ export class SyncClient {
       const id = this.#nextId++;
       this.#inFlight.set(id, { items: meta, sentAt: Date.now() });
       this.#send({ type: 'push', id, items });
-      for (const item of meta) this.#outbox.sent(item.name, item.version);
+      for (const item of meta) this.#outbox.sent(item.name, item.carries);
       items = [];
       meta = [];
       bytes = 0;
@@ -563,7 +570,7 @@ export class SyncClient {
       const size = updateEntrySize(item);
       if (bytes + size > this.#maxFrameBytes - 1024) flush();
       items.push(item);
-      meta.push({ name, version: payload.version, stateVector: payload.stateVector });
+      meta.push({ name, carries: payload.carries, stateVector: payload.stateVector });
       bytes += size;
     }
     flush();

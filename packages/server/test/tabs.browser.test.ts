@@ -1,0 +1,306 @@
+// @vitest-environment node
+/**
+ * Several tabs of one app in Chromium (real IndexedDB, BroadcastChannel, offline emulation and crashes)
+ * against a relay: what a closed or crashed tab typed is kept and sent, every word the other tab typed
+ * after it too, and every tab tells the device's truth about what the relay holds. FERRY_SEED replays the
+ * random crash rounds.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { defineCollection, t } from '@ferry/core';
+import { seededRandom, seedFromEnv } from '@ferry/core/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
+import { startClient, startRelay } from './helpers.js';
+
+const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+/** Waits are generous: a loaded two-core machine runs this next to other tests. */
+const WAIT = { timeout: 30_000, polling: 20 };
+/** What Chromium logs, as errors, about connections it could not make while offline. */
+const OFFLINE_NOISE = [/net::ERR_INTERNET_DISCONNECTED/, /WebSocket connection to .* failed/];
+
+async function bundlePage(): Promise<string> {
+  const output = await build({
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { alias: [{ find: /^@ferry\/core$/, replacement: source('../../core/src/index.ts') }] },
+    build: {
+      write: false,
+      minify: false,
+      lib: { entry: source('./browser/tabsPage.ts'), formats: ['iife'], name: 'tabs' },
+    },
+  });
+  const result = Array.isArray(output) ? output[0]! : output;
+  if (!('output' in result)) throw new Error('vite build did not return its output');
+  return result.output[0].code;
+}
+
+let browser: Browser;
+let origin: string;
+let closeServer: () => Promise<void>;
+
+beforeAll(async () => {
+  const [launched, script] = await Promise.all([launchChromium(), bundlePage()]);
+  browser = launched;
+  // IndexedDB needs a real origin: serve the page from this machine.
+  const server = createServer((request, response) => {
+    if (request.url === '/tabs.js')
+      response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    else
+      response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><body><script src="/tabs.js"></script></body>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  closeServer = () => new Promise((resolve) => server.close(() => resolve()));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await closeServer?.();
+});
+
+interface Tab {
+  page: Page;
+  errors: string[];
+}
+
+type Relay = Awaited<ReturnType<typeof startRelay>>;
+
+/** Opens the test's page, without a Ferry client yet (online: the page must load). */
+async function openPage(context: BrowserContext): Promise<Tab> {
+  const page = await context.newPage();
+  const errors = pageErrors(page, OFFLINE_NOISE);
+  await page.goto(origin);
+  await page.waitForSelector('body[data-ready=true]', { state: 'attached' });
+  return { page, errors };
+}
+
+/** Opens a tab of the app on the relay. */
+async function openTab(context: BrowserContext, relay: Relay): Promise<Tab> {
+  const tab = await openPage(context);
+  await tab.page.evaluate((url) => window.tabsPage.open(url), relay.url);
+  return tab;
+}
+
+const body = (tab: Tab, id: string) => tab.page.evaluate((draft) => window.tabsPage.body(draft), id);
+const status = (tab: Tab, id: string) => tab.page.evaluate((draft) => window.tabsPage.status(draft), id);
+const append = (tab: Tab, id: string, words: string) =>
+  tab.page.evaluate(([draft, text]) => window.tabsPage.append(draft, text), [id, words] as const);
+const flush = (tab: Tab) => tab.page.evaluate(() => window.tabsPage.flush());
+
+const untilBody = (tab: Tab, id: string, text: string) =>
+  tab.page.waitForFunction(
+    ([draft, want]) => window.tabsPage.body(draft) === want,
+    [id, text] as const,
+    WAIT,
+  );
+
+/** Waits until the tab says the record is saved and nothing of the device is unsent. */
+const untilSaved = (tab: Tab, id: string) =>
+  tab.page.waitForFunction(
+    (draft) => {
+      const now = window.tabsPage.status(draft);
+      return now.record === 'saved' && now.pending === 0;
+    },
+    id,
+    WAIT,
+  );
+
+const untilConnection = (tab: Tab, connection: string) =>
+  tab.page.waitForFunction(
+    ([draft, want]) => window.tabsPage.status(draft).connection === want,
+    ['x', connection] as const,
+    WAIT,
+  );
+
+/** The draft's body as the relay has it, read by a new device. */
+async function relayBody(relay: Relay, id: string): Promise<string | undefined> {
+  const fresh = await startClient(relay, { tabs: false });
+  const collection = fresh.collection(drafts);
+  await fresh.whenSynced();
+  const text = collection.get(id)?.get('body');
+  await fresh.close();
+  return text;
+}
+
+/** Puts draft `id` holding "base." on the relay, and opens two tabs that hold it. */
+async function twoTabsOn(relay: Relay, id: string) {
+  const writer = await startClient(relay, { tabs: false });
+  await writer.collection(drafts).create({ subject: 'Offer', body: 'base.' }, { id });
+  await writer.whenSynced();
+  await writer.close();
+  const context = await browser.newContext();
+  const a = await openTab(context, relay);
+  const b = await openTab(context, relay);
+  await untilBody(a, id, 'base.');
+  await untilBody(b, id, 'base.');
+  return { context, a, b };
+}
+
+async function goOffline(context: BrowserContext, tabs: Tab[]): Promise<void> {
+  await context.setOffline(true);
+  for (const tab of tabs) await untilConnection(tab, 'offline');
+}
+
+describe('several tabs of one app in Chromium', () => {
+  it('sends the offline edits of a closed tab from the tab that goes online, and later edits with them', async () => {
+    const relay = await startRelay();
+    const { context, a, b } = await twoTabsOn(relay, 'd');
+    await goOffline(context, [a, b]);
+    await append(b, 'd', ' B-offline.');
+    await untilBody(a, 'd', 'base. B-offline.');
+    await b.page.close();
+
+    await context.setOffline(false);
+    await untilSaved(a, 'd');
+    expect(await relayBody(relay, 'd')).toBe('base. B-offline.');
+
+    await append(a, 'd', ' A-online.');
+    await untilSaved(a, 'd');
+    expect(await relayBody(relay, 'd')).toBe('base. B-offline. A-online.');
+    const later = await openTab(context, relay);
+    expect(await body(later, 'd')).toBe('base. B-offline. A-online.');
+    await untilSaved(later, 'd');
+    expect([...a.errors, ...b.errors, ...later.errors]).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('keeps what a tab typed right before it was closed, and the words the other tab typed after it', async () => {
+    const relay = await startRelay();
+    const { context, a, b } = await twoTabsOn(relay, 'd');
+    const holder = await openPage(context);
+    await goOffline(context, [a, b]);
+    // B's last write waits behind a transaction another page holds, and B is closed before it lands: no
+    // unload, no last write, as for a crash or a discarded tab.
+    await holder.page.evaluate(() => window.tabsPage.holdStore());
+    await append(b, 'd', ' Bword');
+    await b.page.close({ runBeforeUnload: false });
+    await untilBody(a, 'd', 'base. Bword');
+    await append(a, 'd', ' and A wrote this later.');
+    await holder.page.evaluate(() => window.tabsPage.releaseStore());
+    await flush(a);
+    await a.page.close();
+
+    await context.setOffline(false);
+    const text = 'base. Bword and A wrote this later.';
+    const reloaded = await openTab(context, relay);
+    expect(await body(reloaded, 'd')).toBe(text);
+    await untilSaved(reloaded, 'd');
+    expect(await relayBody(relay, 'd')).toBe(text);
+    expect([...a.errors, ...reloaded.errors]).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('tells the same pending count and record status in every tab', async () => {
+    const relay = await startRelay();
+    const { context, a, b } = await twoTabsOn(relay, 'd');
+    await goOffline(context, [a, b]);
+    await append(b, 'd', ' unsent.');
+    await untilBody(a, 'd', 'base. unsent.');
+    for (const tab of [a, b])
+      expect(await status(tab, 'd')).toEqual({ record: 'local', pending: 1, connection: 'offline' });
+
+    await context.setOffline(false);
+    for (const tab of [a, b]) await untilSaved(tab, 'd');
+    expect(await relayBody(relay, 'd')).toBe('base. unsent.');
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('shows a person with two tabs on a record once to another device', async () => {
+    const relay = await startRelay();
+    const { context, a, b } = await twoTabsOn(relay, 'd');
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    const sees = (field: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => watching.others.some((o) => o.state.field === field) && resolve();
+        watching.on('change', check);
+        check();
+      });
+    await a.page.evaluate(() => window.tabsPage.presence('d', { user: 'Ana', field: 'body' }));
+    await sees('body');
+    await b.page.evaluate(() => window.tabsPage.presence('d', { user: 'Ana', field: 'subject' }));
+    await sees('subject');
+    expect(watching.others.map((o) => o.state)).toEqual([{ user: 'Ana', field: 'subject' }]);
+    for (const tab of [a, b]) {
+      await tab.page.waitForFunction(() => window.tabsPage.others('d').length > 0, undefined, WAIT);
+      expect(await tab.page.evaluate(() => window.tabsPage.others('d'))).toEqual([{ user: 'Bo' }]);
+    }
+    await other.close();
+    await context.close();
+  }, 120_000);
+
+  it('loses no word that a surviving tab showed when the other tab is killed while both type', async () => {
+    const seed = seedFromEnv();
+    const random = seededRandom(seed);
+    const relay = await startRelay();
+    for (const [round, online] of [true, true, false, false].entries()) {
+      const id = `r${round}`;
+      const { context, a, b } = await twoTabsOn(relay, id);
+      if (!online) await goOffline(context, [a, b]);
+      const tabs = [a, b];
+      for (const [i, tab] of tabs.entries())
+        await tab.page.evaluate(([draft, prefix]) => window.tabsPage.startTyping(draft, prefix), [
+          id,
+          `${'ab'[i]}${round}w`,
+        ] as const);
+      const words = random.int(1, 30);
+      const victimIndex = random.int(0, 1);
+      const victim = tabs[victimIndex]!;
+      const survivor = tabs[1 - victimIndex]!;
+      await victim.page.waitForFunction((n) => window.tabsPage.typedSoFar() >= n, words, WAIT);
+      const how = random.pick(['crash', 'close'] as const);
+      if (how === 'crash') {
+        // The renderer dies mid-typing, as in a crash or an out-of-memory kill.
+        const cdp = await context.newCDPSession(victim.page);
+        const crashed = new Promise((resolve) => victim.page.once('crash', resolve));
+        void cdp.send('Page.crash').catch(() => {});
+        await crashed;
+      }
+      await victim.page.close({ runBeforeUnload: false });
+      const typed = await survivor.page.evaluate(() => window.tabsPage.stopTyping());
+      await append(survivor, id, ' end.');
+      await flush(survivor);
+      const shown = (await body(survivor, id))!;
+      const context$ = `seed ${seed}, round ${round} (${online ? 'online' : 'offline'}, ${how})`;
+      expect(shown.endsWith(' end.'), context$).toBe(true);
+      for (const word of typed) expect(shown, context$).toContain(`${word} `);
+      if (online) await untilSaved(survivor, id);
+      await survivor.page.close();
+
+      if (!online) await context.setOffline(false);
+      const reopened = await openTab(context, relay);
+      const stored = (await body(reopened, id))!;
+      expect(isSubsequence(words$(shown), words$(stored)), `${context$}: ${shown} → ${stored}`).toBe(true);
+      await untilSaved(reopened, id);
+      const final = (await body(reopened, id))!;
+      expect(await relayBody(relay, id), context$).toBe(final);
+      expect(isSubsequence(words$(shown), words$(final)), context$).toBe(true);
+      expect(
+        [...survivor.errors, ...reopened.errors].filter((e) => !/crash/i.test(e)),
+        context$,
+      ).toEqual([]);
+      await context.close();
+    }
+  }, 300_000);
+});
+
+const words$ = (text: string) => text.split(/\s+/).filter(Boolean);
+
+/** Whether every item of `part` appears in `whole`, in the same order. */
+function isSubsequence(part: readonly string[], whole: readonly string[]): boolean {
+  let at = 0;
+  for (const item of whole) if (item === part[at]) at++;
+  return at === part.length;
+}

@@ -1,0 +1,211 @@
+/**
+ * Several tabs of one app on one device (one IndexedDB, one BroadcastChannel name), with a relay: no tab's
+ * edit is lost when a tab closes or dies, any tab sends what any tab left unsent, and every tab tells the
+ * device's truth about what the relay holds. The Chromium tests (tabs.browser.test.ts) repeat these with a
+ * real browser's IndexedDB, BroadcastChannel and crashes.
+ */
+import 'fake-indexeddb/auto';
+import { createFerry, defineCollection, IndexedDBStorage, type LocalStorage, t } from '@ferry/core';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import { NodeWebSocket, onCleanup, startClient, startRelay, until } from './helpers.js';
+
+const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+
+let devices = 0;
+
+/** One device: its IndexedDB and the BroadcastChannel name its tabs share. */
+function device() {
+  const indexedDB = new IDBFactory();
+  const channel = `ferry:tabs-test-${process.pid}-${devices++}`;
+  return { indexedDB, channel };
+}
+
+type Device = ReturnType<typeof device>;
+
+/** A tab of the app on `on`: its own client on the device's store, offline until told otherwise. */
+async function openTab(
+  on: Device,
+  relay: { url: string },
+  options: { online?: boolean; storage?: LocalStorage } = {},
+) {
+  const tab = await createFerry({
+    storage: options.storage ?? new IndexedDBStorage({ indexedDB: on.indexedDB, name: 'app' }),
+    tabs: on.channel,
+    url: relay.url,
+    webSocket: NodeWebSocket,
+    actor: 'ana',
+    sync: { manual: !options.online, backoff: { min: 10, max: 200 } },
+  });
+  // A tab whose store died cannot finish its writes when closed: that is the point of it.
+  onCleanup(() => tab.close().catch((error) => (options.storage ? undefined : Promise.reject(error))));
+  return tab;
+}
+
+type Tab = Awaited<ReturnType<typeof openTab>>;
+
+/** The body of draft `id` as the relay has it, read by a new device. */
+async function relayBody(relay: { url: string }, id: string): Promise<string | undefined> {
+  const fresh = await startClient(relay, { tabs: false });
+  const collection = fresh.collection(drafts);
+  await fresh.whenSynced();
+  const body = collection.get(id)?.get('body');
+  await fresh.close();
+  return body;
+}
+
+/** Waits until `tab` shows draft `id` with `body`. */
+async function showsBody(tab: Tab, id: string, body: string): Promise<void> {
+  const collection = tab.collection(drafts);
+  await until(
+    (l) => collection.on('change', l),
+    () => collection.get(id)?.get('body') === body,
+  );
+}
+
+const append = (tab: Tab, id: string, words: string) => {
+  const text = tab.collection(drafts).get(id)!.text('body');
+  text.insert(text.length, words);
+};
+
+/** Starts with draft `d` holding "base." on the relay and on the device. */
+async function withBaseDraft(relay: { url: string }, on: Device): Promise<void> {
+  const first = await openTab(on, relay, { online: true });
+  await first.collection(drafts).create({ subject: 'Offer', body: 'base.' }, { id: 'd' });
+  await first.whenSynced();
+  await first.close();
+}
+
+/** A store whose writes stop reaching IndexedDB once it dies: the tab is gone before its next write lands. */
+class DyingStorage implements LocalStorage {
+  #dead = false;
+  constructor(private readonly inner: LocalStorage) {}
+  die(): void {
+    this.#dead = true;
+  }
+  loadAll() {
+    return this.inner.loadAll();
+  }
+  load(name: string) {
+    return this.inner.load(name);
+  }
+  append(name: string, update: Uint8Array, doc?: Y.Doc): Promise<void> {
+    return this.#dead ? Promise.reject(new Error('the tab is gone')) : this.inner.append(name, update, doc);
+  }
+  remove(name: string): Promise<void> {
+    return this.#dead ? Promise.reject(new Error('the tab is gone')) : this.inner.remove(name);
+  }
+  close(): Promise<void> {
+    return this.#dead ? Promise.resolve() : this.inner.close();
+  }
+}
+
+describe('several tabs of one app', () => {
+  it('sends the offline edits of a closed tab from the tab that goes online, and later edits with them', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const a = await openTab(on, relay);
+    const b = await openTab(on, relay);
+    a.collection(drafts);
+    b.collection(drafts);
+    append(b, 'd', ' B-offline.');
+    await showsBody(a, 'd', 'base. B-offline.');
+    await b.close();
+
+    a.sync!.connect();
+    await a.whenSynced();
+    expect(a.collection(drafts).get('d')!.status).toBe('saved');
+    expect(await relayBody(relay, 'd')).toBe('base. B-offline.');
+
+    append(a, 'd', ' A-online.');
+    await a.collection(drafts).get('d')!.whenSaved();
+    expect(await relayBody(relay, 'd')).toBe('base. B-offline. A-online.');
+  });
+
+  it('keeps the keystrokes of a tab that died before storing them, and the other tab’s words after them', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const a = await openTab(on, relay);
+    const dying = new DyingStorage(new IndexedDBStorage({ indexedDB: on.indexedDB, name: 'app' }));
+    const b = await openTab(on, relay, { storage: dying });
+    a.collection(drafts);
+    b.collection(drafts);
+    // B's keystroke reaches A, then B dies before its own write lands.
+    dying.die();
+    append(b, 'd', ' Bword');
+    await showsBody(a, 'd', 'base. Bword');
+    b.sync!.close();
+    append(a, 'd', ' and A wrote this later.');
+    await a.close();
+
+    const reloaded = await openTab(on, relay);
+    const body = 'base. Bword and A wrote this later.';
+    expect(reloaded.collection(drafts).get('d')!.get('body')).toBe(body);
+    reloaded.sync!.connect();
+    await reloaded.whenSynced();
+    expect(await relayBody(relay, 'd')).toBe(body);
+  });
+
+  it('tells the same pending count and record status in every tab', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const a = await openTab(on, relay);
+    const b = await openTab(on, relay);
+    a.collection(drafts);
+    b.collection(drafts);
+    append(b, 'd', ' unsent.');
+    await showsBody(a, 'd', 'base. unsent.');
+    await b.flush();
+    await a.flush();
+    for (const tab of [a, b]) {
+      expect(tab.sync!.status.pending).toBe(1);
+      expect(tab.collection(drafts).get('d')!.status).toBe('local');
+    }
+
+    // B goes online and sends; A, offline still, learns that the relay has it.
+    b.sync!.connect();
+    await b.whenSynced();
+    await until(
+      (l) => a.sync!.on('status', l),
+      () => a.sync!.status.pending === 0,
+    );
+    expect(a.collection(drafts).get('d')!.status).toBe('saved');
+    expect(await relayBody(relay, 'd')).toBe('base. unsent.');
+  });
+
+  it('shows the device’s person once on another device, however many tabs are on the record', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const a = await openTab(on, relay, { online: true });
+    const b = await openTab(on, relay, { online: true });
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    a.collection(drafts).get('d')!.presence().set({ user: 'Ana', field: 'body' });
+    await until(
+      (l) => watching.on('change', l),
+      () => watching.others.some((o) => o.state.field === 'body'),
+    );
+    // The same person in a second tab: the newest state stands for the device.
+    b.collection(drafts).get('d')!.presence().set({ user: 'Ana', field: 'subject' });
+    await until(
+      (l) => watching.on('change', l),
+      () => watching.others.some((o) => o.state.field === 'subject'),
+    );
+    expect(watching.others.map((o) => o.state)).toEqual([{ user: 'Ana', field: 'subject' }]);
+    // Nor does one tab see the other tab of its own device as someone else.
+    const inA = a.collection(drafts).get('d')!.presence();
+    await until(
+      (l) => inA.on('change', l),
+      () => inA.others.some((o) => o.state.user === 'Bo'),
+    );
+    expect(inA.others.map((o) => o.state)).toEqual([{ user: 'Bo' }]);
+  });
+});
