@@ -7,7 +7,7 @@ import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
 import { sendJson } from './http.js';
 import { recordJson } from './recordJson.js';
-import { docAtTime, versionOf } from './versions.js';
+import { applicable, docAtTime, versionOf } from './versions.js';
 
 /**
  * GET /api/collections/:c/records/:id/history: each stored change with its time, author and the fields it
@@ -42,7 +42,7 @@ export async function history(
     );
     return;
   }
-  sendJson(response, 200, { id, collection, changes: describe(entries) });
+  sendJson(response, 200, { id, collection, changes: describe(applicable(entries)) });
 }
 
 /** Each entry with the fields it touched, found by replaying the log. */

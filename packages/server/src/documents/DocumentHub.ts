@@ -41,9 +41,9 @@ export interface Applied {
 const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 
 /**
- * Where changes meet. A client's update is checked (on the loaded document, or alone when the document is
- * not open) and forwarded at once to the document's and the collection's subscribers on this node; it is
- * committed in a group, and only then published to the other relay nodes, counted in the collection's
+ * Where changes meet. A client's update is checked, applied to its document (loaded if nobody has it open)
+ * and forwarded at once to the document's and the collection's subscribers on this node; it is committed in
+ * a group, and only then published to the other relay nodes, counted in the collection's
  * cursor, and acknowledged to its sender. A subscriber may thus hold an update a crash kept from storage;
  * its sender, not acknowledged, still has it in its outbox and sends it again.
  */
@@ -117,9 +117,10 @@ export class DocumentHub {
   }
 
   /**
-   * Applies a client's update. Resolves once it is checked, applied to the document if loaded, and forwarded
-   * to this node's subscribers, with `committed`, which resolves once it is in storage. A duplicate of what the relay already
-   * has is committed once the copy it already has is.
+   * Applies a client's update to its document, loaded first if nobody has it open: nothing Yjs cannot apply
+   * to it is ever stored. Resolves once it is checked, applied and forwarded to this node's subscribers,
+   * with `committed`, which resolves once it is in storage. A duplicate of what the relay already has is
+   * committed once the copy it already has is.
    */
   async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
     if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
@@ -128,8 +129,8 @@ export class DocumentHub {
         'The relay cannot store changes right now; try again later.',
       );
     }
-    const document = await this.documents.find(name);
-    if (!document) return this.#store(name, update, origin, actor);
+    this.#check(update);
+    const document = (await this.documents.find(name)) ?? (await this.open(name));
     this.documents.hold(document);
     try {
       if (!this.#applyToDocument(document, update, origin)) {
@@ -169,20 +170,6 @@ export class DocumentHub {
     await this.commits.close();
     for (const feed of this.#feeds.values()) feed.close();
     this.documents.close();
-  }
-
-  /** An update to a document nobody holds open: checked and stored without loading the document. */
-  #store(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Applied {
-    const parsed = parseDocumentName(name);
-    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
-    this.#check(update);
-    const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
-    this.#deliver(name, parsed.collection, update, origin);
-    const committed = this.commits.commit(entry).then((cursor) => {
-      this.#committed(name, parsed.collection, update, cursor!);
-      return cursor;
-    });
-    return { committed };
   }
 
   /**
@@ -289,9 +276,8 @@ export class DocumentHub {
     }
   }
 
-  /** Applies an update to the in-memory document. Returns whether it held anything new. */
+  /** Applies a checked update to the in-memory document. Returns whether it held anything new. */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
-    this.#check(update);
     const doc = document.doc;
     let changed = false;
     try {

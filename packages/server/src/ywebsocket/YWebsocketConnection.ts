@@ -168,9 +168,11 @@ export class YWebsocketConnection implements Subscriber {
       return;
     }
     if (type === MESSAGE_SYNC && sub === SYNC_STEP_1) {
+      // Through the hub: a document being rebuilt after a refused update is answered once it is rebuilt.
+      const current = await this.context.hub.open(this.name);
       let diff: Uint8Array;
       try {
-        diff = Y.encodeStateAsUpdate(document.doc, payload);
+        diff = Y.encodeStateAsUpdate(current.doc, payload);
       } catch {
         this.#close(CloseCode.BadFrame, 'Malformed state vector.');
         return;
