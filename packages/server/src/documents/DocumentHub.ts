@@ -1,4 +1,10 @@
-import { checkUpdate, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import {
+  type CollectionDefinition,
+  checkUpdate,
+  DocumentErrorCode,
+  type Logger,
+  parseDocumentName,
+} from '@ferry/core';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { AwarenessMessage, Fanout, UpdateMessage } from '../fanout/Fanout.js';
@@ -8,6 +14,7 @@ import { checkAwareness, type PresenceLimits } from '../presence/checkAwareness.
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import { CollectionFeed, type CollectionSubscriber } from './CollectionFeed.js';
 import { CommitQueue } from './CommitQueue.js';
+import { refuseContent } from './checkContent.js';
 import { DocumentError } from './errors.js';
 import type { LoadedDocument, Subscriber } from './LoadedDocument.js';
 import { LoadedDocuments, type LoadedDocumentsOptions } from './LoadedDocuments.js';
@@ -27,6 +34,10 @@ export interface HubOptions extends LoadedDocumentsOptions {
   now: () => number;
   /** Presence from other nodes is checked against these too (default: the default limits). */
   presenceLimits?: PresenceLimits;
+  /** How deeply a record's values may nest (default: the default limit). */
+  maxNestingDepth?: number;
+  /** Collections whose schema the relay knows, by name: changes to their records must fit it. */
+  definitions?: ReadonlyMap<string, CollectionDefinition>;
 }
 
 /**
@@ -276,18 +287,27 @@ export class DocumentHub {
     }
   }
 
-  /** Applies a checked update to the in-memory document. Returns whether it held anything new. */
+  /**
+   * Applies a checked update to the in-memory document, and checks what it added against the record's rules
+   * (nesting, and its collection's schema when known). Returns whether it held anything new. A refused update
+   * may have been applied in part: the document is then rebuilt from storage.
+   */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
     const doc = document.doc;
+    const rules = {
+      maxNestingDepth: this.options.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth,
+      definition: this.options.definitions?.get(document.collection),
+    };
     let changed = false;
+    let refusal: string | undefined;
     try {
       doc.transact((transaction) => {
         Y.applyUpdate(doc, update, origin);
         // Read from the transaction rather than an 'update' listener, which would encode an update for nothing.
         changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+        refusal = refuseContent(doc, transaction.beforeState, rules);
       }, origin);
     } catch (error) {
-      // Yjs may have applied part of it: the in-memory copy can no longer be trusted. Reload from storage.
       this.documents.reload(document);
       throw new DocumentError(
         DocumentErrorCode.InvalidUpdate,
@@ -296,6 +316,10 @@ export class DocumentHub {
           cause: error,
         },
       );
+    }
+    if (refusal !== undefined) {
+      this.documents.reload(document);
+      throw new DocumentError(DocumentErrorCode.InvalidContent, `${refusal} Nothing of it was stored.`);
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
     return changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;

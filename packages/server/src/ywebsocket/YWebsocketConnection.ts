@@ -210,6 +210,9 @@ export class YWebsocketConnection implements Subscriber {
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;
       if (error.code === DocumentErrorCode.InvalidUpdate) this.#close(CloseCode.BadFrame, error.message);
+      // The protocol cannot refuse one update: its client holds content the relay will never store.
+      else if (error.code === DocumentErrorCode.InvalidContent)
+        this.#close(CloseCode.InvalidContent, error.message);
       else this.#denied(error.message);
     }
   }
