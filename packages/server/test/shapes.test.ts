@@ -7,8 +7,9 @@ import { MemoryServerStorage } from '@ferry/server';
 import * as encoding from 'lib0/encoding';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { onCleanup, startRelay } from './helpers.js';
+import { onCleanup, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
 
 const notes = defineCollection('notes', {
@@ -153,6 +154,49 @@ describe('with the collection’s schema', () => {
     expect(await closeCodeOverY(relay.url, 'notes/n1', wrong)).toBe(CloseCode.InvalidContent);
     expect((await storage.history('notes/n1')).map((entry) => entry.update)).toEqual([created]);
     expect(await titleOverSync(relay.url, 'notes/n1')).toBe('kept');
+  });
+
+  it('keeps serving the record’s other clients, with their presence, after a refusal rebuilt it', async () => {
+    const relay = await startRelay({ collections: [notes] });
+    const { created, edit } = recordDoc();
+    const writer = await RawClient.hello(relay.url);
+    await pushAll(writer, 'notes/n1', [created]);
+    const doc = new Y.Doc();
+    const bystander = new WebsocketProvider(`${relay.url}/y`, 'notes/n1', doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    });
+    onCleanup(() => bystander.destroy());
+    bystander.awareness.setLocalState({ user: 'bystander' });
+    await until(
+      (listener) => {
+        doc.on('update', listener);
+        return () => doc.off('update', listener);
+      },
+      () => doc.getMap('fields').get('title') === 'kept',
+    );
+
+    const refused = edit((d) => nestArrays(d.getMap('fields'), 'title', 100));
+    expect(await pushAll(writer, 'notes/n1', [refused])).toEqual([DocumentErrorCode.InvalidContent]);
+    expect(
+      await pushAll(writer, 'notes/n1', [edit((d) => d.getMap('fields').set('title', 'after'))]),
+    ).toEqual([undefined]);
+    await until(
+      (listener) => {
+        doc.on('update', listener);
+        return () => doc.off('update', listener);
+      },
+      () => doc.getMap('fields').get('title') === 'after',
+    );
+    const joiner = await RawClient.hello(relay.url);
+    joiner.send({
+      type: 'subscribe',
+      id: 1,
+      collections: [],
+      documents: [{ name: 'notes/n1', stateVector: new Uint8Array() }],
+    });
+    const presence = await joiner.next('awareness');
+    expect(new TextDecoder().decode(presence.update)).toContain('bystander');
   });
 });
 
