@@ -70,7 +70,7 @@ export {
 export { type Author, readRecord, writeCreate, writeDeleted, writePatch } from './record/writes.js';
 export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
-export type { FieldIssue } from './schema/codec.js';
+export { type FieldIssue, fitsStored } from './schema/codec.js';
 export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
 export {
   type AnyField,
@@ -93,7 +93,7 @@ export {
   type TextFieldOf,
   t,
 } from './schema/fields.js';
-export { isPlainObject, validateFields } from './schema/validate.js';
+export { expectedOf, isPlainObject, validateFields } from './schema/validate.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
 export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';
 export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';

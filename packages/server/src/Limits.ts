@@ -29,6 +29,14 @@ export interface Limits {
   maxPresenceDepth: number;
   /** Presence client ids one connection may name on one document; a client normally uses one. */
   maxPresenceClients: number;
+  /**
+   * How deeply the values of a record may nest: each Yjs type and each JSON array or object inside a value
+   * is one level, and the record's root types (its `fields` map, a text field) are level 1. An update that
+   * goes deeper is refused (InvalidContent) and nothing of it is stored.
+   */
+  maxNestingDepth: number;
+  /** How deeply a JSON request body may nest arrays and objects (the body itself is level 1); else 400. */
+  maxJsonDepth: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -45,6 +53,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxPresenceBytes: 8 * 1024,
   maxPresenceDepth: 32,
   maxPresenceClients: 8,
+  maxNestingDepth: 32,
+  maxJsonDepth: 32,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

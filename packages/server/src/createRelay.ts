@@ -61,8 +61,9 @@ export interface RelayOptions {
   /** How this relay hears about changes made through other relay nodes on the same storage (RedisFanout). */
   fanout?: Fanout;
   /**
-   * Collections whose schema the relay knows: the REST API validates writes to them and returns typed
-   * values. Other collections are served as stored.
+   * Collections whose schema the relay knows: every change to their records, over `/sync`, `/y/` and REST,
+   * must fit it (else it is refused with InvalidContent and nothing is stored), and the REST API returns
+   * typed values. Other collections are served as stored, with only `limits.maxNestingDepth` checked.
    */
   collections?: readonly CollectionDefinition[];
   /**
@@ -117,6 +118,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     (options.dataDir ? new SqliteStorage({ path: options.dataDir }) : new MemoryServerStorage());
   if (!options.storage && !options.dataDir)
     logger.warn({}, 'no storage configured: changes are kept in memory only');
+  const definitions = new Map((options.collections ?? []).map((definition) => [definition.name, definition]));
   const auth = options.auth ?? loopbackOnly;
   if (!options.auth) logger.warn({}, 'no auth configured: only connections from this machine are accepted');
   const hub = new DocumentHub(
@@ -131,6 +133,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
       now: options.now ?? Date.now,
       presenceLimits: limits,
+      maxNestingDepth: limits.maxNestingDepth,
+      definitions,
     },
     metrics,
     logger,
@@ -146,8 +150,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     hub,
     writer: new RecordWriter(hub),
     auth,
-    definitions: new Map((options.collections ?? []).map((definition) => [definition.name, definition])),
+    definitions,
     maxBodyBytes: limits.maxFrameBytes,
+    maxJsonDepth: limits.maxJsonDepth,
     logger,
     now: options.now ?? Date.now,
   });

@@ -53,11 +53,14 @@ describe('the relay', () => {
 
   it('never serves a document it could not load, and writes nothing over it', async () => {
     const storage = new UnreliableStorage();
-    const relay = await startRelay({ storage });
-    const writer = await startClient(relay);
+    const before = await startRelay({ storage });
+    const writer = await startClient(before);
     await writer.collection(notes).create({ title: 'precious', body: 'do not lose' }, { id: 'p' });
     await writer.whenSynced();
     await writer.close();
+    // A restart: the relay has to load the document again.
+    await before.close();
+    const relay = await startRelay({ storage });
     const stored = storage.appended;
 
     storage.failLoads = true;

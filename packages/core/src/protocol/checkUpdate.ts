@@ -12,7 +12,8 @@ export class InvalidUpdateError extends FerryError {
  * Checks an update received from elsewhere before it touches a document. Decoding it fully (the V1 decoder
  * is bounded by the bytes it is given) refuses truncated and garbled updates; the range check refuses
  * clocks and lengths past 2^53, which lib0 accepts but which make Y.mergeUpdates loop forever once they
- * sit in a document's pending structs (the mechanism of yjs issue 687, in the V1 format).
+ * sit in a document's pending structs (the mechanism of yjs issue 687, in the V1 format). A delete range
+ * may be as long as that: nothing in Ferry works through a range clock by clock.
  */
 export function checkUpdate(update: Uint8Array): void {
   if (update.byteLength === 0) throw new InvalidUpdateError('The update is empty.');
@@ -35,10 +36,17 @@ export function checkUpdate(update: Uint8Array): void {
   for (const [client, ranges] of decoded.ds.clients) {
     if (!Number.isSafeInteger(client))
       throw new InvalidUpdateError('The update deletes for an impossible client id.');
+    let end = 0;
     for (const range of ranges) {
       if (!Number.isSafeInteger(range.clock) || !Number.isSafeInteger(range.clock + range.len)) {
         throw new InvalidUpdateError('The update deletes a range beyond what Yjs handles safely.');
       }
+      // Yjs writes each client's ranges sorted and merged. Applying a range walks the document's items in
+      // it, so ranges that overlap would cost a pass over the document each.
+      if (range.clock < end) {
+        throw new InvalidUpdateError('The update deletes ranges that overlap or are out of order.');
+      }
+      end = range.clock + range.len;
     }
   }
 }

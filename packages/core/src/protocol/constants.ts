@@ -55,6 +55,11 @@ export const CloseCode = {
    * more presence client ids on one document than it may. Nothing of that update was kept or forwarded.
    */
   PresenceTooLarge: 4506,
+  /**
+   * An update (over `/y/`) would give the record content its collection's schema does not allow, or values
+   * nested deeper than the relay accepts. Nothing of it was stored or forwarded.
+   */
+  InvalidContent: 4507,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -71,12 +76,17 @@ export const DocumentErrorCode = {
   ReadOnly: 2,
   /** The relay could not load the document from storage; nothing was written. Try again later. */
   LoadFailed: 3,
-  /** The update could not be applied (malformed); it was not stored or forwarded. */
+  /** The update is malformed or Yjs could not apply it to the document; it was not stored or forwarded. */
   InvalidUpdate: 4,
   /** The relay could not commit to storage; the change is not saved. Try again later. */
   StorageFailed: 5,
   /** The name is not a valid document name. */
   InvalidName: 6,
+  /**
+   * The update would give the record content its collection's schema does not allow (a field of another
+   * kind, an unknown field) or values nested deeper than the relay accepts; it was not stored or forwarded.
+   */
+  InvalidContent: 7,
 } as const;
 export type DocumentErrorCode = (typeof DocumentErrorCode)[keyof typeof DocumentErrorCode];
 

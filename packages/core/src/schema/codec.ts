@@ -183,6 +183,10 @@ function checked(field: AnyField, stored: unknown, path: string, issues: FieldIs
 
 const INVALID = Symbol('invalid');
 
+/** Whether a plain value stored in a record fits the field (a date is stored as its time in ms). */
+export const fitsStored = (field: AnyField, stored: unknown): boolean =>
+  decodePlain(field, stored) !== INVALID;
+
 function decodePlain(field: AnyField, stored: unknown): unknown {
   const spec = field.spec;
   switch (spec.kind) {

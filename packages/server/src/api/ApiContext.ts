@@ -15,6 +15,8 @@ export interface ApiContext {
   /** Collections whose schema the relay knows, by name: their writes are validated, their reads typed. */
   readonly definitions: ReadonlyMap<string, CollectionDefinition>;
   readonly maxBodyBytes: number;
+  /** How deeply a JSON body may nest arrays and objects. */
+  readonly maxJsonDepth: number;
   readonly logger: Logger;
   now(): number;
 }

@@ -7,7 +7,7 @@ import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
 import { sendJson } from './http.js';
 import { recordJson } from './recordJson.js';
-import { docAtTime, versionOf } from './versions.js';
+import { applicable, docAtTime, versionOf } from './versions.js';
 
 /**
  * GET /api/collections/:c/records/:id/history: each stored change with its time, author and the fields it
@@ -42,29 +42,25 @@ export async function history(
     );
     return;
   }
-  sendJson(response, 200, { id, collection, changes: describe(entries) });
+  sendJson(response, 200, { id, collection, changes: describe(applicable(entries)) });
 }
+
+type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
 
 /** Each entry with the fields it touched, found by replaying the log. */
 function describe(entries: readonly LogEntry[]) {
   const doc = new Y.Doc({ guid: 'ferry:history' });
   return entries.map((entry) => {
     const { structs, ds } = Y.decodeUpdate(entry.update);
-    // Every update repeats the whole delete set: only deletions new in this entry are its own.
-    const deleted: Y.ID[] = [];
-    for (const [client, ranges] of ds.clients) {
-      for (const range of ranges) {
-        for (let clock = range.clock; clock < range.clock + range.len; clock++) {
-          const id = Y.createID(client, clock);
-          if (!isDeletedIn(doc, id)) deleted.push(id);
-        }
-      }
-    }
-    Y.applyUpdate(doc, entry.update);
     const fields = new Set<string>();
-    for (const id of [...structs.filter((s) => s instanceof Y.Item).map((s) => s.id), ...deleted]) {
-      const field = fieldOf(doc, id);
-      if (field !== undefined) fields.add(field);
+    // Every update repeats the whole delete set: only items still there before it are its own deletions.
+    // Read before applying it, while the items still have their content.
+    for (const item of itemsDeletedBy(doc, ds)) addField(fields, item);
+    Y.applyUpdate(doc, entry.update);
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Item)) continue;
+      const item = itemAt(doc, struct.id);
+      if (item) addField(fields, item);
     }
     return {
       cursor: entry.cursor,
@@ -75,36 +71,55 @@ function describe(entries: readonly LogEntry[]) {
   });
 }
 
-/** Whether the item with this id is deleted already (or not there at all). */
-function isDeletedIn(doc: Y.Doc, id: Y.ID): boolean {
-  try {
-    const item = Y.getItem(doc.store, id);
-    return !(item instanceof Y.Item) || item.deleted;
-  } catch {
-    return false;
+/**
+ * The items of `doc`, not deleted yet, that a delete set covers. Found range by range among the structs the
+ * document holds: a range may claim 2^53 clocks in a few bytes, and its cost must not be per clock.
+ */
+function itemsDeletedBy(doc: Y.Doc, ds: DeleteSet): Y.Item[] {
+  const items: Y.Item[] = [];
+  for (const [client, ranges] of ds.clients) {
+    const structs = doc.store.clients.get(client);
+    if (!structs || structs.length === 0) continue;
+    const last = structs[structs.length - 1]!;
+    const state = last.id.clock + last.length;
+    // Ranges were checked on arrival (in order, apart). An older log may hold overlapping ones: each range
+    // starts where the one before it ended, so the walk stays one pass over the structs.
+    let from = 0;
+    for (const range of [...ranges].sort((a, b) => a.clock - b.clock)) {
+      if (range.clock >= state) break;
+      let i = Math.max(from, Y.findIndexSS(structs, range.clock));
+      for (; i < structs.length && structs[i]!.id.clock < range.clock + range.len; i++) {
+        const struct = structs[i]!;
+        if (struct instanceof Y.Item && !struct.deleted) items.push(struct);
+      }
+      from = Math.max(from, i - 1);
+    }
   }
+  return items;
+}
+
+/** The item holding this id, if the document has one. */
+function itemAt(doc: Y.Doc, id: Y.ID): Y.Item | undefined {
+  if (id.clock >= Y.getState(doc.store, id.client)) return undefined;
+  const found = Y.getItem(doc.store, id);
+  return found instanceof Y.Item ? found : undefined;
 }
 
 /**
- * The field the item with this id belongs to, found in the document it was applied to: a key of the
- * `fields` map, or the first part of a root type's name (`body`, `address` for `address.note`).
+ * Adds the field an item belongs to: a key of the `fields` map, or the first part of a root type's name
+ * (`body`, `address` for `address.note`). Metadata is no field.
  */
-function fieldOf(doc: Y.Doc, id: Y.ID): string | undefined {
-  let item: Y.Item;
-  try {
-    const found = Y.getItem(doc.store, id);
-    if (!(found instanceof Y.Item)) return undefined;
-    item = found;
-  } catch {
-    return undefined;
-  }
+function addField(fields: Set<string>, start: Y.Item): void {
+  let item = start;
   for (;;) {
     const parent = item.parent;
-    if (!(parent instanceof Y.AbstractType)) return undefined;
+    if (!(parent instanceof Y.AbstractType)) return;
     if (parent._item === null) {
       const root = Y.findRootTypeKey(parent);
-      if (root === META_MAP) return undefined;
-      return root === FIELDS_MAP ? (item.parentSub ?? undefined) : root.split('.')[0];
+      if (root === META_MAP) return;
+      const field = root === FIELDS_MAP ? item.parentSub : root.split('.')[0];
+      if (field) fields.add(field);
+      return;
     }
     item = parent._item;
   }

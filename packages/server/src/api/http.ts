@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nestedDeeperThan } from '../jsonDepth.js';
 import { ApiError } from './ApiError.js';
 
-/** Reads a JSON request body of at most `limit` bytes. */
-export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+/** Reads a JSON request body of at most `limit` bytes, nested at most `maxDepth` levels. */
+export async function readJson(request: IncomingMessage, limit: number, maxDepth: number): Promise<unknown> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -14,6 +15,14 @@ export async function readJson(request: IncomingMessage, limit: number): Promise
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw new ApiError(400, 'bad-json', 'The request needs a JSON body.');
+  // Checked on the text: what is parsed must be safe to walk, store and answer with.
+  if (nestedDeeperThan(text, maxDepth)) {
+    throw new ApiError(
+      400,
+      'too-deep',
+      `The body nests arrays and objects deeper than ${maxDepth} levels, the most this relay accepts.`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

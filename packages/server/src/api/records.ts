@@ -85,7 +85,7 @@ export async function createRecord(
   collection: string,
 ) {
   const principal = await principalOf(context, request);
-  const body = await readJson(request, context.maxBodyBytes);
+  const body = await readJson(request, context.maxBodyBytes, context.maxJsonDepth);
   const { id: given, ...fields } = (body ?? {}) as Record<string, unknown>;
   const id = given === undefined ? randomId() : String(given);
   const name = nameOf(collection, id);
@@ -126,7 +126,7 @@ export async function patchRecord(
   id: string,
 ) {
   const { name, principal } = await recordAccess(context, request, collection, id, 'write');
-  const body = await readJson(request, context.maxBodyBytes);
+  const body = await readJson(request, context.maxBodyBytes, context.maxJsonDepth);
   const definition = context.definitions.get(collection);
   const values = definition ? fieldsFromJson(definition, body, 'patch') : body;
   const ifMatch = request.headers['if-match']?.replace(/^W\//, '').replace(/"/g, '').trim();

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCollectionName } from '@ferry/core';
+import { DocumentError } from '../documents/errors.js';
 import type { ApiContext } from './ApiContext.js';
-import { ApiError } from './ApiError.js';
+import { ApiError, apiErrorOf } from './ApiError.js';
 import { changes } from './changes.js';
 import { history } from './history.js';
 import { sendError, sendJson } from './http.js';
@@ -54,6 +55,7 @@ export function restApi(
         return true;
       }
       if (error instanceof ApiError) sendError(response, error);
+      else if (error instanceof DocumentError) sendError(response, apiErrorOf(error));
       else {
         context.logger.error({ err: error, path }, 'REST request failed');
         sendError(response, new ApiError(500, 'internal', 'Internal error.'));

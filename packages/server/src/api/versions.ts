@@ -1,13 +1,19 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { replayLog } from '../documents/replayLog.js';
 import type { LogEntry } from '../storage/ServerStorage.js';
 
-/** A document built from log entries. */
-export function docFrom(entries: readonly LogEntry[]): Y.Doc {
-  const doc = new Y.Doc({ guid: 'ferry:api' });
-  doc.transact(() => {
-    for (const entry of entries) Y.applyUpdate(doc, entry.update);
-  });
-  return doc;
+/**
+ * A document built from log entries. Entries Yjs cannot apply (stored by an older version, and set aside
+ * when the relay next loads the document) are left out.
+ */
+export const docFrom = (entries: readonly LogEntry[]): Y.Doc =>
+  replayLog(entries, (entry) => entry.update, 'ferry:api').doc;
+
+/** The entries Yjs can apply, in order. */
+export function applicable(entries: readonly LogEntry[]): readonly LogEntry[] {
+  const { doc, refused } = replayLog(entries, (entry) => entry.update, 'ferry:api');
+  doc.destroy();
+  return refused.length === 0 ? entries : entries.filter((entry) => !refused.includes(entry));
 }
 
 /** The version of a record: the cursor of its newest log entry. */

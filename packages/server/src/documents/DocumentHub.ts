@@ -1,4 +1,10 @@
-import { checkUpdate, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import {
+  type CollectionDefinition,
+  checkUpdate,
+  DocumentErrorCode,
+  type Logger,
+  parseDocumentName,
+} from '@ferry/core';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { AwarenessMessage, Fanout, UpdateMessage } from '../fanout/Fanout.js';
@@ -8,6 +14,7 @@ import { checkAwareness, type PresenceLimits } from '../presence/checkAwareness.
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import { CollectionFeed, type CollectionSubscriber } from './CollectionFeed.js';
 import { CommitQueue } from './CommitQueue.js';
+import { refuseContent } from './checkContent.js';
 import { DocumentError } from './errors.js';
 import type { LoadedDocument, Subscriber } from './LoadedDocument.js';
 import { LoadedDocuments, type LoadedDocumentsOptions } from './LoadedDocuments.js';
@@ -27,6 +34,10 @@ export interface HubOptions extends LoadedDocumentsOptions {
   now: () => number;
   /** Presence from other nodes is checked against these too (default: the default limits). */
   presenceLimits?: PresenceLimits;
+  /** How deeply a record's values may nest (default: the default limit). */
+  maxNestingDepth?: number;
+  /** Collections whose schema the relay knows, by name: changes to their records must fit it. */
+  definitions?: ReadonlyMap<string, CollectionDefinition>;
 }
 
 /**
@@ -41,9 +52,9 @@ export interface Applied {
 const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 
 /**
- * Where changes meet. A client's update is checked (on the loaded document, or alone when the document is
- * not open) and forwarded at once to the document's and the collection's subscribers on this node; it is
- * committed in a group, and only then published to the other relay nodes, counted in the collection's
+ * Where changes meet. A client's update is checked, applied to its document (loaded if nobody has it open)
+ * and forwarded at once to the document's and the collection's subscribers on this node; it is committed in
+ * a group, and only then published to the other relay nodes, counted in the collection's
  * cursor, and acknowledged to its sender. A subscriber may thus hold an update a crash kept from storage;
  * its sender, not acknowledged, still has it in its outbox and sends it again.
  */
@@ -117,9 +128,10 @@ export class DocumentHub {
   }
 
   /**
-   * Applies a client's update. Resolves once it is checked, applied to the document if loaded, and forwarded
-   * to this node's subscribers, with `committed`, which resolves once it is in storage. A duplicate of what the relay already
-   * has is committed once the copy it already has is.
+   * Applies a client's update to its document, loaded first if nobody has it open: nothing Yjs cannot apply
+   * to it is ever stored. Resolves once it is checked, applied and forwarded to this node's subscribers,
+   * with `committed`, which resolves once it is in storage. A duplicate of what the relay already has is
+   * committed once the copy it already has is.
    */
   async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
     if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
@@ -128,8 +140,8 @@ export class DocumentHub {
         'The relay cannot store changes right now; try again later.',
       );
     }
-    const document = await this.documents.find(name);
-    if (!document) return this.#store(name, update, origin, actor);
+    this.#check(update);
+    const document = (await this.documents.find(name)) ?? (await this.open(name));
     this.documents.hold(document);
     try {
       if (!this.#applyToDocument(document, update, origin)) {
@@ -169,20 +181,6 @@ export class DocumentHub {
     await this.commits.close();
     for (const feed of this.#feeds.values()) feed.close();
     this.documents.close();
-  }
-
-  /** An update to a document nobody holds open: checked and stored without loading the document. */
-  #store(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Applied {
-    const parsed = parseDocumentName(name);
-    if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
-    this.#check(update);
-    const entry = { name, collection: parsed.collection, update, actor, at: this.options.now() };
-    this.#deliver(name, parsed.collection, update, origin);
-    const committed = this.commits.commit(entry).then((cursor) => {
-      this.#committed(name, parsed.collection, update, cursor!);
-      return cursor;
-    });
-    return { committed };
   }
 
   /**
@@ -289,19 +287,27 @@ export class DocumentHub {
     }
   }
 
-  /** Applies an update to the in-memory document. Returns whether it held anything new. */
+  /**
+   * Applies a checked update to the in-memory document, and checks what it added against the record's rules
+   * (nesting, and its collection's schema when known). Returns whether it held anything new. A refused update
+   * may have been applied in part: the document is then rebuilt from storage.
+   */
   #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
-    this.#check(update);
     const doc = document.doc;
+    const rules = {
+      maxNestingDepth: this.options.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth,
+      definition: this.options.definitions?.get(document.collection),
+    };
     let changed = false;
+    let refusal: string | undefined;
     try {
       doc.transact((transaction) => {
         Y.applyUpdate(doc, update, origin);
         // Read from the transaction rather than an 'update' listener, which would encode an update for nothing.
         changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+        refusal = refuseContent(doc, transaction.beforeState, rules);
       }, origin);
     } catch (error) {
-      // Yjs may have applied part of it: the in-memory copy can no longer be trusted. Reload from storage.
       this.documents.reload(document);
       throw new DocumentError(
         DocumentErrorCode.InvalidUpdate,
@@ -310,6 +316,10 @@ export class DocumentHub {
           cause: error,
         },
       );
+    }
+    if (refusal !== undefined) {
+      this.documents.reload(document);
+      throw new DocumentError(DocumentErrorCode.InvalidContent, `${refusal} Nothing of it was stored.`);
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
     return changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;

@@ -7,12 +7,20 @@ export interface Subscriber {
   deliverAwareness(name: string, update: Uint8Array): void;
 }
 
+/** How much a document's stored log holds, to decide when to compact it. */
+export interface LogSize {
+  entries: number;
+  bytes: number;
+}
+
 /**
  * A document held in memory: its Y.Doc (built from storage before it is served), its presence, and who
- * listens to it. The Y.Doc validates every incoming update and answers state-vector requests.
+ * listens to it. The Y.Doc validates every incoming update and answers state-vector requests. When an update
+ * is refused after Yjs applied part of it, the Y.Doc is replaced by a fresh one from storage; subscribers and
+ * presence stay.
  */
 export class LoadedDocument {
-  readonly doc: Y.Doc;
+  #doc: Y.Doc;
   #awareness: Awareness | undefined;
   readonly subscribers = new Set<Subscriber>();
   /** Operations in progress that need the document to stay loaded (pushes, subscribes). */
@@ -28,21 +36,31 @@ export class LoadedDocument {
   constructor(
     readonly name: string,
     readonly collection: string,
-    stored: readonly Uint8Array[],
+    doc: Y.Doc,
+    log: LogSize,
   ) {
-    // The name is a unique guid already; generating a random one is the most expensive part of a small load.
-    this.doc = new Y.Doc({ guid: name });
-    this.doc.transact(() => {
-      for (const update of stored) Y.applyUpdate(this.doc, update);
-    });
-    this.logEntries = stored.length;
-    this.logBytes = stored.reduce((sum, u) => sum + u.byteLength, 0);
+    this.#doc = doc;
+    this.logEntries = log.entries;
+    this.logBytes = log.bytes;
+  }
+
+  get doc(): Y.Doc {
+    return this.#doc;
+  }
+
+  /** Takes a fresh copy of the document from storage in place of the one in memory. */
+  replace(doc: Y.Doc, log: LogSize): void {
+    this.#doc.destroy();
+    this.#doc = doc;
+    this.logEntries = log.entries;
+    this.logBytes = log.bytes;
   }
 
   /** Presence on this document, created when first used: most documents never have any. */
   get awareness(): Awareness {
     if (!this.#awareness) {
-      this.#awareness = new Awareness(this.doc);
+      // On a Y.Doc of its own, so that presence outlives a replaced document (Awareness ends with its Y.Doc).
+      this.#awareness = new Awareness(new Y.Doc({ guid: `${this.name}#presence` }));
       // The relay has no presence of its own.
       this.#awareness.setLocalState(null);
     }
@@ -61,6 +79,6 @@ export class LoadedDocument {
   destroy(): void {
     clearTimeout(this.unloadTimer);
     this.#awareness?.destroy();
-    this.doc.destroy();
+    this.#doc.destroy();
   }
 }

@@ -1,9 +1,11 @@
 import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import type * as Y from 'yjs';
 import type { Metrics } from '../Metrics.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import type { CommitQueue } from './CommitQueue.js';
 import { DocumentError } from './errors.js';
-import { LoadedDocument, type Subscriber } from './LoadedDocument.js';
+import { LoadedDocument, type LogSize, type Subscriber } from './LoadedDocument.js';
+import { replayLog } from './replayLog.js';
 
 export interface LoadedDocumentsOptions {
   /** Unload a document this long after its last subscriber left. */
@@ -88,16 +90,22 @@ export class LoadedDocuments {
     this.#maybeCompact(document);
   }
 
-  /** Replaces a document with a fresh load from storage, once everything received so far is committed. */
+  /**
+   * Rebuilds a document from storage in place, once everything received so far is committed: its Y.Doc may
+   * hold part of an update that was refused. Until then, anyone opening it waits. If storage fails, the
+   * document stays unloaded and the next open tries again.
+   */
   reload(document: LoadedDocument): void {
     const { name } = document;
     if (this.#loaded.get(name) !== document) return;
     this.#loaded.delete(name);
+    this.hold(document);
     const reloading = this.commits.commit().then(async () => {
-      const fresh = await this.#load(name);
-      for (const subscriber of document.subscribers) fresh.subscribers.add(subscriber);
-      document.destroy();
-      return fresh;
+      const { doc, log } = await this.#read(name);
+      document.replace(doc, log);
+      this.#loaded.set(name, document);
+      this.release(document);
+      return document;
     });
     this.#track(name, reloading);
   }
@@ -119,12 +127,44 @@ export class LoadedDocuments {
   async #load(name: string): Promise<LoadedDocument> {
     const parsed = parseDocumentName(name);
     if (!parsed) throw new DocumentError(DocumentErrorCode.InvalidName, `"${name}" is not a document name.`);
-    let document: LoadedDocument;
+    // Every change reaches storage through a loaded document, which stays loaded until it is committed:
+    // nothing for this one can be waiting in the commit queue.
+    const { doc, log } = await this.#read(name);
+    const document = new LoadedDocument(name, parsed.collection, doc, log);
+    this.#loaded.set(name, document);
+    this.metrics.documentsLoaded.set(this.#loaded.size);
+    this.#scheduleUnload(document);
+    this.#maybeCompact(document);
+    return document;
+  }
+
+  /**
+   * A document's Y.Doc built from its stored log. Entries Yjs cannot apply (stored by an older version) are
+   * left out, logged, and set aside in storage, so that they are met once. Throws DocumentError(LoadFailed).
+   */
+  async #read(name: string): Promise<{ doc: Y.Doc; log: LogSize }> {
     try {
-      // Changes stored without loading may still be on their way to storage: let them arrive first.
-      await this.commits.commit();
       const stored = await this.metrics.time('load', () => this.storage.load(name));
-      document = new LoadedDocument(name, parsed.collection, stored);
+      // The name is a unique guid already; generating a random one is the most expensive part of a small load.
+      const replayed = replayLog(stored, (update) => update, name);
+      if (replayed.refused.length === 0) return { doc: replayed.doc, log: sizeOf(stored) };
+      replayed.doc.destroy();
+      // Which entries, by cursor: read again with them (the log may have grown meanwhile).
+      const entries = await this.storage.history(name);
+      const { doc, refused } = replayLog(entries, (entry) => entry.update, name);
+      const cursors = refused.map((entry) => entry.cursor);
+      this.metrics.errors.inc({ kind: 'unapplicable-update' });
+      this.logger.error(
+        { document: name, cursors },
+        'stored updates could not be applied; set aside, the document is served without them',
+      );
+      await this.storage
+        .setAside(name, cursors)
+        .catch((error: unknown) =>
+          this.logger.warn({ err: error, document: name }, 'could not set the updates aside; will try again'),
+        );
+      const kept = entries.filter((entry) => !refused.includes(entry)).map((entry) => entry.update);
+      return { doc, log: sizeOf(kept) };
     } catch (error) {
       this.metrics.errors.inc({ kind: 'load' });
       this.logger.error({ err: error, document: name }, 'could not load document; refusing to serve it');
@@ -134,11 +174,6 @@ export class LoadedDocuments {
         { cause: error },
       );
     }
-    this.#loaded.set(name, document);
-    this.metrics.documentsLoaded.set(this.#loaded.size);
-    this.#scheduleUnload(document);
-    this.#maybeCompact(document);
-    return document;
   }
 
   #maybeCompact(document: LoadedDocument): void {
@@ -187,3 +222,8 @@ export class LoadedDocuments {
     this.metrics.documentsLoaded.set(this.#loaded.size);
   }
 }
+
+const sizeOf = (updates: readonly Uint8Array[]): LogSize => ({
+  entries: updates.length,
+  bytes: updates.reduce((sum, update) => sum + update.byteLength, 0),
+});

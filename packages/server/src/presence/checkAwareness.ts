@@ -1,5 +1,6 @@
 import { CloseCode } from '@ferry/core';
 import * as decoding from 'lib0/decoding';
+import { nestedDeeperThan } from '../jsonDepth.js';
 import type { Limits } from '../Limits.js';
 
 export type PresenceLimits = Pick<Limits, 'maxPresenceBytes' | 'maxPresenceDepth' | 'maxPresenceClients'>;
@@ -71,24 +72,6 @@ export function checkAwareness(
   for (const id of ids) known.add(id);
   byConnection.set(sender.connection, known);
   return undefined;
-}
-
-/** Whether JSON text nests objects and arrays deeper than `max`, read without parsing it. */
-export function nestedDeeperThan(json: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // a backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
 }
 
 const tooLarge = (reason: string): PresenceRefusal => ({ code: CloseCode.PresenceTooLarge, reason });

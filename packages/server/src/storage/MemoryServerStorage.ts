@@ -18,6 +18,7 @@ interface Row {
 /** Keeps the log in memory: for tests and throwaway relays. Nothing survives the process. */
 export class MemoryServerStorage implements ServerStorage {
   #rows: Row[] = [];
+  #setAside: Row[] = [];
   readonly #heads = new Map<string, number>();
   readonly #marks = new Map<string, string>();
 
@@ -58,14 +59,7 @@ export class MemoryServerStorage implements ServerStorage {
   }
 
   async history(name: string): Promise<LogEntry[]> {
-    return this.#rows
-      .filter((r) => r.entry.name === name)
-      .map((r) => ({
-        update: r.entry.update,
-        cursor: formatSeqCursor(r.seq),
-        actor: r.entry.actor,
-        at: r.entry.at,
-      }));
+    return this.#rows.filter((r) => r.entry.name === name).map(logEntryOf);
   }
 
   async compact(
@@ -85,6 +79,17 @@ export class MemoryServerStorage implements ServerStorage {
     return log.length;
   }
 
+  async setAside(name: string, cursors: readonly string[]): Promise<void> {
+    const moving = new Set(cursors);
+    const aside = (r: Row) => r.entry.name === name && moving.has(formatSeqCursor(r.seq));
+    this.#setAside.push(...this.#rows.filter(aside));
+    this.#rows = this.#rows.filter((r) => !aside(r));
+  }
+
+  async setAsideOf(name: string): Promise<LogEntry[]> {
+    return this.#setAside.filter((r) => r.entry.name === name).map(logEntryOf);
+  }
+
   async readMark(key: string): Promise<string> {
     return this.#marks.get(key) ?? '';
   }
@@ -102,3 +107,10 @@ export class MemoryServerStorage implements ServerStorage {
 
   async close(): Promise<void> {}
 }
+
+const logEntryOf = (r: Row): LogEntry => ({
+  update: r.entry.update,
+  cursor: formatSeqCursor(r.seq),
+  actor: r.entry.actor,
+  at: r.entry.at,
+});

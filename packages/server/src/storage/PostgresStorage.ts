@@ -121,12 +121,27 @@ export class PostgresStorage implements ServerStorage {
       `SELECT cseq, data, actor, at FROM ${this.#t('updates')} WHERE doc = $1 ORDER BY cseq`,
       [name],
     );
-    return rows.map((row) => ({
-      update: bytes(row.data),
-      cursor: row.cseq,
-      actor: row.actor,
-      at: Number(row.at),
-    }));
+    return rows.map(logEntryOf);
+  }
+
+  async setAside(name: string, cursors: readonly string[]): Promise<void> {
+    await this.#query(
+      'set entries aside',
+      `WITH moved AS (
+         DELETE FROM ${this.#t('updates')} WHERE doc = $1 AND cseq = ANY($2::bigint[]) RETURNING *
+       )
+       INSERT INTO ${this.#t('set_aside')} SELECT * FROM moved`,
+      [name, cursors.map(parseSeqCursor)],
+    );
+  }
+
+  async setAsideOf(name: string): Promise<LogEntry[]> {
+    const { rows } = await this.#query<Row>(
+      'read entries set aside',
+      `SELECT cseq, data, actor, at FROM ${this.#t('set_aside')} WHERE doc = $1 ORDER BY cseq`,
+      [name],
+    );
+    return rows.map(logEntryOf);
   }
 
   async compact(
@@ -223,6 +238,9 @@ export class PostgresStorage implements ServerStorage {
           at BIGINT NOT NULL DEFAULT 0,
           PRIMARY KEY (collection, cseq))`);
         await client.query(`CREATE INDEX IF NOT EXISTS updates_by_doc ON ${this.#t('updates')} (doc, cseq)`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${this.#t('set_aside')} (LIKE ${this.#t('updates')} INCLUDING ALL)`,
+        );
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.#t('marks')} (
           key TEXT PRIMARY KEY,
           cursor TEXT NOT NULL)`);
@@ -273,6 +291,13 @@ export class PostgresStorage implements ServerStorage {
     }
   }
 }
+
+const logEntryOf = (row: Row): LogEntry => ({
+  update: bytes(row.data),
+  cursor: row.cseq,
+  actor: row.actor,
+  at: Number(row.at),
+});
 
 /** pg returns Buffers; hand out plain Uint8Arrays over the same memory. */
 const bytes = (data: Buffer): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

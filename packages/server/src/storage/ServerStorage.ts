@@ -33,6 +33,14 @@ export interface ServerStorage {
     merge: (updates: Uint8Array[]) => Uint8Array,
     options?: CompactOptions,
   ): Promise<number>;
+  /**
+   * Moves entries of a document's log aside (the relay found Yjs cannot apply them): they are kept, with
+   * their author and time, but no longer loaded, listed as changes, shown as history or merged by
+   * compaction. Cursors that are not in the log are ignored.
+   */
+  setAside(name: string, cursors: readonly string[]): Promise<void>;
+  /** The entries of a document that were set aside, oldest first. */
+  setAsideOf(name: string): Promise<LogEntry[]>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
   /**

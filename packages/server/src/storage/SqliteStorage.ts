@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS updates (
   PRIMARY KEY (collection, cseq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, cseq);
+CREATE TABLE IF NOT EXISTS set_aside (
+  collection TEXT NOT NULL,
+  cseq INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  data BLOB NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (collection, cseq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS set_aside_by_doc ON set_aside (doc, cseq);
 CREATE TABLE IF NOT EXISTS collections (
   collection TEXT PRIMARY KEY,
   head INTEGER NOT NULL
@@ -93,6 +103,11 @@ export class SqliteStorage implements ServerStorage {
       ),
       logOf: db.prepare<[string], Row>('SELECT * FROM updates WHERE doc = ? ORDER BY cseq'),
       deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
+      moveAside: db.prepare<[string, number]>(
+        'INSERT INTO set_aside SELECT * FROM updates WHERE doc = ? AND cseq = ?',
+      ),
+      deleteOfDoc: db.prepare<[string, number]>('DELETE FROM updates WHERE doc = ? AND cseq = ?'),
+      setAsideOf: db.prepare<[string], Row>('SELECT * FROM set_aside WHERE doc = ? ORDER BY cseq'),
       ping: db.prepare('SELECT 1'),
       readMark: db.prepare<[string], { cursor: string }>('SELECT cursor FROM marks WHERE key = ?'),
       writeMark: db.prepare<[string, string]>(
@@ -139,14 +154,25 @@ export class SqliteStorage implements ServerStorage {
   }
 
   async history(name: string): Promise<LogEntry[]> {
-    return this.#run('read the history', () =>
-      this.#statements.logOf.all(name).map((row) => ({
-        update: bytes(row.data),
-        cursor: formatSeqCursor(row.cseq),
-        actor: row.actor,
-        at: row.at,
-      })),
+    return this.#run('read the history', () => this.#statements.logOf.all(name).map(logEntryOf));
+  }
+
+  async setAside(name: string, cursors: readonly string[]): Promise<void> {
+    this.#run('set entries aside', () =>
+      this.#db
+        .transaction(() => {
+          for (const cursor of cursors) {
+            const seq = parseSeqCursor(cursor);
+            this.#statements.moveAside.run(name, seq);
+            this.#statements.deleteOfDoc.run(name, seq);
+          }
+        })
+        .immediate(),
     );
+  }
+
+  async setAsideOf(name: string): Promise<LogEntry[]> {
+    return this.#run('read entries set aside', () => this.#statements.setAsideOf.all(name).map(logEntryOf));
   }
 
   async compact(
@@ -210,6 +236,13 @@ function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });
   return path;
 }
+
+const logEntryOf = (row: Row): LogEntry => ({
+  update: bytes(row.data),
+  cursor: formatSeqCursor(row.cseq),
+  actor: row.actor,
+  at: row.at,
+});
 
 /** better-sqlite3 returns Buffers; hand out plain Uint8Arrays over the same memory. */
 const bytes = (data: Buffer): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

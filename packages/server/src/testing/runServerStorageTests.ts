@@ -198,6 +198,36 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(textOf(await store.load('notes/a'))).toBe(d.text.toString());
       }));
 
+    it('sets entries aside: kept, but no longer loaded, listed, shown as history or compacted', () =>
+      withStore(async (store) => {
+        const d = recordingDoc();
+        d.text.insert(0, 'a');
+        d.text.insert(1, 'b');
+        d.text.insert(2, 'c');
+        await store.append(d.updates.map((u, i) => ({ ...entry('notes/s', u, i), actor: `w${i}` })));
+        await store.append([entry('notes/other', d.updates[0]!)]);
+        const [, middle] = await store.history('notes/s');
+        await store.setAside('notes/s', [middle!.cursor]);
+        // A cursor of another document is not this document's to move.
+        const [other] = await store.history('notes/other');
+        await store.setAside('notes/s', [other!.cursor]);
+
+        expect(await store.setAsideOf('notes/s')).toEqual([middle]);
+        expect(await store.load('notes/s')).toEqual([d.updates[0], d.updates[2]]);
+        expect((await store.history('notes/s')).map((h) => h.actor)).toEqual(['w0', 'w2']);
+        expect((await allChanges(store, 'notes', '')).items.map((i) => i.name)).toEqual([
+          'notes/s',
+          'notes/s',
+          'notes/other',
+        ]);
+        expect(await store.compact('notes/s', (updates) => updates.at(-1)!)).toBe(2);
+        expect(await store.load('notes/s')).toEqual([d.updates[2]]);
+        const reopened = await fixture.reopen(store);
+        expect(await reopened.setAsideOf('notes/s')).toEqual([middle]);
+        expect(await reopened.load('notes/other')).toEqual([d.updates[0]]);
+        if (reopened !== store) await reopened.close();
+      }));
+
     it('keeps a reader’s mark across a reopen', () =>
       withStore(async (store) => {
         expect(await store.readMark('webhook:a')).toBe('');

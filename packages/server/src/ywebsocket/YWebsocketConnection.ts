@@ -168,9 +168,11 @@ export class YWebsocketConnection implements Subscriber {
       return;
     }
     if (type === MESSAGE_SYNC && sub === SYNC_STEP_1) {
+      // Through the hub: a document being rebuilt after a refused update is answered once it is rebuilt.
+      const current = await this.context.hub.open(this.name);
       let diff: Uint8Array;
       try {
-        diff = Y.encodeStateAsUpdate(document.doc, payload);
+        diff = Y.encodeStateAsUpdate(current.doc, payload);
       } catch {
         this.#close(CloseCode.BadFrame, 'Malformed state vector.');
         return;
@@ -208,6 +210,9 @@ export class YWebsocketConnection implements Subscriber {
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;
       if (error.code === DocumentErrorCode.InvalidUpdate) this.#close(CloseCode.BadFrame, error.message);
+      // The protocol cannot refuse one update: its client holds content the relay will never store.
+      else if (error.code === DocumentErrorCode.InvalidContent)
+        this.#close(CloseCode.InvalidContent, error.message);
       else this.#denied(error.message);
     }
   }
