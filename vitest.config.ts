@@ -12,18 +12,27 @@ const alias = [
   { find: /^@ferry\/adapters\/(.*)$/, replacement: src('./packages/adapters/src/$1/index.ts') },
 ];
 
+// A deadline for a hung test, not a measure of speed: the machines that run these are shared and noisy, and
+// a test that takes 2 s alone can take 6 s beside a busy neighbour. Projects do not inherit the root's test
+// options, so each spreads these.
+const deadlines = { testTimeout: 60_000, hookTimeout: 60_000 };
+
 export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      { resolve: { alias }, test: { name: 'core', root: 'packages/core', include: ['test/**/*.test.ts'] } },
       {
         resolve: { alias },
-        test: { name: 'server', root: 'packages/server', include: ['test/**/*.test.ts'] },
+        test: { ...deadlines, name: 'core', root: 'packages/core', include: ['test/**/*.test.ts'] },
+      },
+      {
+        resolve: { alias },
+        test: { ...deadlines, name: 'server', root: 'packages/server', include: ['test/**/*.test.ts'] },
       },
       {
         resolve: { alias },
         test: {
+          ...deadlines,
           name: 'adapters',
           root: 'packages/adapters',
           include: ['test/**/*.test.{ts,tsx}'],
@@ -42,10 +51,10 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      { resolve: { alias }, test: { name: 'docs', include: ['test/**/*.test.ts'] } },
+      { resolve: { alias }, test: { ...deadlines, name: 'docs', include: ['test/**/*.test.ts'] } },
       // The benchmarks at a tiny size, against the built packages (as `npm run bench` runs them): servers are
       // child processes of the built CLI, so the clients must speak the same build.
-      { test: { name: 'bench', include: ['bench/**/*.test.ts'] } },
+      { test: { ...deadlines, name: 'bench', include: ['bench/**/*.test.ts'] } },
     ],
   },
 });
