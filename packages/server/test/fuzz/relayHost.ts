@@ -1,0 +1,64 @@
+/**
+ * A relay in a worker thread, as the fuzzer's target. In a thread of its own, a crash ends only the thread
+ * (as it would end a relay's process) and a freeze can be seen from outside and stopped, so the fuzzer
+ * reports the case and goes on. It answers probes with its event-loop delay and heap since the last probe.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Logger } from '@ferry/core';
+import { createRelay } from '../../src/createRelay.js';
+import { SqliteStorage } from '../../src/storage/SqliteStorage.js';
+import { fuzzCollections } from './collections.js';
+
+export interface RelayHostData {
+  readonly dataDir: string;
+}
+
+export type HostMessage =
+  | { type: 'listening'; url: string; httpUrl: string }
+  | { type: 'probe'; id: number; maxDelayMs: number; heapUsedMb: number }
+  | { type: 'log'; level: 'warn' | 'error'; message: string; error?: string }
+  | { type: 'closed' };
+
+export type DriverMessage = { type: 'probe'; id: number } | { type: 'close' };
+
+const port = parentPort!;
+const { dataDir } = workerData as RelayHostData;
+const send = (message: HostMessage) => port.postMessage(message);
+
+/** Warnings and errors go to the fuzzer: an error logged for a request is a finding. */
+const forward =
+  (level: 'warn' | 'error') =>
+  (details: object, message = ''): void => {
+    const err = (details as { err?: Error }).err;
+    send({ type: 'log', level, message, error: err ? String(err.stack ?? err) : undefined });
+  };
+const logger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: forward('warn'),
+  error: forward('error'),
+};
+
+const delay = monitorEventLoopDelay({ resolution: 10 });
+const relay = await createRelay({
+  port: 0,
+  storage: new SqliteStorage({ path: dataDir, synchronous: 'normal' }),
+  collections: fuzzCollections,
+  logger,
+});
+delay.enable();
+
+port.on('message', async (message: DriverMessage) => {
+  if (message.type === 'probe') {
+    const maxDelayMs = delay.max / 1e6;
+    delay.reset();
+    send({ type: 'probe', id: message.id, maxDelayMs, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 });
+    return;
+  }
+  delay.disable();
+  await relay.close();
+  send({ type: 'closed' });
+  port.close();
+});
+send({ type: 'listening', url: relay.url, httpUrl: relay.httpUrl });

@@ -1,0 +1,187 @@
+/**
+ * The fuzz loop: cases from a seeded PRNG against a relay in a worker thread, the invariants checked after
+ * each, every violation kept as a finding with the seed and case that replay it. A crash or a freeze ends
+ * the relay's thread; a fresh relay (new storage, new bystander) takes over and the run goes on.
+ */
+import { seededRandom } from '@ferry/core/testing';
+import { SqliteStorage } from '../../src/storage/SqliteStorage.js';
+import { runCase } from './cases.js';
+import type { Observation, Target } from './channels.js';
+import { checkRelay, createBystander, unappliable } from './checks.js';
+import { FuzzRelay } from './FuzzRelay.js';
+import { knownCause } from './knownFindings.js';
+import type { FuzzScale } from './yjsUpdates.js';
+
+export interface FuzzOptions {
+  readonly seed: number;
+  /** Run this many cases, or until `seconds` have passed. */
+  readonly cases?: number;
+  readonly seconds?: number;
+  /** Only this case (to replay one finding). */
+  readonly only?: number;
+  readonly scale: FuzzScale;
+  /** How long a request may go unanswered before the relay is probed for a freeze. */
+  readonly timeoutMs: number;
+  /** Event-loop delay above which a case counts as a stall. */
+  readonly stallMs: number;
+  /** The relay's old-generation heap cap; reaching it ends its thread, as it would end its process. */
+  readonly maxHeapMb: number;
+  readonly tempDir: () => string;
+  readonly log: (line: string) => void;
+}
+
+export type Invariant =
+  | 'crash'
+  | 'freeze'
+  | 'unanswered'
+  | 'fault'
+  | 'logged error'
+  | 'unappliable stored update'
+  | 'stall';
+
+export interface Finding {
+  readonly seed: number;
+  readonly caseIndex: number;
+  readonly kind: string;
+  readonly invariant: Invariant;
+  readonly detail: string;
+  /** Where a finding of this kind is already known (an issue item), if it is. */
+  readonly known?: string;
+  /** The input's first bytes, hex. */
+  readonly input?: string;
+}
+
+export interface FuzzReport {
+  readonly seed: number;
+  readonly cases: number;
+  readonly seconds: number;
+  readonly relaysStarted: number;
+  readonly maxDelayMs: number;
+  readonly maxHeapMb: number;
+  readonly findings: readonly Finding[];
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const started = Date.now();
+  const deadline =
+    options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
+  const lastCase = options.cases ?? Number.POSITIVE_INFINITY;
+  const findings: Finding[] = [];
+  let relaysStarted = 0;
+  let maxDelayMs = 0;
+  let maxHeapMb = 0;
+  let cases = 0;
+
+  const start = async () => {
+    const dataDir = options.tempDir();
+    const relay = await FuzzRelay.start(dataDir, options.maxHeapMb);
+    relaysStarted++;
+    const target: Target = { url: relay.url, httpUrl: relay.httpUrl, timeoutMs: options.timeoutMs };
+    await createBystander(target);
+    // Start-up (compiling, opening storage) is not a case's stall.
+    await relay.probe(options.timeoutMs * 5);
+    return { relay, target, storage: new SqliteStorage({ path: dataDir, synchronous: 'normal' }) };
+  };
+  let current = await start();
+
+  for (let index = options.only ?? 0; index < lastCase && Date.now() < deadline; index++) {
+    const random = seededRandom(caseSeed(options.seed, index));
+    const { relay, target, storage } = current;
+    const result = await runCase(random, options.scale, target, index);
+    cases++;
+    const observations: Observation[] = [...result.observations];
+    if (!relay.crashed) observations.push(...(await checkRelay(target, index, index % 25 === 0)));
+    const found = (invariant: Invariant, detail: string) => {
+      const finding: Finding = {
+        seed: options.seed,
+        caseIndex: index,
+        kind: result.kind,
+        invariant,
+        detail: detail.slice(0, 600),
+        input: result.input ? hex(result.input) : undefined,
+      };
+      const known = knownCause(finding, result);
+      findings.push(known ? { ...finding, known } : finding);
+      options.log(
+        `finding${known ? ` (known: ${known})` : ''}: case ${index} ${invariant}: ${result.kind}: ${detail.slice(0, 300)}`,
+      );
+    };
+
+    const probe = relay.crashed ? undefined : await relay.probe(options.timeoutMs);
+    if (relay.crashed) {
+      found('crash', relay.crashed);
+    } else if (!probe) {
+      const stuck = observations.find((o) => o.timedOut);
+      found(
+        'freeze',
+        `no answer to ${stuck?.step ?? 'a probe'} nor to a probe within ${options.timeoutMs} ms`,
+      );
+      await relay.terminate();
+    } else {
+      maxDelayMs = Math.max(maxDelayMs, probe.maxDelayMs);
+      maxHeapMb = Math.max(maxHeapMb, probe.heapUsedMb);
+      for (const o of observations) {
+        if (o.timedOut) found('unanswered', `${o.step}: no answer within ${options.timeoutMs} ms`);
+        else if (o.bad) found('fault', `${o.step}: ${o.bad}`);
+      }
+      for (const line of relay.takeLogs()) {
+        if (line.level === 'error') found('logged error', `${line.message}: ${line.error ?? ''}`);
+      }
+      const bad = await unappliable(storage, result.name);
+      if (bad)
+        found(
+          'unappliable stored update',
+          `${result.name} entry ${bad.index}: ${bad.error} (${hex(bad.update)})`,
+        );
+      if (probe.maxDelayMs > options.stallMs)
+        found('stall', `event loop held ${Math.round(probe.maxDelayMs)} ms`);
+    }
+    if (relay.crashed) {
+      await current.storage.close();
+      current = await start();
+    }
+    if (options.only !== undefined) break;
+  }
+  await current.relay.close();
+  await current.storage.close();
+  return {
+    seed: options.seed,
+    cases,
+    seconds: (Date.now() - started) / 1000,
+    relaysStarted,
+    maxDelayMs,
+    maxHeapMb,
+    findings,
+  };
+}
+
+/** Each case has a seed of its own, so that one case replays alone (FERRY_FUZZ_CASE). */
+const caseSeed = (seed: number, index: number) =>
+  (Math.imul(seed ^ 0x5bd1e995, 31) + index * 2654435761) >>> 0;
+
+const hex = (bytes: Uint8Array) =>
+  Buffer.from(bytes.subarray(0, 64)).toString('hex') +
+  (bytes.byteLength > 64 ? `… (${bytes.byteLength} bytes)` : '');
+
+/** The report as printed: counts, rates, the figures, then each finding with the way to replay it. */
+export function formatReport(report: FuzzReport, replay: string): string {
+  const unknown = report.findings.filter((f) => !f.known);
+  const byInvariant = new Map<string, number>();
+  for (const f of report.findings) {
+    const key = `${f.invariant}${f.known ? ` (known: ${f.known})` : ''}`;
+    byInvariant.set(key, (byInvariant.get(key) ?? 0) + 1);
+  }
+  const lines = [
+    `structure fuzz seed ${report.seed}: ${report.cases} cases in ${report.seconds.toFixed(1)} s (${(report.cases / report.seconds).toFixed(0)} cases/s), relays started ${report.relaysStarted}`,
+    `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms, max heap used ${report.maxHeapMb.toFixed(0)} MB`,
+    `  findings: ${report.findings.length} (${unknown.length} not known)${[...byInvariant].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
+  ];
+  for (const f of report.findings.slice(0, 40)) {
+    lines.push(
+      `  - case ${f.caseIndex} ${f.invariant}${f.known ? ` [known: ${f.known}]` : ''}: ${f.kind}: ${f.detail.slice(0, 200)}`,
+      `    replay: FERRY_SEED=${f.seed} FERRY_FUZZ_CASE=${f.caseIndex} ${replay}${f.input ? `; input ${f.input}` : ''}`,
+    );
+  }
+  if (report.findings.length > 40) lines.push(`  … ${report.findings.length - 40} more`);
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+/**
+ * Structure-aware fuzzing of the relay: Yjs updates, presence states and REST requests that look valid
+ * enough to get past the decoders, against a relay in a worker thread (see runFuzz.ts). CI runs a few
+ * hundred small cases; FERRY_FUZZ_SECONDS=N runs for N seconds at full size and also fails on stalls.
+ * FERRY_SEED replays a run; FERRY_SEED with FERRY_FUZZ_CASE replays one case.
+ */
+import { seedFromEnv } from '@ferry/core/testing';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+import { formatReport, runFuzz } from './runFuzz.js';
+
+const seconds = process.env.FERRY_FUZZ_SECONDS ? Number(process.env.FERRY_FUZZ_SECONDS) : undefined;
+const long = seconds !== undefined;
+const only = process.env.FERRY_FUZZ_CASE ? Number(process.env.FERRY_FUZZ_CASE) : undefined;
+const REPLAY = 'npx vitest run packages/server/test/fuzz/structure.test.ts';
+
+describe('structure-aware fuzzing', () => {
+  it(`keeps the relay up, responsive and its data loadable (${long ? `${seconds} s` : 'CI size'})`, {
+    timeout: ((seconds ?? 60) + 120) * 1000,
+  }, async () => {
+    const seed = seedFromEnv();
+    console.log(`structure fuzz seed ${seed}; replay with: FERRY_SEED=${seed} ${REPLAY}`);
+    const report = await runFuzz({
+      seed,
+      cases: long ? undefined : Number(process.env.FERRY_FUZZ_CASES ?? 300),
+      seconds,
+      only,
+      scale: long
+        ? { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000 }
+        : { maxDepth: 64, maxString: 4096, maxWidth: 300 },
+      timeoutMs: long ? 5000 : 2000,
+      stallMs: 100,
+      maxHeapMb: 512,
+      tempDir,
+      log: (line) => console.log(line),
+    });
+    console.log(formatReport(report, REPLAY));
+    const message = `seed ${seed}`;
+    expect(report.cases, message).toBeGreaterThan(0);
+    expect(
+      report.findings.filter((f) => !f.known && f.invariant !== 'stall'),
+      message,
+    ).toEqual([]);
+    // Event-loop delay depends on the machine: asserted in long runs, reported in CI.
+    if (long)
+      expect(
+        report.findings.filter((f) => f.invariant === 'stall'),
+        message,
+      ).toEqual([]);
+  });
+});
