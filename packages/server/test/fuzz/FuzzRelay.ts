@@ -15,6 +15,8 @@ export interface Probe {
 export interface LogLine {
   readonly level: 'warn' | 'error';
   readonly message: string;
+  /** The document or path the line is about, when it says. */
+  readonly about?: string;
   readonly error?: string;
 }
 

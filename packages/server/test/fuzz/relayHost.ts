@@ -17,7 +17,7 @@ export interface RelayHostData {
 export type HostMessage =
   | { type: 'listening'; url: string; httpUrl: string }
   | { type: 'probe'; id: number; maxDelayMs: number; heapUsedMb: number }
-  | { type: 'log'; level: 'warn' | 'error'; message: string; error?: string }
+  | { type: 'log'; level: 'warn' | 'error'; message: string; about?: string; error?: string }
   | { type: 'closed' };
 
 export type DriverMessage = { type: 'probe'; id: number } | { type: 'close' };
@@ -30,8 +30,14 @@ const send = (message: HostMessage) => port.postMessage(message);
 const forward =
   (level: 'warn' | 'error') =>
   (details: object, message = ''): void => {
-    const err = (details as { err?: Error }).err;
-    send({ type: 'log', level, message, error: err ? String(err.stack ?? err) : undefined });
+    const { err, document, path, url } = details as {
+      err?: Error;
+      document?: string;
+      path?: string;
+      url?: string;
+    };
+    const about = document ?? path ?? url;
+    send({ type: 'log', level, message, about, error: err ? String(err.stack ?? err) : undefined });
   };
 const logger: Logger = {
   debug: () => {},
@@ -41,9 +47,11 @@ const logger: Logger = {
 };
 
 const delay = monitorEventLoopDelay({ resolution: 10 });
+const storage = new SqliteStorage({ path: dataDir, synchronous: 'normal' });
+await storage.whenCommitThreadReady();
 const relay = await createRelay({
   port: 0,
-  storage: new SqliteStorage({ path: dataDir, synchronous: 'normal' }),
+  storage,
   collections: fuzzCollections,
   logger,
 });

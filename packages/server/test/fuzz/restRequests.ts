@@ -66,7 +66,7 @@ export function restRequest(
       return {
         kind: 'DELETE',
         method: 'DELETE',
-        path: `${records}/${random.chance(0.8) ? id : encodeURIComponent(oddId(random))}`,
+        path: `${records}/${random.chance(0.8) ? id : percentEncode(oddId(random))}`,
       };
     case 7: {
       const query = random.pick([
@@ -80,7 +80,7 @@ export function restRequest(
         'title=%00',
         '__proto__=1',
         'constructor=x',
-        `title=${encodeURIComponent(oddString(random, 50))}`,
+        `title=${percentEncode(oddString(random, 50))}`,
       ]);
       return { kind: 'GET list query', method: 'GET', path: `${records}?${query}` };
     }
@@ -100,7 +100,7 @@ export function restRequest(
       return {
         kind: 'GET odd id',
         method: 'GET',
-        path: `${records}/${random.pick([encodeURIComponent(oddId(random)), '%zz', '%00', '..', '%2e%2e', 'a%2Fb'])}`,
+        path: `${records}/${random.pick([percentEncode(oddId(random)), '%zz', '%00', '..', '%2e%2e', 'a%2Fb'])}`,
       };
   }
 }
@@ -176,6 +176,11 @@ function injectId(text: string, id: string): string {
   return text.startsWith('{') && text.length > 1
     ? `{"id":${JSON.stringify(id)},${text.slice(1)}`.replace(',}', '}')
     : text;
+}
+
+/** Every byte of the string's UTF-8 percent-encoded (encodeURIComponent refuses lone surrogates). */
+function percentEncode(text: string): string {
+  return [...utf8.encode(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
 }
 
 function oddId(random: Random): string {

@@ -9,7 +9,7 @@ import { runCase } from './cases.js';
 import type { Observation, Target } from './channels.js';
 import { checkRelay, createBystander, unappliable } from './checks.js';
 import { FuzzRelay } from './FuzzRelay.js';
-import { knownCause } from './knownFindings.js';
+import { knownCause, newMemory, remember } from './knownFindings.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface FuzzOptions {
@@ -83,6 +83,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     return { relay, target, storage: new SqliteStorage({ path: dataDir, synchronous: 'normal' }) };
   };
   let current = await start();
+  let memory = newMemory();
 
   for (let index = options.only ?? 0; index < lastCase && Date.now() < deadline; index++) {
     const random = seededRandom(caseSeed(options.seed, index));
@@ -91,21 +92,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     cases++;
     const observations: Observation[] = [...result.observations];
     if (!relay.crashed) observations.push(...(await checkRelay(target, index, index % 25 === 0)));
-    const found = (invariant: Invariant, detail: string) => {
-      const finding: Finding = {
-        seed: options.seed,
-        caseIndex: index,
-        kind: result.kind,
-        invariant,
-        detail: detail.slice(0, 600),
-        input: result.input ? hex(result.input) : undefined,
-      };
-      const known = knownCause(finding, result);
-      findings.push(known ? { ...finding, known } : finding);
-      options.log(
-        `finding${known ? ` (known: ${known})` : ''}: case ${index} ${invariant}: ${result.kind}: ${detail.slice(0, 300)}`,
-      );
-    };
+    remember(memory, result);
+    const pending: [Invariant, string][] = [];
+    const found = (invariant: Invariant, detail: string) => pending.push([invariant, detail]);
 
     const probe = relay.crashed ? undefined : await relay.probe(options.timeoutMs);
     if (relay.crashed) {
@@ -120,25 +109,48 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     } else {
       maxDelayMs = Math.max(maxDelayMs, probe.maxDelayMs);
       maxHeapMb = Math.max(maxHeapMb, probe.heapUsedMb);
+      // First, so that what this record's poison causes below is recognised as such.
+      const bad = await unappliable(storage, result.name);
+      if (bad) {
+        memory.poisoned.add(result.name);
+        found(
+          'unappliable stored update',
+          `${result.name} entry ${bad.index}: ${bad.error} (${hex(bad.update)})`,
+        );
+      }
       for (const o of observations) {
         if (o.timedOut) found('unanswered', `${o.step}: no answer within ${options.timeoutMs} ms`);
         else if (o.bad) found('fault', `${o.step}: ${o.bad}`);
       }
       for (const line of relay.takeLogs()) {
-        if (line.level === 'error') found('logged error', `${line.message}: ${line.error ?? ''}`);
+        if (line.level === 'error')
+          found(
+            'logged error',
+            `${line.message}${line.about ? ` (${line.about})` : ''}: ${line.error ?? ''}`,
+          );
       }
-      const bad = await unappliable(storage, result.name);
-      if (bad)
-        found(
-          'unappliable stored update',
-          `${result.name} entry ${bad.index}: ${bad.error} (${hex(bad.update)})`,
-        );
       if (probe.maxDelayMs > options.stallMs)
         found('stall', `event loop held ${Math.round(probe.maxDelayMs)} ms`);
+    }
+    for (const [invariant, detail] of pending) {
+      const finding: Finding = {
+        seed: options.seed,
+        caseIndex: index,
+        kind: result.kind,
+        invariant,
+        detail: detail.slice(0, 600),
+        input: result.input ? hex(result.input) : undefined,
+      };
+      const known = knownCause(finding, result, memory);
+      findings.push(known ? { ...finding, known } : finding);
+      options.log(
+        `finding${known ? ` (known: ${known})` : ''}: case ${index} ${invariant}: ${result.kind}: ${detail.slice(0, 300)}`,
+      );
     }
     if (relay.crashed) {
       await current.storage.close();
       current = await start();
+      memory = newMemory();
     }
     if (options.only !== undefined) break;
   }
