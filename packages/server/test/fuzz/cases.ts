@@ -36,6 +36,7 @@ export async function runCase(
   scale: FuzzScale,
   target: Target,
   index: number,
+  readsHistory: (name: string, kind: string) => boolean,
 ): Promise<CaseResult> {
   const collection = random.pick(COLLECTIONS);
   // Mostly a fresh record; sometimes one an earlier case wrote, so that inputs pile up.
@@ -91,9 +92,14 @@ export async function runCase(
     const request = restRequest(random, scale, collection, id);
     kind = `REST ${request.kind}`;
     input = request.body;
-    observations.push((await http(target, request, `REST ${request.method}`)).observation);
+    // A history read of a record known to freeze it is left out while that freeze is a known finding.
+    const path =
+      !readsHistory(name, kind) && request.path.includes('/history')
+        ? request.path.split('/history')[0]!
+        : request.path;
+    observations.push((await http(target, { ...request, path })).observation);
   }
-  observations.push(...(await readBack(random, target, collection, id)));
+  observations.push(...(await readBack(random, target, collection, id, readsHistory(name, kind))));
   sender?.close();
   return { index, kind, name, observations, input };
 }
@@ -104,33 +110,15 @@ async function readBack(
   target: Target,
   collection: string,
   id: string,
+  readsHistory: boolean,
 ): Promise<Observation[]> {
   const name = `${collection}/${id}`;
+  const records = `/api/collections/${collection}/records`;
+  const get = async (path: string) => (await http(target, { method: 'GET', path })).observation;
   const reads: (() => Promise<Observation>)[] = [
-    async () =>
-      (
-        await http(
-          target,
-          { method: 'GET', path: `/api/collections/${collection}/records/${id}` },
-          'GET record',
-        )
-      ).observation,
-    async () =>
-      (
-        await http(
-          target,
-          { method: 'GET', path: `/api/collections/${collection}/records/${id}/history` },
-          'GET history',
-        )
-      ).observation,
-    async () =>
-      (
-        await http(
-          target,
-          { method: 'GET', path: `/api/collections/${collection}/records?limit=1000` },
-          'GET list',
-        )
-      ).observation,
+    () => get(`${records}/${id}`),
+    () => get(readsHistory ? `${records}/${id}/history` : `${records}/${id}`),
+    () => get(`${records}?limit=1000`),
     async () => {
       const session = await SyncSession.open(target);
       if (!(session instanceof SyncSession)) return session;

@@ -234,7 +234,7 @@ export interface HttpAnswer {
 export async function http(
   target: Target,
   request: HttpRequest,
-  step = `${request.method} ${request.path}`,
+  step = `${request.method} ${request.path.slice(0, 120)}`,
 ): Promise<HttpAnswer> {
   let response: Response;
   try {

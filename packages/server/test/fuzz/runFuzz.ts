@@ -9,7 +9,7 @@ import { runCase } from './cases.js';
 import type { Observation, Target } from './channels.js';
 import { checkRelay, createBystander, unappliable } from './checks.js';
 import { FuzzRelay } from './FuzzRelay.js';
-import { knownCause, newMemory, remember } from './knownFindings.js';
+import { isKnownFreeze, knownCause, knownHistoryFreeze, newMemory, remember } from './knownFindings.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface FuzzOptions {
@@ -24,6 +24,8 @@ export interface FuzzOptions {
   readonly timeoutMs: number;
   /** Event-loop delay above which a case counts as a stall. */
   readonly stallMs: number;
+  /** Known history freezes to show before such reads are left out (each costs a timeout and a restart). */
+  readonly knownFreezes: number;
   /** The relay's old-generation heap cap; reaching it ends its thread, as it would end its process. */
   readonly maxHeapMb: number;
   readonly tempDir: () => string;
@@ -58,6 +60,8 @@ export interface FuzzReport {
   readonly relaysStarted: number;
   readonly maxDelayMs: number;
   readonly maxHeapMb: number;
+  /** History reads left out because they would show a known freeze again. */
+  readonly historyReadsSkipped: number;
   readonly findings: readonly Finding[];
 }
 
@@ -71,6 +75,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let maxDelayMs = 0;
   let maxHeapMb = 0;
   let cases = 0;
+  let historyReadsSkipped = 0;
 
   const start = async () => {
     const dataDir = options.tempDir();
@@ -88,7 +93,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   for (let index = options.only ?? 0; index < lastCase && Date.now() < deadline; index++) {
     const random = seededRandom(caseSeed(options.seed, index));
     const { relay, target, storage } = current;
-    const result = await runCase(random, options.scale, target, index);
+    const readsHistory = (name: string, kind: string) => {
+      if (
+        !knownHistoryFreeze(name, kind, memory) ||
+        findings.filter(isKnownFreeze).length < options.knownFreezes
+      )
+        return true;
+      historyReadsSkipped++;
+      return false;
+    };
+    const result = await runCase(random, options.scale, target, index, readsHistory);
     cases++;
     const observations: Observation[] = [...result.observations];
     if (!relay.crashed) observations.push(...(await checkRelay(target, index, index % 25 === 0)));
@@ -163,6 +177,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     relaysStarted,
     maxDelayMs,
     maxHeapMb,
+    historyReadsSkipped,
     findings,
   };
 }
@@ -185,7 +200,7 @@ export function formatReport(report: FuzzReport, replay: string): string {
   }
   const lines = [
     `structure fuzz seed ${report.seed}: ${report.cases} cases in ${report.seconds.toFixed(1)} s (${(report.cases / report.seconds).toFixed(0)} cases/s), relays started ${report.relaysStarted}`,
-    `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms, max heap used ${report.maxHeapMb.toFixed(0)} MB`,
+    `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms, max heap used ${report.maxHeapMb.toFixed(0)} MB, history reads left out (known freeze) ${report.historyReadsSkipped}`,
     `  findings: ${report.findings.length} (${unknown.length} not known)${[...byInvariant].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
   ];
   for (const f of report.findings.slice(0, 40)) {

@@ -26,10 +26,11 @@ describe('structure-aware fuzzing', () => {
       seconds,
       only,
       scale: long
-        ? { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000 }
-        : { maxDepth: 64, maxString: 4096, maxWidth: 300 },
+        ? { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000, maxBytes: 1024 * 1024 }
+        : { maxDepth: 64, maxString: 4096, maxWidth: 300, maxBytes: 128 * 1024 },
       timeoutMs: long ? 5000 : 2000,
       stallMs: 100,
+      knownFreezes: long ? 3 : 0,
       maxHeapMb: 512,
       tempDir,
       log: (line) => console.log(line),

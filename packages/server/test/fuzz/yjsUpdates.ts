@@ -37,6 +37,8 @@ export interface FuzzScale {
   readonly maxString: number;
   /** Most items in one list or object. */
   readonly maxWidth: number;
+  /** About the largest update written raw. */
+  readonly maxBytes: number;
 }
 
 // ---- Built with Yjs ----
@@ -215,7 +217,9 @@ function rawUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
   const clients = random.chance(0.15) ? random.int(2, 300) : random.int(0, 3);
   encoding.writeVarUint(e, clients);
   for (let c = 0; c < clients; c++) {
-    const structs = random.int(1, random.chance(0.1) ? 200 : 5);
+    // Strings may be maxString long: keep the whole update near maxBytes.
+    const room = Math.max(1, Math.floor(scale.maxBytes / (clients * scale.maxString)));
+    const structs = random.int(1, Math.min(room, random.chance(0.1) ? 200 : 5));
     encoding.writeVarUint(e, structs);
     encoding.writeVarUint(e, random.chance(0.7) ? random.int(0, 2 ** 31) : number(random));
     let clock = random.chance(0.7) ? random.int(0, 20) : number(random);
