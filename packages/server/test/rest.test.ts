@@ -149,6 +149,30 @@ describe('the REST API', () => {
     expect(byList.body.records.map((r: { id: string }) => r.id)).toEqual(['t1']);
   });
 
+  it('refuses a value with a "constructor" key where Yjs would take it for a type (400, nothing stored)', async () => {
+    const relay = await startRelay();
+    const base = relay.httpUrl;
+    const created = await api(base, '/api/collections/things/records', {
+      method: 'POST',
+      json: { id: 't1', car: { constructor: 'Ford' } },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/"car".*constructor/);
+    expect((await api(base, '/api/collections/things/records/t1')).status).toBe(404);
+
+    await api(base, '/api/collections/things/records', { method: 'POST', json: { id: 't2' } });
+    // A value nested deeper is stored as it is.
+    const nested = await api(base, '/api/collections/things/records/t2', {
+      method: 'PATCH',
+      json: { car: { maker: { constructor: 'Ford' } }, list: [{ constructor: 1 }] },
+    });
+    expect(nested.status).toBe(200);
+    expect(nested.body.fields).toMatchObject({
+      car: { maker: { constructor: 'Ford' } },
+      list: [{ constructor: 1 }],
+    });
+  });
+
   it('refuses without a valid token (401) and without the right access (403)', async () => {
     const relay = await startRelay({
       auth: {
