@@ -9,6 +9,8 @@ import type { DriverMessage, HostMessage, RelayHostData } from './relayHost.js';
 export interface Probe {
   /** The longest the relay's event loop was held since the previous probe. */
   readonly maxDelayMs: number;
+  /** CPU time the relay's thread used since the previous probe, where the system tells. */
+  readonly cpuMs: number | undefined;
   readonly heapUsedMb: number;
 }
 

@@ -69,20 +69,27 @@ const fault = (observation: Observation, what: string): Observation => ({
   bad: observation.bad ?? `${what}: ${observation.outcome}`,
 });
 
-/** The first stored update of `name` that cannot be applied after the ones before it, if any. */
-export async function unappliable(
+/**
+ * The first stored update of `name` that cannot be applied after the ones before it, or after which the
+ * record cannot be encoded (as every sync reply encodes it), if any.
+ */
+export async function unusable(
   storage: ServerStorage,
   name: string,
 ): Promise<{ index: number; error: string; update: Uint8Array } | undefined> {
   const updates = await storage.load(name);
   const doc = new Y.Doc();
-  for (const [index, update] of updates.entries()) {
-    try {
-      Y.applyUpdate(doc, update);
-    } catch (error) {
-      return { index, error: String(error), update };
+  try {
+    for (const [index, update] of updates.entries()) {
+      try {
+        Y.applyUpdate(doc, update);
+        Y.encodeStateAsUpdate(doc);
+      } catch (error) {
+        return { index, error: String(error), update };
+      }
     }
+    return undefined;
+  } finally {
+    doc.destroy();
   }
-  doc.destroy();
-  return undefined;
 }

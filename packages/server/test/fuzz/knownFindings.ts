@@ -8,7 +8,7 @@ import type { Finding } from './runFuzz.js';
 
 /** What the run has done to the current relay's records, for telling causes from consequences. */
 export interface RunMemory {
-  /** Records holding an update that cannot be applied. */
+  /** Records holding an update that cannot be applied, or after which the record cannot be encoded. */
   readonly poisoned: Set<string>;
   /** Records sent an update deleting a range longer than 100,000 clocks. */
   readonly hugeDeleteRanges: Set<string>;
@@ -42,7 +42,7 @@ interface KnownFinding {
 const POISON: KnownFinding = {
   cause: 'issue 14 item 3, poison updates',
   matches: (finding, result, { poisoned }) => {
-    if (finding.invariant === 'unappliable stored update') return true;
+    if (finding.invariant === 'unusable stored update') return true;
     if (poisoned.has(result.name)) return true;
     const detail = finding.detail;
     for (const name of poisoned) {

@@ -3,6 +3,7 @@
  * (as it would end a relay's process) and a freeze can be seen from outside and stopped, so the fuzzer
  * reports the case and goes on. It answers probes with its event-loop delay and heap since the last probe.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '@ferry/core';
@@ -16,7 +17,7 @@ export interface RelayHostData {
 
 export type HostMessage =
   | { type: 'listening'; url: string; httpUrl: string }
-  | { type: 'probe'; id: number; maxDelayMs: number; heapUsedMb: number }
+  | { type: 'probe'; id: number; maxDelayMs: number; cpuMs: number | undefined; heapUsedMb: number }
   | { type: 'log'; level: 'warn' | 'error'; message: string; about?: string; error?: string }
   | { type: 'closed' };
 
@@ -57,11 +58,36 @@ const relay = await createRelay({
 });
 delay.enable();
 
+/**
+ * CPU time this thread has used, in ms, where Linux tells (/proc/thread-self). Event-loop delay alone also
+ * counts time the thread waited for a core on a busy machine; a stall of the relay's own making takes CPU.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+let cpuAtLastProbe = threadCpuMs();
 port.on('message', async (message: DriverMessage) => {
   if (message.type === 'probe') {
     const maxDelayMs = delay.max / 1e6;
     delay.reset();
-    send({ type: 'probe', id: message.id, maxDelayMs, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20 });
+    const cpu = threadCpuMs();
+    const cpuMs = cpu === undefined || cpuAtLastProbe === undefined ? undefined : cpu - cpuAtLastProbe;
+    cpuAtLastProbe = cpu;
+    send({
+      type: 'probe',
+      id: message.id,
+      maxDelayMs,
+      cpuMs,
+      heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
+    });
     return;
   }
   delay.disable();
