@@ -5,7 +5,7 @@
  */
 import type { Random } from '@ferry/core/testing';
 import * as encoding from 'lib0/encoding';
-import { anyValue, hugeNumber, oddString } from './values.js';
+import { anyValue, Budget, hugeNumber, oddString } from './values.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface GeneratedPresence {
@@ -16,6 +16,7 @@ export interface GeneratedPresence {
 }
 
 export function presenceUpdate(random: Random, scale: FuzzScale): GeneratedPresence {
+  const size = new Budget(scale);
   const count = random.chance(0.8) ? 1 : random.int(0, random.chance(0.5) ? 12 : 300);
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, count);
@@ -26,19 +27,19 @@ export function presenceUpdate(random: Random, scale: FuzzScale): GeneratedPrese
     clients.push(client);
     encoding.writeVarUint(e, Math.max(0, client));
     encoding.writeVarUint(e, random.chance(0.8) ? random.int(0, 10) : hugeNumber(random, true) >>> 0);
-    const { kind, json } = stateJson(random, scale);
+    const { kind, json } = stateJson(random, size);
     kinds.add(kind);
     encoding.writeVarString(e, json);
   }
   return { kind: `presence ${[...kinds].join('+') || 'empty'}`, update: encoding.toUint8Array(e), clients };
 }
 
-function stateJson(random: Random, scale: FuzzScale): { kind: string; json: string } {
+function stateJson(random: Random, size: Budget): { kind: string; json: string } {
   switch (random.int(0, 9)) {
     case 0:
       return { kind: 'removal', json: 'null' };
     case 1: {
-      const depth = random.pick([31, 32, 33, 100, random.int(1, scale.maxDepth)]);
+      const depth = random.pick([31, 32, 33, 100, random.int(1, size.scale.maxDepth)]);
       const asObjects = random.chance(0.5);
       return {
         kind: `deep${depth}`,
@@ -46,12 +47,17 @@ function stateJson(random: Random, scale: FuzzScale): { kind: string; json: stri
       };
     }
     case 2: {
-      const keys = random.int(1, scale.maxWidth);
+      const keys = Math.max(1, size.items(random.int(1, size.scale.maxWidth)));
       const parts = Array.from({ length: keys }, (_, i) => `"k${i}":${i}`);
       return { kind: `wide${keys}`, json: `{${parts.join(',')}}` };
     }
     case 3: {
-      const length = random.pick([8 * 1024 - 12, 8 * 1024, 8 * 1024 + 1, random.int(0, scale.maxString)]);
+      const length = random.pick([
+        8 * 1024 - 12,
+        8 * 1024,
+        8 * 1024 + 1,
+        size.chars(random.int(0, size.scale.maxString)),
+      ]);
       return { kind: `long${length}`, json: JSON.stringify({ name: 'x'.repeat(Math.max(0, length - 11)) }) };
     }
     case 4:
@@ -86,6 +92,6 @@ function stateJson(random: Random, scale: FuzzScale): { kind: string; json: stri
         ]),
       };
     default:
-      return { kind: 'value', json: JSON.stringify(anyValue(random, scale, 4) ?? null) ?? 'null' };
+      return { kind: 'value', json: JSON.stringify(anyValue(random, size, 4) ?? null) ?? 'null' };
   }
 }

@@ -4,7 +4,7 @@
  * objects, invalid UTF-8, odd ids, If-Match values, cursors and times.
  */
 import type { Random } from '@ferry/core/testing';
-import { anyValue, oddString } from './values.js';
+import { anyValue, Budget, oddString } from './values.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface GeneratedRequest {
@@ -107,6 +107,7 @@ export function restRequest(
 
 /** JSON text for a record body: an object mostly, with odd values; sometimes not an object. */
 function jsonBody(random: Random, scale: FuzzScale): { kind: string; text: string } {
+  const size = new Budget(scale);
   switch (random.int(0, 7)) {
     case 0: {
       const depth = random.int(1, scale.maxDepth);
@@ -164,7 +165,7 @@ function jsonBody(random: Random, scale: FuzzScale): { kind: string; text: strin
       // Field values of every type, for the schema collection's string, text and number fields.
       const body: Record<string, unknown> = {};
       for (const field of ['title', 'body', 'count', 'tags', random.pick(['x', '', 'a b', '_', 'fields'])]) {
-        if (random.chance(0.6)) body[field] = anyValue(random, scale, 3);
+        if (random.chance(0.6)) body[field] = anyValue(random, size, 3);
       }
       return { kind: 'typed-values', text: JSON.stringify(body) ?? '{}' };
     }

@@ -67,7 +67,10 @@ export interface FuzzReport {
   readonly delaysWithoutCpu: number;
   /** History reads left out because they would show a known freeze again. */
   readonly historyReadsSkipped: number;
+  /** The first findings of each kind (all unknown ones up to 500, 20 of each known kind). */
   readonly findings: readonly Finding[];
+  /** How many findings of each invariant and known cause there were in all. */
+  readonly counts: ReadonlyMap<string, number>;
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -76,6 +79,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
   const lastCase = options.cases ?? Number.POSITIVE_INFINITY;
   const findings: Finding[] = [];
+  const counts = new Map<string, number>();
   let relaysStarted = 0;
   let maxDelayMs = 0;
   let maxHeapMb = 0;
@@ -169,10 +173,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         input: result.input ? hex(result.input) : undefined,
       };
       const known = knownCause(finding, result, memory);
+      const key = `${invariant}${known ? ` (known: ${known})` : ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      // Long runs find the known ones by the thousand: the first few of each say enough.
+      if ((counts.get(key) ?? 0) > (known ? 20 : 500)) continue;
       findings.push(known ? { ...finding, known } : finding);
-      options.log(
-        `finding${known ? ` (known: ${known})` : ''}: case ${index} ${invariant}: ${result.kind}: ${detail.slice(0, 300)}`,
-      );
+      options.log(`finding: case ${index} ${key}: ${result.kind}: ${detail.slice(0, 300)}`);
     }
     if (relay.crashed) {
       await current.storage.close();
@@ -193,6 +199,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     historyReadsSkipped,
     delaysWithoutCpu,
     findings,
+    counts,
   };
 }
 
@@ -204,25 +211,29 @@ const hex = (bytes: Uint8Array) =>
   Buffer.from(bytes.subarray(0, 64)).toString('hex') +
   (bytes.byteLength > 64 ? `… (${bytes.byteLength} bytes)` : '');
 
-/** The report as printed: counts, rates, the figures, then each finding with the way to replay it. */
+/** The report as printed: counts, rates, the figures, then findings with the way to replay each. */
 export function formatReport(report: FuzzReport, replay: string): string {
-  const unknown = report.findings.filter((f) => !f.known);
-  const byInvariant = new Map<string, number>();
-  for (const f of report.findings) {
-    const key = `${f.invariant}${f.known ? ` (known: ${f.known})` : ''}`;
-    byInvariant.set(key, (byInvariant.get(key) ?? 0) + 1);
-  }
+  const total = [...report.counts.values()].reduce((sum, n) => sum + n, 0);
+  const unknown = [...report.counts]
+    .filter(([key]) => !key.includes('(known'))
+    .reduce((sum, [, n]) => sum + n, 0);
   const lines = [
     `structure fuzz seed ${report.seed}: ${report.cases} cases in ${report.seconds.toFixed(1)} s (${(report.cases / report.seconds).toFixed(0)} cases/s), relays started ${report.relaysStarted}`,
     `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms (cases over the stall threshold with the relay's thread mostly waiting for a core: ${report.delaysWithoutCpu}), max heap used ${report.maxHeapMb.toFixed(0)} MB, history reads left out (known freeze) ${report.historyReadsSkipped}`,
-    `  findings: ${report.findings.length} (${unknown.length} not known)${[...byInvariant].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
+    `  findings: ${total} (${unknown} not known)${[...report.counts].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
   ];
-  for (const f of report.findings.slice(0, 40)) {
+  // Unknown findings first: they are what a run is for.
+  const shown = [...report.findings.filter((f) => !f.known), ...report.findings.filter((f) => f.known)].slice(
+    0,
+    40,
+  );
+  for (const f of shown) {
     lines.push(
-      `  - case ${f.caseIndex} ${f.invariant}${f.known ? ` [known: ${f.known}]` : ''}: ${f.kind}: ${f.detail.slice(0, 200)}`,
+      `  - case ${f.caseIndex} ${f.invariant}${f.known ? ` [known: ${f.known}]` : ''}: ${f.kind.slice(0, 100)}: ${f.detail.slice(0, 300)}`,
       `    replay: FERRY_SEED=${f.seed} FERRY_FUZZ_CASE=${f.caseIndex} ${replay}${f.input ? `; input ${f.input}` : ''}`,
     );
   }
-  if (report.findings.length > 40) lines.push(`  … ${report.findings.length - 40} more`);
+  if (report.findings.length > shown.length)
+    lines.push(`  … ${report.findings.length - shown.length} more kept`);
   return lines.join('\n');
 }

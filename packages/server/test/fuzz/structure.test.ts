@@ -12,6 +12,7 @@ import { formatReport, runFuzz } from './runFuzz.js';
 const seconds = process.env.FERRY_FUZZ_SECONDS ? Number(process.env.FERRY_FUZZ_SECONDS) : undefined;
 const long = seconds !== undefined;
 const only = process.env.FERRY_FUZZ_CASE ? Number(process.env.FERRY_FUZZ_CASE) : undefined;
+const MAX_HEAP_MB = 512;
 const REPLAY = 'npx vitest run packages/server/test/fuzz/structure.test.ts';
 
 describe('structure-aware fuzzing', () => {
@@ -22,7 +23,7 @@ describe('structure-aware fuzzing', () => {
     console.log(`structure fuzz seed ${seed}; replay with: FERRY_SEED=${seed} ${REPLAY}`);
     const report = await runFuzz({
       seed,
-      cases: long ? undefined : Number(process.env.FERRY_FUZZ_CASES ?? 300),
+      cases: long ? undefined : Number(process.env.FERRY_FUZZ_CASES ?? 200),
       seconds,
       only,
       scale: long
@@ -31,13 +32,15 @@ describe('structure-aware fuzzing', () => {
       timeoutMs: long ? 5000 : 2000,
       stallMs: 100,
       knownFreezes: long ? 3 : 0,
-      maxHeapMb: 512,
+      maxHeapMb: MAX_HEAP_MB,
       tempDir,
       log: (line) => console.log(line),
     });
     console.log(formatReport(report, REPLAY));
     const message = `seed ${seed}`;
     expect(report.cases, message).toBeGreaterThan(0);
+    // A relay past its heap cap ends as a crash; below it, the most it used is printed above.
+    expect(report.maxHeapMb, message).toBeLessThan(MAX_HEAP_MB);
     expect(
       report.findings.filter((f) => !f.known && f.invariant !== 'stall'),
       message,
@@ -45,7 +48,7 @@ describe('structure-aware fuzzing', () => {
     // Event-loop delay depends on the machine: asserted in long runs, reported in CI.
     if (long)
       expect(
-        report.findings.filter((f) => f.invariant === 'stall'),
+        report.findings.filter((f) => !f.known && f.invariant === 'stall'),
         message,
       ).toEqual([]);
   });

@@ -56,8 +56,56 @@ export function hugeNumber(random: Random, integer: boolean): number {
   ]);
 }
 
-/** Any JSON-like value (plus undefined and bytes), nested up to `depth` and as wide as the scale allows. */
-export function anyValue(random: Random, scale: FuzzScale, depth: number): unknown {
+/**
+ * How much one generated input may still hold. Lists, objects and strings take from it, so that an input
+ * stays near the scale's size however its random choices multiply (a wide list of wide objects of long
+ * strings would otherwise take gigabytes).
+ */
+export class Budget {
+  #items: number;
+  #chars: number;
+
+  constructor(readonly scale: FuzzScale) {
+    this.#items = scale.maxWidth * 2;
+    this.#chars = scale.maxBytes;
+  }
+
+  /** How many items a list or object gets: mostly a few, sometimes all that is left. */
+  width(random: Random): number {
+    return this.items(random.chance(0.95) ? random.int(0, 4) : random.int(0, this.#items));
+  }
+
+  /** `wanted` items, or what is left of them. */
+  items(wanted: number): number {
+    const granted = Math.max(0, Math.min(wanted, this.#items));
+    this.#items -= granted;
+    return granted;
+  }
+
+  /** `wanted` characters, or what is left of them. */
+  chars(wanted: number): number {
+    const granted = Math.max(0, Math.min(wanted, this.#chars));
+    this.#chars -= granted;
+    return granted;
+  }
+
+  /** A string of at most `max` code units, and of what is left. */
+  string(random: Random, max: number): string {
+    const text = oddString(random, Math.max(0, Math.min(max, this.#chars)));
+    this.#chars -= text.length;
+    return text;
+  }
+
+  /** A byte count of at most `max`, and of what is left. */
+  bytes(random: Random, max: number): number {
+    const length = random.int(0, Math.max(0, Math.min(max, this.#chars)));
+    this.#chars -= length;
+    return length;
+  }
+}
+
+/** Any JSON-like value (plus undefined and bytes), nested up to `depth`, as large as the budget allows. */
+export function anyValue(random: Random, budget: Budget, depth: number): unknown {
   const kind = random.int(0, depth > 0 ? 9 : 5);
   switch (kind) {
     case 0:
@@ -68,16 +116,16 @@ export function anyValue(random: Random, scale: FuzzScale, depth: number): unkno
       return hugeNumber(random, false);
     case 3:
     case 4:
-      return oddString(random, scale.maxString);
+      return budget.string(random, Number.POSITIVE_INFINITY);
     case 5:
-      return random.chance(0.5) ? undefined : new Uint8Array(random.int(0, 64));
+      return random.chance(0.5) ? undefined : new Uint8Array(budget.bytes(random, 64));
     case 6:
     case 7: {
       const object: Record<string, unknown> = {};
-      for (let i = random.chance(0.95) ? random.int(0, 4) : random.int(0, scale.maxWidth); i > 0; i--) {
+      for (let i = budget.width(random); i > 0; i--) {
         // defineProperty: an own key named __proto__, as JSON.parse makes, not a prototype change.
         Object.defineProperty(object, oddKey(random, i), {
-          value: anyValue(random, scale, depth - 1),
+          value: anyValue(random, budget, depth - 1),
           enumerable: true,
           writable: true,
           configurable: true,
@@ -86,10 +134,7 @@ export function anyValue(random: Random, scale: FuzzScale, depth: number): unkno
       return object;
     }
     default:
-      return Array.from(
-        { length: random.chance(0.95) ? random.int(0, 4) : random.int(0, scale.maxWidth) },
-        () => anyValue(random, scale, depth - 1),
-      );
+      return Array.from({ length: budget.width(random) }, () => anyValue(random, budget, depth - 1));
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Random } from '@ferry/core/testing';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { anyValue, hugeNumber, oddString } from './values.js';
+import { anyValue, Budget, hugeNumber, oddString } from './values.js';
 
 export interface GeneratedUpdate {
   /** What the generator meant to produce, for the report. */
@@ -20,12 +20,12 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** One update, built or written raw. */
 export function yjsUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
-  if (random.chance(0.55)) return rawUpdate(random, scale);
+  if (random.chance(0.55)) return rawUpdate(random, new Budget(scale));
   try {
-    return builtUpdate(random, scale);
+    return builtUpdate(random, new Budget(scale));
   } catch {
     // Yjs could not encode what it was given (a value it decoded but cannot write back): write one raw.
-    return rawUpdate(random, scale);
+    return rawUpdate(random, new Budget(scale));
   }
 }
 
@@ -43,7 +43,7 @@ export interface FuzzScale {
 
 // ---- Built with Yjs ----
 
-function builtUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
+function builtUpdate(random: Random, size: Budget): GeneratedUpdate {
   const clients = random.chance(0.2) ? random.int(2, 40) : 1;
   const docs = Array.from({ length: clients }, () => {
     const doc = new Y.Doc({ gc: random.chance(0.5) });
@@ -52,7 +52,7 @@ function builtUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
   });
   const kinds = new Set<string>();
   for (const doc of docs) {
-    for (let op = random.int(1, 6); op > 0; op--) kinds.add(randomEdit(random, scale, doc));
+    for (let op = random.int(1, 6); op > 0; op--) kinds.add(randomEdit(random, size, doc));
   }
   // Clients that saw each other's edits, so that origins point across clients.
   const merged = Y.mergeUpdates(docs.map((doc) => Y.encodeStateAsUpdate(doc)));
@@ -60,7 +60,7 @@ function builtUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
     const base = new Y.Doc();
     Y.applyUpdate(base, merged);
     const before = Y.encodeStateVector(base);
-    kinds.add(randomEdit(random, scale, base));
+    kinds.add(randomEdit(random, size, base));
     return { kind: `built delta ${[...kinds].join('+')}`, update: Y.encodeStateAsUpdate(base, before) };
   }
   for (const doc of docs) doc.destroy();
@@ -68,28 +68,32 @@ function builtUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
 }
 
 /** One edit; an edit Yjs refuses locally (a root already of another type) is left out. */
-function randomEdit(random: Random, scale: FuzzScale, doc: Y.Doc): string {
+function randomEdit(random: Random, size: Budget, doc: Y.Doc): string {
   try {
-    return edit(random, scale, doc);
+    return edit(random, size, doc);
   } catch {
     return 'refused-locally';
   }
 }
 
 /** One edit on a root the relay knows (`fields`, `meta`, a text) or an odd one. */
-function edit(random: Random, scale: FuzzScale, doc: Y.Doc): string {
+function edit(random: Random, size: Budget, doc: Y.Doc): string {
   const root = random.pick(['fields', 'meta', 'body', 'title', 'list', 'x', '', '__proto__', 'fields.sub']);
   switch (random.int(0, 9)) {
     case 0: {
       const map = doc.getMap(root);
-      for (let i = random.int(1, 4); i > 0; i--) map.set(oddKey(random), anyValue(random, scale, 4));
+      for (let i = random.int(1, 4); i > 0; i--) map.set(oddKey(random), anyValue(random, size, 4));
       return 'map';
     }
     case 1: {
       const text = doc.getText(root);
-      text.insert(0, oddString(random, scale.maxString), random.chance(0.5) ? { bold: true } : undefined);
+      text.insert(
+        0,
+        size.string(random, size.scale.maxString),
+        random.chance(0.5) ? { bold: true } : undefined,
+      );
       if (text.length > 2 && random.chance(0.5))
-        text.format(1, text.length - 1, { [oddKey(random)]: anyValue(random, scale, 2) });
+        text.format(1, text.length - 1, { [oddKey(random)]: anyValue(random, size, 2) });
       if (random.chance(0.3)) text.insertEmbed(random.int(0, text.length), { image: oddString(random, 40) });
       if (text.length > 1 && random.chance(0.4)) text.delete(random.int(0, text.length - 1), 1);
       return 'text';
@@ -98,15 +102,13 @@ function edit(random: Random, scale: FuzzScale, doc: Y.Doc): string {
       const array = doc.getArray(root);
       array.insert(
         0,
-        Array.from({ length: random.int(1, Math.min(scale.maxWidth, 200)) }, () =>
-          anyValue(random, scale, 2),
-        ),
+        Array.from({ length: Math.max(1, size.width(random)) }, () => anyValue(random, size, 2)),
       );
       if (array.length > 1 && random.chance(0.5)) array.delete(0, random.int(1, array.length - 1));
       return 'array';
     }
     case 3: {
-      const depth = random.int(1, scale.maxDepth);
+      const depth = random.int(1, size.scale.maxDepth);
       nestTypes(random, doc, root, depth);
       return `nested${depth}`;
     }
@@ -124,7 +126,7 @@ function edit(random: Random, scale: FuzzScale, doc: Y.Doc): string {
       return 'subdoc';
     }
     case 6:
-      doc.getMap(root).set(oddKey(random), new Uint8Array(random.int(0, Math.min(scale.maxString, 65_536))));
+      doc.getMap(root).set(oddKey(random), new Uint8Array(size.bytes(random, 65_536)));
       return 'binary';
     case 7: {
       // Ferry's own layout with the wrong kinds: a list where a map is expected, a text for a string field.
@@ -142,7 +144,7 @@ function edit(random: Random, scale: FuzzScale, doc: Y.Doc): string {
       const fields = doc.getMap('fields');
       fields.set(
         random.pick(['title', 'body', 'count', 'id', '__proto__', 'constructor']),
-        anyValue(random, scale, 3),
+        anyValue(random, size, 3),
       );
       return 'fields';
     }
@@ -211,21 +213,21 @@ function number(random: Random, max = SAFE): number {
   return Math.max(0, Math.min(max, value));
 }
 
-function rawUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
+function rawUpdate(random: Random, size: Budget): GeneratedUpdate {
   const e = encoding.createEncoder();
   const kinds = new Set<string>();
   const clients = random.chance(0.15) ? random.int(2, 300) : random.int(0, 3);
   encoding.writeVarUint(e, clients);
   for (let c = 0; c < clients; c++) {
     // Strings may be maxString long: keep the whole update near maxBytes.
-    const room = Math.max(1, Math.floor(scale.maxBytes / (clients * scale.maxString)));
+    const room = Math.max(1, Math.floor(size.scale.maxBytes / (clients * size.scale.maxString)));
     const structs = random.int(1, Math.min(room, random.chance(0.1) ? 200 : 5));
     encoding.writeVarUint(e, structs);
     encoding.writeVarUint(e, random.chance(0.7) ? random.int(0, 2 ** 31) : number(random));
     let clock = random.chance(0.7) ? random.int(0, 20) : number(random);
     encoding.writeVarUint(e, clock);
     for (let s = 0; s < structs && clock < SAFE; s++) {
-      const { kind, length } = writeStruct(random, scale, e, SAFE - clock);
+      const { kind, length } = writeStruct(random, size, e, SAFE - clock);
       kinds.add(kind);
       clock += length;
     }
@@ -251,7 +253,7 @@ function rawUpdate(random: Random, scale: FuzzScale): GeneratedUpdate {
 /** Writes one struct; returns what it was and how many clocks it takes. */
 function writeStruct(
   random: Random,
-  scale: FuzzScale,
+  size: Budget,
   e: encoding.Encoder,
   room: number,
 ): { kind: string; length: number } {
@@ -280,7 +282,7 @@ function writeStruct(
     if (parentSub)
       encoding.writeVarString(e, random.pick(['title', 'deleted', '__proto__', '', oddString(random, 50)]));
   }
-  return writeContent(random, scale, e, ref, room);
+  return writeContent(random, size, e, ref, room);
 }
 
 function writeId(random: Random, e: encoding.Encoder): void {
@@ -290,7 +292,7 @@ function writeId(random: Random, e: encoding.Encoder): void {
 
 function writeContent(
   random: Random,
-  scale: FuzzScale,
+  size: Budget,
   e: encoding.Encoder,
   ref: number,
   room: number,
@@ -303,27 +305,27 @@ function writeContent(
     }
     case Content.JSON: {
       const values = Array.from({ length: random.int(1, 5) }, () =>
-        random.chance(0.2) ? 'undefined' : JSON.stringify(anyValue(random, scale, 3) ?? null),
+        random.chance(0.2) ? 'undefined' : JSON.stringify(anyValue(random, size, 3) ?? null),
       );
       encoding.writeVarUint(e, values.length);
       for (const value of values) encoding.writeVarString(e, value);
       return { kind: 'json', length: values.length };
     }
     case Content.Binary:
-      encoding.writeVarUint8Array(e, new Uint8Array(random.int(0, Math.min(scale.maxString, 100_000))));
+      encoding.writeVarUint8Array(e, new Uint8Array(size.bytes(random, 100_000)));
       return { kind: 'binary', length: 1 };
     case Content.String: {
-      const text = oddString(random, scale.maxString);
+      const text = size.string(random, size.scale.maxString);
       encoding.writeVarString(e, text);
       // Yjs counts UTF-16 code units.
       return { kind: 'string', length: Math.max(1, text.length) };
     }
     case Content.Embed:
-      encoding.writeVarString(e, JSON.stringify(anyValue(random, scale, 3) ?? null));
+      encoding.writeVarString(e, JSON.stringify(anyValue(random, size, 3) ?? null));
       return { kind: 'embed', length: 1 };
     case Content.Format:
       encoding.writeVarString(e, random.pick(['bold', '', '__proto__', oddString(random, 30)]));
-      encoding.writeVarString(e, JSON.stringify(anyValue(random, scale, 3) ?? null));
+      encoding.writeVarString(e, JSON.stringify(anyValue(random, size, 3) ?? null));
       return { kind: 'format', length: 1 };
     case Content.Type: {
       const typeRef = random.int(0, 6);
@@ -334,9 +336,9 @@ function writeContent(
       return { kind: `type${typeRef}`, length: 1 };
     }
     case Content.Any: {
-      const count = random.chance(0.9) ? random.int(1, 5) : random.int(1, scale.maxWidth);
+      const count = Math.max(1, size.width(random));
       encoding.writeVarUint(e, count);
-      for (let i = 0; i < count; i++) writeRawAny(random, scale, e, random.int(0, 3));
+      for (let i = 0; i < count; i++) writeRawAny(random, size, e, random.int(0, 3));
       return { kind: 'any', length: count };
     }
     default: {
@@ -346,16 +348,16 @@ function writeContent(
         encoding.writeAny(e, {
           gc: random.chance(0.5),
           autoLoad: random.chance(0.5),
-          meta: anyValue(random, scale, 2) as string,
+          meta: anyValue(random, size, 2) as string,
         });
-      else writeRawAny(random, scale, e, 2);
+      else writeRawAny(random, size, e, 2);
       return { kind: 'doc', length: 1 };
     }
   }
 }
 
 /** A lib0 `any`, written tag by tag: bigints, huge numbers, `__proto__` keys and deep nesting included. */
-export function writeRawAny(random: Random, scale: FuzzScale, e: encoding.Encoder, depth: number): void {
+export function writeRawAny(random: Random, size: Budget, e: encoding.Encoder, depth: number): void {
   const tag =
     depth > 0 ? random.int(116, 127) : random.pick([116, 119, 120, 121, 122, 123, 124, 125, 126, 127]);
   encoding.writeUint8(e, tag);
@@ -376,21 +378,21 @@ export function writeRawAny(random: Random, scale: FuzzScale, e: encoding.Encode
       );
       return;
     case 119:
-      encoding.writeVarString(e, oddString(random, scale.maxString));
+      encoding.writeVarString(e, size.string(random, size.scale.maxString));
       return;
     case 118: {
-      const keys = random.chance(0.9) ? random.int(0, 4) : random.int(0, scale.maxWidth);
+      const keys = size.width(random);
       encoding.writeVarUint(e, keys);
       for (let i = 0; i < keys; i++) {
         encoding.writeVarString(e, random.pick(['__proto__', 'constructor', 'a', '', `k${i}`]));
-        writeRawAny(random, scale, e, depth - 1);
+        writeRawAny(random, size, e, depth - 1);
       }
       return;
     }
     case 117: {
-      const items = random.chance(0.9) ? random.int(0, 4) : random.int(0, scale.maxWidth);
+      const items = size.width(random);
       encoding.writeVarUint(e, items);
-      for (let i = 0; i < items; i++) writeRawAny(random, scale, e, depth - 1);
+      for (let i = 0; i < items; i++) writeRawAny(random, size, e, depth - 1);
       return;
     }
     case 116:
