@@ -20,6 +20,8 @@ export interface FuzzOptions {
   /** Only this case (to replay one finding). */
   readonly only?: number;
   readonly scale: FuzzScale;
+  /** Some cases go to the limits: this share of them at this scale. */
+  readonly big?: { readonly share: number; readonly scale: FuzzScale };
   /** How long a request may go unanswered before the relay is probed for a freeze. */
   readonly timeoutMs: number;
   /**
@@ -112,7 +114,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       historyReadsSkipped++;
       return false;
     };
-    const result = await runCase(random, options.scale, target, index, readsHistory);
+    const scale = options.big && random.chance(options.big.share) ? options.big.scale : options.scale;
+    const result = await runCase(random, scale, target, index, readsHistory);
     cases++;
     const observations: Observation[] = [...result.observations];
     if (!relay.crashed) observations.push(...(await checkRelay(target, index, index % 25 === 0)));

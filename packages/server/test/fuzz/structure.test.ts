@@ -26,9 +26,14 @@ describe('structure-aware fuzzing', () => {
       cases: long ? undefined : Number(process.env.FERRY_FUZZ_CASES ?? 200),
       seconds,
       only,
-      scale: long
-        ? { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000, maxBytes: 1024 * 1024 }
-        : { maxDepth: 64, maxString: 4096, maxWidth: 300, maxBytes: 128 * 1024 },
+      scale: { maxDepth: 64, maxString: 4096, maxWidth: 300, maxBytes: 128 * 1024 },
+      // Long runs send one case in ten at the limits: deep, wide and long enough to find what costs.
+      big: long
+        ? {
+            share: 0.1,
+            scale: { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000, maxBytes: 1024 * 1024 },
+          }
+        : undefined,
       timeoutMs: long ? 5000 : 2000,
       stallMs: 100,
       knownFreezes: long ? 3 : 0,
