@@ -3,8 +3,9 @@
  * touches) still loads and round-trips over REST, /sync and /y/, and every update stored for the case's
  * record can be applied (the relay must never keep what it cannot load).
  */
-import type { ServerStorage } from '../../src/storage/ServerStorage.js';
+
 import * as Y from 'yjs';
+import type { ServerStorage } from '../../src/storage/ServerStorage.js';
 import { http, type Observation, SyncSession, type Target, YSession } from './channels.js';
 
 export const BYSTANDER = { collection: 'bystander', id: 'b1' } as const;

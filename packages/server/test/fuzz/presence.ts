@@ -43,7 +43,7 @@ function stateJson(random: Random, size: Budget): { kind: string; json: string }
       const asObjects = random.chance(0.5);
       return {
         kind: `deep${depth}`,
-        json: (asObjects ? '{"a":' : '[').repeat(depth) + '1' + (asObjects ? '}' : ']').repeat(depth),
+        json: `${(asObjects ? '{"a":' : '[').repeat(depth)}1${(asObjects ? '}' : ']').repeat(depth)}`,
       };
     }
     case 2: {
