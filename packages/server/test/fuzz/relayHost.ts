@@ -38,8 +38,16 @@ const forward =
       url?: string;
     };
     const about = document ?? path ?? url;
-    send({ type: 'log', level, message, about, error: err ? String(err.stack ?? err) : undefined });
+    send({ type: 'log', level, message, about, error: err ? oneLine(err) : undefined });
   };
+/** An error's message and the first frames of its stack, on one line. */
+const oneLine = (error: Error): string =>
+  String(error.stack ?? error)
+    .split('\n')
+    .slice(0, 4)
+    .map((line) => line.trim())
+    .join(' ← ');
+
 const logger: Logger = {
   debug: () => {},
   info: () => {},
