@@ -34,7 +34,7 @@ describe('structure-aware fuzzing', () => {
             scale: { maxDepth: 20_000, maxString: 300_000, maxWidth: 20_000, maxBytes: 1024 * 1024 },
           }
         : undefined,
-      timeoutMs: long ? 5000 : 2000,
+      timeoutMs: 5000,
       stallMs: 100,
       knownFreezes: long ? 3 : 0,
       maxHeapMb: MAX_HEAP_MB,
