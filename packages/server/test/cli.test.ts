@@ -9,7 +9,8 @@ import { onCleanup, tempDir } from './helpers.js';
 import { spawnRelay } from './process.js';
 import { RawClient } from './rawClient.js';
 
-describe('ferry serve', () => {
+// Each case starts relay processes: slower than the default timeout allows on a busy machine.
+describe('ferry serve', { timeout: 30_000 }, () => {
   it('refuses a numeric option that is not a number, saying which, and starts with a valid one', async () => {
     await expect(spawnRelay(tempDir(), ['--history-days', 'soon'])).rejects.toThrow(
       /--history-days must be a number ≥ 0, got "soon"/,
@@ -20,7 +21,7 @@ describe('ferry serve', () => {
     expect(health.status).toBe(200);
   });
 
-  it('exits on SIGTERM when its stdout and stderr were closed', { timeout: 30_000 }, async () => {
+  it('exits on SIGTERM when its stdout and stderr were closed', async () => {
     const relay = await spawnRelay(tempDir());
     // Whoever read its output went away (a closed terminal, a log shipper that died): the pipes are broken.
     relay.child.stdout!.destroy();
@@ -31,7 +32,7 @@ describe('ferry serve', () => {
 
   // The cause, without the race above (the CLI hung only when the relay closed before its first log line
   // after SIGTERM was written): two lines logged to a broken pipe just before process.exit.
-  it('logs to a broken pipe and still exits', { timeout: 30_000 }, async () => {
+  it('logs to a broken pipe and still exits', async () => {
     const script = `
       import { defaultLogger } from ${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)};
       const logger = defaultLogger();
