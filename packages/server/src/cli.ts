@@ -111,10 +111,6 @@ async function main(argv: string[]): Promise<void> {
     webhooks,
     logger,
   });
-  logger.info(
-    { url: relay.httpUrl, data: values.data, static: values.static ?? null },
-    `Ferry relay listening on ${relay.httpUrl}`,
-  );
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -134,6 +130,11 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Said last: whoever waits for this line may signal at once, and must find the handlers in place.
+  logger.info(
+    { url: relay.httpUrl, data: values.data, static: values.static ?? null },
+    `Ferry relay listening on ${relay.httpUrl}`,
+  );
 }
 
 /** The webhook the options ask for; its secret comes from the environment, never from the command line. */

@@ -1,13 +1,16 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { onCleanup, tempDir } from './helpers.js';
 import { spawnRelay } from './process.js';
 import { RawClient } from './rawClient.js';
 
-describe('ferry serve', () => {
+// Each case starts relay processes: slower than the default timeout allows on a busy machine.
+describe('ferry serve', { timeout: 30_000 }, () => {
   it('refuses a numeric option that is not a number, saying which, and starts with a valid one', async () => {
     await expect(spawnRelay(tempDir(), ['--history-days', 'soon'])).rejects.toThrow(
       /--history-days must be a number ≥ 0, got "soon"/,
@@ -17,7 +20,49 @@ describe('ferry serve', () => {
     const health = await fetch(`${relay.httpUrl}/healthz`);
     expect(health.status).toBe(200);
   });
+
+  it('exits on SIGTERM when its stdout and stderr were closed', async () => {
+    const relay = await spawnRelay(tempDir());
+    // Whoever read its output went away (a closed terminal, a log shipper that died): the pipes are broken.
+    relay.child.stdout!.destroy();
+    relay.child.stderr!.destroy();
+    relay.child.kill('SIGTERM');
+    expect(await exitedWithin(relay.child, 15_000)).toBe(0);
+  });
+
+  // The cause, without the race above (the CLI hung only when the relay closed before its first log line
+  // after SIGTERM was written): two lines logged to a broken pipe just before process.exit.
+  it('logs to a broken pipe and still exits', async () => {
+    const script = `
+      import { defaultLogger } from ${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)};
+      const logger = defaultLogger();
+      process.on('SIGTERM', () => { logger.info('stopping'); logger.info('stopped'); process.exit(0); });
+      setInterval(() => {}, 60_000);
+      logger.info('ready');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onCleanup(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    await once(child.stdout!, 'data');
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    child.kill('SIGTERM');
+    expect(await exitedWithin(child, 15_000)).toBe(0);
+  });
 });
+
+/** The exit code (or signal) of `child`, or 'still running' once `ms` have passed without it ending. */
+function exitedWithin(child: ChildProcess, ms: number): Promise<number | string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('still running'), ms);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal ?? -1);
+    });
+  });
+}
 
 // Each case starts a relay process: slower than the default timeout allows on a busy machine.
 describe('ferry serve with JSON Web Tokens', { timeout: 30_000 }, () => {

@@ -198,11 +198,19 @@ function nameOf(collection: string, id: string): string {
   }
 }
 
-/** Equality of a field with a query-string value: numbers, booleans and dates compare by value. */
+/**
+ * Equality of a field with a query-string value: numbers, booleans and dates compare by value, a list of
+ * plain values by its items joined with commas. An object equals no query value: turned into a string it
+ * says nothing, and one decoded with a `__proto__` key may not turn into a string at all.
+ */
 function matches(value: unknown, wanted: string): boolean {
   if (value === undefined || value === null) return wanted === '';
   if (typeof value === 'number') return value === Number(wanted);
   if (typeof value === 'boolean') return String(value) === wanted;
   if (value instanceof Date) return value.getTime() === new Date(wanted).getTime();
+  if (Array.isArray(value)) return value.every(isPlain) && value.join(',') === wanted;
+  if (typeof value === 'object') return false;
   return String(value) === wanted;
 }
+
+const isPlain = (value: unknown) => value === null || typeof value !== 'object';

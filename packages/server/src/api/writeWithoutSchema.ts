@@ -19,6 +19,7 @@ export function writeWithoutSchema(doc: Y.Doc, body: unknown, base: Y.Doc | unde
     if (root && root._start !== null && typeof value === 'string') {
       mergeText(doc.getText(key), base?.share.has(key) ? base.getText(key) : undefined, value);
     } else if (root && root._start !== null && Array.isArray(value)) {
+      for (const item of value) checkStorable(key, item);
       const array = doc.getArray(key);
       array.delete(0, array.length);
       array.insert(0, value);
@@ -26,12 +27,28 @@ export function writeWithoutSchema(doc: Y.Doc, body: unknown, base: Y.Doc | unde
       const map = doc.getMap(key);
       for (const [sub, subValue] of Object.entries(value)) {
         if (subValue === null) map.delete(sub);
-        else map.set(sub, subValue);
+        else map.set(sub, checkStorable(key, subValue));
       }
     } else if (value === null) {
       fields.delete(key);
     } else {
-      fields.set(key, value as unknown);
+      fields.set(key, checkStorable(key, value));
     }
   }
+}
+
+/**
+ * Yjs chooses how to store a value it is handed by the value's `constructor`: a JSON object with a key of
+ * that name would make it throw. Deeper inside a value, such keys are stored as they are.
+ */
+function checkStorable(field: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, 'constructor')) {
+    throw new ApiError(
+      400,
+      'validation',
+      `The value of "${field}" has a key named "constructor", which Ferry cannot store at the top of a field; nest it in an object.`,
+      { field },
+    );
+  }
+  return value;
 }

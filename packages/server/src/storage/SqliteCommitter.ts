@@ -21,22 +21,31 @@ function startWorker(workerData: CommitWorkerData): Worker {
 
 /**
  * Appends to a SQLite database from a worker thread with its own connection, so that waiting for the
- * disk never holds the event loop. Requests are answered in order; a worker that dies fails what it was
- * asked and is started again for the next append.
+ * disk never holds the event loop. The thread starts with the committer, so the first append does not pay
+ * for starting it. Requests are answered in order; a worker that dies fails what it was asked and is
+ * started again for the next append. The thread keeps the process alive only while an append is pending.
  */
 export class SqliteCommitter {
   readonly #data: CommitWorkerData;
   #worker: Worker | undefined;
+  #ready = notRunning();
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
 
   constructor(file: string, synchronous: 'full' | 'normal') {
     this.#data = { file, synchronous };
+    this.#start();
+  }
+
+  /** Resolves once the thread has opened the database; rejects if it failed first or is not running. */
+  whenReady(): Promise<void> {
+    return this.#ready;
   }
 
   append(entries: readonly AppendEntry[]): Promise<SqliteAppendResult> {
     const worker = this.#start();
     const id = this.#nextId++;
+    if (this.#pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage({ type: 'append', id, entries: [...entries] } satisfies CommitRequest);
@@ -48,6 +57,8 @@ export class SqliteCommitter {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
+    this.#ready = notRunning();
+    worker.ref();
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.postMessage({ type: 'close' } satisfies CommitRequest);
     await exited;
@@ -56,15 +67,30 @@ export class SqliteCommitter {
   #start(): Worker {
     if (this.#worker) return this.#worker;
     const worker = startWorker(this.#data);
+    worker.unref();
+    let ready!: () => void;
+    let failed!: (error: Error) => void;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      failed = reject;
+    });
+    // Nobody may be waiting for it: a thread that fails to start is reported to the next append instead.
+    this.#ready.catch(() => {});
     worker.on('message', (reply: CommitReply) => {
+      if (reply.type === 'ready') return ready();
       const pending = this.#pending.get(reply.id);
       if (!pending) return;
       this.#pending.delete(reply.id);
-      if ('error' in reply) pending.reject(new Error(reply.error));
+      if (this.#pending.size === 0 && this.#worker === worker) worker.unref();
+      if (reply.type === 'failed') pending.reject(new Error(reply.error));
       else pending.resolve(reply);
     });
     const fail = (reason: string) => {
-      if (this.#worker === worker) this.#worker = undefined;
+      if (this.#worker === worker) {
+        this.#worker = undefined;
+        this.#ready = notRunning();
+      }
+      failed(new Error(reason));
       for (const pending of this.#pending.values()) pending.reject(new Error(reason));
       this.#pending.clear();
     };
@@ -73,4 +99,10 @@ export class SqliteCommitter {
     this.#worker = worker;
     return worker;
   }
+}
+
+function notRunning(): Promise<void> {
+  const rejected = Promise.reject(new Error('the commit thread is not running'));
+  rejected.catch(() => {});
+  return rejected;
 }

@@ -124,6 +124,14 @@ export class SqliteStorage implements ServerStorage {
     }
   }
 
+  /**
+   * Resolves once the commit thread (started when the store opens) has opened the database, so appends
+   * commit without a start-up delay; at once for an in-memory database, which commits on this thread.
+   */
+  whenCommitThreadReady(): Promise<void> {
+    return this.#committer?.whenReady() ?? Promise.resolve();
+  }
+
   async load(name: string): Promise<Uint8Array[]> {
     return this.#run('load', () => this.#statements.load.all(name).map((row) => bytes(row.data)));
   }

@@ -15,13 +15,15 @@ export interface CommitWorkerData {
 export type CommitRequest = { type: 'append'; id: number; entries: AppendEntry[] } | { type: 'close' };
 
 export type CommitReply =
-  | { id: number; cursors: [string, string][]; positions: string[] }
-  | { id: number; error: string };
+  | { type: 'ready' }
+  | { type: 'committed'; id: number; cursors: [string, string][]; positions: string[] }
+  | { type: 'failed'; id: number; error: string };
 
 const { file, synchronous } = workerData as CommitWorkerData;
 const db = new Database(file);
 configure(db, synchronous);
 const append = prepareAppend(db);
+parentPort!.postMessage({ type: 'ready' } satisfies CommitReply);
 
 parentPort!.on('message', (request: CommitRequest) => {
   if (request.type === 'close') {
@@ -31,9 +33,9 @@ parentPort!.on('message', (request: CommitRequest) => {
   }
   let reply: CommitReply;
   try {
-    reply = { id: request.id, ...append(request.entries) };
+    reply = { type: 'committed', id: request.id, ...append(request.entries) };
   } catch (error) {
-    reply = { id: request.id, error: (error as Error).message };
+    reply = { type: 'failed', id: request.id, error: (error as Error).message };
   }
   parentPort!.postMessage(reply);
 });
