@@ -165,3 +165,45 @@ describe('updates Yjs cannot apply', () => {
 });
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+describe('updates that apply but leave a record Yjs cannot encode', () => {
+  // Found by the structure-aware fuzzer: a lib0 `any` object whose key `__proto__` holds bytes. Yjs applies
+  // it, and then every encoding of the record throws.
+  const protoBytes = Uint8Array.from(
+    Buffer.from('010107002801066669656c6473057469746c65017601095f5f70726f746f5f5f7402000000', 'hex'),
+  );
+
+  it('are refused and leave the record served', async () => {
+    const storage = new MemoryServerStorage();
+    const relay = await startRelay({ storage });
+    const writer = await RawClient.hello(relay.url);
+    writer.send({ type: 'push', id: 1, items: [{ name: 'notes/p1', update: recordUpdate('kept') }] });
+    expect((await writer.next('ack')).refused).toEqual([]);
+
+    const attacker = await RawClient.hello(relay.url);
+    attacker.send({ type: 'push', id: 1, items: [{ name: 'notes/p1', update: protoBytes }] });
+    const outcome = await attacker.next('ack').then(
+      (ack) => (ack.refused.length > 0 ? 'refused' : 'acknowledged'),
+      () => 'closed',
+    );
+    expect(outcome).not.toBe('acknowledged');
+    expect((await storage.history('notes/p1')).some((entry) => equal(entry.update, protoBytes))).toBe(false);
+    await expectServed(relay, 'kept');
+  });
+});
+
+describe('a REST value with a "__proto__" key', () => {
+  it('is refused with 400 and stores nothing; the collection keeps answering', async () => {
+    const storage = new MemoryServerStorage();
+    const relay = await startRelay({ storage });
+    const api = `${relay.httpUrl}/api/collections/notes/records`;
+    const response = await fetch(api, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"p2","fields":{"meta":{"__proto__":{"admin":true}}}}',
+    });
+    expect(response.status).toBe(400);
+    expect(await storage.history('notes/p2')).toEqual([]);
+    expect((await getJson(api)).status).toBe(200);
+  });
+});
