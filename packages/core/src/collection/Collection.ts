@@ -20,7 +20,7 @@ import {
   stampUpdated,
 } from '../record/layout.js';
 import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
-import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
+import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
 import { type FieldIssue, readField, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
@@ -339,7 +339,14 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     this.#version++;
     const { doc, local, origin } = change;
     // Edits made straight on a Yjs type (editor bindings, undo) get their metadata stamp here.
-    if (local && origin !== FROM_API && origin !== FROM_STAMP && hasContent(doc)) {
+    // A rollback is the relay's own state: stamping it would be a change of this client, refused again.
+    if (
+      local &&
+      origin !== FROM_API &&
+      origin !== FROM_STAMP &&
+      origin !== FROM_ROLLBACK &&
+      hasContent(doc)
+    ) {
       doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
     }
     this.#publish(id);

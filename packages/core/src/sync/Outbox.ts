@@ -3,8 +3,11 @@ import type { ChangeId, Replica } from '../replica/Replica.js';
 import { ChangeMarks, type Coverage, cover, covers } from './ChangeMarks.js';
 import { Cursors } from './Cursors.js';
 
-/** Where a record's local changes are: not yet sent, sent and awaiting commit, or committed by the relay. */
-export type RecordSyncStatus = 'local' | 'sent' | 'saved';
+/**
+ * Where a record's local changes are: not yet sent, sent and awaiting commit, committed by the relay, or
+ * refused by it for good (`rejected`: the record was rolled back to what the relay accepted).
+ */
+export type RecordSyncStatus = 'local' | 'sent' | 'saved' | 'rejected';
 
 /** Local-only document holding the device's outbox, shared by its tabs. */
 const SYNC_DOC = '~ferry/sync';
@@ -48,6 +51,8 @@ export class Outbox {
   /** What the relay is known to hold, per document; in memory only. */
   readonly #serverState = new Map<string, Uint8Array>();
   readonly #waiters = new Map<string, { wanted: Coverage; resolve: () => void }[]>();
+  /** Records whose last changes the relay refused for good, until they change again. */
+  readonly #rejected = new Set<string>();
   readonly #onStatus: (name: string) => void;
 
   constructor(
@@ -96,7 +101,7 @@ export class Outbox {
   }
 
   status(name: string): RecordSyncStatus {
-    if (!this.#pending.has(name)) return 'saved';
+    if (!this.#pending.has(name)) return this.#rejected.has(name) ? 'rejected' : 'saved';
     const flying = this.#inFlight.get(name);
     if (!flying) return 'local';
     const carried = (change: ChangeId) => covers(flying, change) || covers(this.#committed.get(name), change);
@@ -111,6 +116,7 @@ export class Outbox {
    * repeats the document's whole delete set (which every other client would have to walk through again).
    */
   changed(name: string, updates: readonly Uint8Array[], made: ChangeId): void {
+    this.#rejected.delete(name);
     cover(this.#appliedOf(name), made);
     let toMark = this.#toMark.get(name);
     if (!toMark) {
@@ -161,6 +167,7 @@ export class Outbox {
    */
   saved(name: string, carries: Coverage, stateVector: Uint8Array): void {
     this.#serverState.set(name, stateVector);
+    this.#rejected.delete(name);
     const committed = this.#committedOf(name);
     for (const [by, seq] of carries) cover(committed, { by, seq });
     if (this.#inFlight.get(name) === carries) this.#inFlight.delete(name);
@@ -180,6 +187,35 @@ export class Outbox {
   /** The relay refused a change for now (it could not load or store it): send it whole next time. */
   retry(name: string): void {
     this.#resend.add(name);
+  }
+
+  /**
+   * The relay refused the record's changes for good. Every change applied to it so far, in any tab, is
+   * settled without being committed: its marks go, so the record leaves the outbox and nothing is sent again.
+   * The relay lacks those changes (and the rollback that follows): the next send of the record is a full
+   * diff from what the relay holds, in which they cancel out.
+   */
+  rejected(name: string): void {
+    const settled = this.#committedOf(name);
+    for (const [by, seq] of this.#applied.get(name) ?? []) cover(settled, { by, seq });
+    for (const change of this.#marks.of(name)) cover(settled, change);
+    this.#settle(name);
+  }
+
+  /** A change made here that the relay must never be sent on its own (a rollback): settled at once. */
+  settled(name: string, made: ChangeId): void {
+    cover(this.#appliedOf(name), made);
+    cover(this.#committedOf(name), made);
+    this.#settle(name);
+  }
+
+  #settle(name: string): void {
+    this.#rejected.add(name);
+    this.#unsent.delete(name);
+    this.#inFlight.delete(name);
+    this.#resend.add(name);
+    this.#dropCommitted(name);
+    this.#refresh(name);
   }
 
   /** The document now holds only what the relay sent, or what it has acknowledged. */
