@@ -220,7 +220,9 @@ export class Outbox {
 
   /** The document now holds only what the relay sent, or what it has acknowledged. */
   inSyncWithServer(name: string, doc: Y.Doc): void {
-    if (!this.#pending.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
+    // A rejected record holds changes the relay lacks: its state vector is not the relay's.
+    if (!this.#pending.has(name) && !this.#rejected.has(name))
+      this.#serverState.set(name, Y.encodeStateVector(doc));
   }
 
   /** Resolves when every change to the document applied here so far is committed by the relay. */

@@ -37,6 +37,13 @@ interface Fetch {
  */
 export class Rollbacks {
   readonly #fetches = new Map<number, Fetch>();
+  /**
+   * The relay's state of each rolled-back record, kept up to date with what the relay sends. The record
+   * still holds the refused items (Yjs keeps them, deleted), and a later accepted change of someone else can
+   * lose to them in a concurrent-write tie: until the record is sent and committed again, its content is
+   * made equal to this copy after every change from the relay.
+   */
+  readonly #accepted = new Map<string, Y.Doc>();
 
   constructor(private readonly replica: Replica) {}
 
@@ -92,7 +99,8 @@ export class Rollbacks {
       const attempted = Y.encodeStateAsUpdate(doc);
       settle(name);
       copyContent(accepted, doc, FROM_ROLLBACK);
-      accepted.destroy();
+      this.forget(name);
+      this.#accepted.set(name, accepted);
       emit({
         ...refusal,
         attempted,
@@ -106,6 +114,21 @@ export class Rollbacks {
       });
     }
     return again;
+  }
+
+  /** Changes from the relay to a record still rolled back: the record shows the relay's state. */
+  relayed(name: string, updates: readonly Uint8Array[]): void {
+    const accepted = this.#accepted.get(name);
+    const doc = this.replica.get(name);
+    if (!accepted || !doc) return;
+    for (const update of updates) Y.applyUpdate(accepted, update);
+    copyContent(accepted, doc, FROM_ROLLBACK);
+  }
+
+  /** The record changed here again: what it holds is sent whole, and the relay's answer decides. */
+  forget(name: string): void {
+    this.#accepted.get(name)?.destroy();
+    this.#accepted.delete(name);
   }
 
   /** The connection dropped: unanswered rollbacks start again when the relay refuses the records again. */

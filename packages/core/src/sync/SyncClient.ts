@@ -488,6 +488,8 @@ export class SyncClient {
         this.logger.error({ err: error, document: name }, 'could not apply an update from the relay');
         continue;
       }
+      if (this.#outbox.status(name) === 'rejected') this.#rollbacks.relayed(name, updates);
+      else this.#rollbacks.forget(name);
       this.#outbox.inSyncWithServer(name, this.replica.get(name)!);
     }
   }
