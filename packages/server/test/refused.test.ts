@@ -53,6 +53,8 @@ describe('refused writes', () => {
     record.on('status', (status) => statuses.push(status));
 
     const rejection = nextRejection(reader);
+    const onRecord: RejectedChange[] = [];
+    record.on('rejected', (rejected) => onRecord.push(rejected));
     await record.update({ title: 'hijacked' });
     record.text('body').insert(0, 'sneaky ');
     await reader.whenSynced();
@@ -67,6 +69,7 @@ describe('refused writes', () => {
     expect(reader.sync!.status.pending).toBe(0);
     expect(record.status).toBe('rejected');
     expect(statuses).toContain('rejected');
+    expect(onRecord.map((r) => r.code)).toContain(DocumentErrorCode.ReadOnly);
     // The refused change is kept for the app: the update as sent, and the record as it was.
     const attempted = new Y.Doc();
     Y.applyUpdate(attempted, rejected.attempted!);

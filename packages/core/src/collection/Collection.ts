@@ -30,6 +30,7 @@ import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
+import type { RejectedChange } from '../sync/Rollbacks.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
 import { RecordHandle } from './RecordHandle.js';
@@ -65,6 +66,7 @@ export interface CollectionContext {
   readonly sync?: {
     statusOf(name: string): RecordSyncStatus;
     watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void;
+    watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void;
     whenSaved(name: string): Promise<void>;
     presence(name: string): Presence;
     readonly history: RelayHistory;
@@ -299,6 +301,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   watchStatus(id: string, listener: (status: RecordSyncStatus) => void): () => void {
     this.#existing(id);
     return this.context.sync?.watchStatus(`${this.name}/${id}`, listener) ?? (() => {});
+  }
+  /** @internal */
+  watchRejected(id: string, listener: (rejected: RejectedChange) => void): () => void {
+    return this.context.sync?.watchRejected(`${this.name}/${id}`, listener) ?? (() => {});
   }
 
   /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */

@@ -203,6 +203,13 @@ export class SyncClient {
     });
   }
 
+  /** Calls `listener` when the relay refuses a change to one record for good. Returns the unsubscribe function. */
+  watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void {
+    return this.#events.on('rejected', (rejected) => {
+      if (rejected.name === name) listener(rejected);
+    });
+  }
+
   whenSaved(name: string): Promise<void> {
     return this.#outbox.whenSaved(name);
   }
