@@ -16,7 +16,8 @@ const notes = defineCollection('notes', { title: t.string(), body: t.text() });
 function switchableAuth(access: Map<string, Access>): RelayAuth {
   return {
     authenticate: (token) => ({ id: token }),
-    authorize: (principal) => access.get(principal.id) ?? 'none',
+    authorize: (principal, name) =>
+      access.get(`${principal.id}:${name}`) ?? access.get(principal.id) ?? 'none',
   };
 }
 
@@ -134,5 +135,28 @@ describe('refused writes', () => {
     await check.whenSynced();
     expect(checked.get('a')!.get('title')).toBe('offline edit');
     expect(checked.get('a')!.get('body')).toBe('accepted text');
+  });
+
+  it('a record-level authorize answering none: the new record is refused as Forbidden and rolls back to nothing', async () => {
+    const access = new Map<string, Access>([
+      ['ana', 'write'],
+      ['eve', 'write'],
+      ['eve:notes/secret', 'none'],
+    ]);
+    const relay = await startRelay({ auth: switchableAuth(access) });
+    await seed(relay);
+    const eve = await startClient(relay, { token: 'eve' });
+    const eveNotes = eve.collection(notes);
+    await eve.whenSynced();
+    const rejections: RejectedChange[] = [];
+    eve.sync!.on('rejected', (rejected) => rejections.push(rejected));
+    await eveNotes.create({ title: 'mine now', body: '' }, { id: 'secret' });
+    await eveNotes.update('a', { title: 'edited by eve' });
+    await eve.whenSynced();
+
+    expect(rejections.map((r) => [r.name, r.code])).toEqual([['notes/secret', DocumentErrorCode.Forbidden]]);
+    expect(eveNotes.get('secret')).toBeUndefined();
+    expect(eveNotes.get('a')!.status).toBe('saved');
+    expect(eve.sync!.status.pending).toBe(0);
   });
 });

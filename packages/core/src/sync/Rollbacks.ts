@@ -67,9 +67,15 @@ export class Rollbacks {
     return true;
   }
 
-  /** The relay will not let this client read a document being fetched. */
-  unreadable(name: string): void {
-    for (const fetch of this.#fetches.values()) if (fetch.refusals.has(name)) fetch.unreadable.add(name);
+  /** The relay will not let this client read a document; returns whether it was being fetched here. */
+  unreadable(name: string): boolean {
+    let fetched = false;
+    for (const fetch of this.#fetches.values()) {
+      if (!fetch.refusals.has(name)) continue;
+      fetch.unreadable.add(name);
+      fetched = true;
+    }
+    return fetched;
   }
 
   /**

@@ -470,7 +470,8 @@ export class SyncClient {
       case 'document-error':
         this.logger.warn({ document: message.name, code: message.code }, message.message);
         if (message.code !== DocumentErrorCode.Forbidden) return;
-        this.#rollbacks.unreadable(message.name);
+        // A rollback's own question: the rollback reports the refusal.
+        if (this.#rollbacks.unreadable(message.name)) return;
         this.#events.emit('rejected', {
           ...message,
           change: undefined,
