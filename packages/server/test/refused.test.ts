@@ -53,6 +53,9 @@ describe('refused writes', () => {
     const statuses: RecordSyncStatus[] = [];
     record.on('status', (status) => statuses.push(status));
 
+    // The reader's own changes win every concurrent-write tie (the highest client id): the refused title
+    // would hide Ana's later rename unless the client keeps showing the relay's state.
+    record.doc.clientID = 0xfffffffe;
     const rejection = nextRejection(reader);
     const onRecord: RejectedChange[] = [];
     record.on('rejected', (rejected) => onRecord.push(rejected));

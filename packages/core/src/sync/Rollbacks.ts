@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import type { DocumentUpdate, RefusedItem } from '../protocol/messages.js';
 import { copyContent } from '../replica/copyContent.js';
-import { FROM_ROLLBACK } from '../replica/origins.js';
+import { FROM_RELAY, FROM_ROLLBACK } from '../replica/origins.js';
 import type { Replica } from '../replica/Replica.js';
 
 /** A change the relay refused for good, after the record was rolled back to what the relay accepted. */
@@ -100,9 +100,12 @@ export class Rollbacks {
         if (doc) again.push(name);
         continue;
       }
+      const updates = fetch.updates.get(name) ?? [];
       const accepted = new Y.Doc({ guid: name });
-      for (const update of fetch.updates.get(name) ?? []) Y.applyUpdate(accepted, update);
+      for (const update of updates) Y.applyUpdate(accepted, update);
       const attempted = Y.encodeStateAsUpdate(doc);
+      // What the relay holds and the record lacks (changes on their way here) joins it first.
+      if (updates.length > 0) this.replica.applyRemote(name, updates, FROM_RELAY);
       settle(name);
       copyContent(accepted, doc, FROM_ROLLBACK);
       this.forget(name);
