@@ -1,14 +1,18 @@
+import 'fake-indexeddb/auto';
 import {
+  createFerry,
   DocumentErrorCode,
   defineCollection,
+  IndexedDBStorage,
   type RecordSyncStatus,
   type RejectedChange,
   t,
 } from '@ferry/core';
 import type { Access, RelayAuth } from '@ferry/server';
+import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { startClient, startRelay, until } from './helpers.js';
+import { NodeWebSocket, onCleanup, startClient, startRelay, until } from './helpers.js';
 
 const notes = defineCollection('notes', { title: t.string(), body: t.text() });
 
@@ -161,5 +165,52 @@ describe('refused writes', () => {
     expect(eveNotes.get('secret')).toBeUndefined();
     expect(eveNotes.get('a')!.status).toBe('saved');
     expect(eve.sync!.status.pending).toBe(0);
+  });
+
+  it("one tab's refused edit, sent by another tab, leaves the device's shared outbox in both", async () => {
+    const access = new Map<string, Access>([
+      ['ana', 'write'],
+      ['rob', 'read'],
+    ]);
+    const relay = await startRelay({ auth: switchableAuth(access) });
+    await seed(relay);
+    const indexedDB = new IDBFactory();
+    const openTab = async (online: boolean) => {
+      const tab = await createFerry({
+        storage: new IndexedDBStorage({ indexedDB, name: 'app' }),
+        tabs: `ferry:refused-test-${process.pid}`,
+        url: relay.url,
+        webSocket: NodeWebSocket,
+        token: 'rob',
+        sync: { manual: !online, backoff: { min: 10, max: 200 } },
+      });
+      onCleanup(() => tab.close());
+      return tab;
+    };
+    const online = await openTab(true);
+    online.collection(notes);
+    await online.whenSynced();
+    const offline = await openTab(false);
+    const offlineNotes = offline.collection(notes);
+    await until(
+      (listener) => offlineNotes.on('change', listener),
+      () => offlineNotes.get('a')?.get('title') === 'original',
+    );
+
+    const rejection = nextRejection(online);
+    await offlineNotes.update('a', { title: 'from the offline tab' });
+    expect((await rejection).code).toBe(DocumentErrorCode.ReadOnly);
+    await online.whenSynced();
+    expect(online.sync!.status.pending).toBe(0);
+    // The other tab sees the rollback and no pending change, without ever connecting.
+    await until(
+      (listener) => offline.sync!.on('status', listener),
+      () => offline.sync!.status.pending === 0,
+    );
+    await until(
+      (listener) => offlineNotes.on('change', listener),
+      () => offlineNotes.get('a')!.get('title') === 'original',
+    );
+    expect(online.collection(notes).get('a')!.get('title')).toBe('original');
   });
 });
