@@ -27,6 +27,7 @@ export {
   RecordNotFoundError,
   StorageError,
   ValidationError,
+  WriteRejectedError,
 } from './errors.js';
 export {
   assertCollectionName,

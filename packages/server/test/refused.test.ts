@@ -65,7 +65,9 @@ describe('refused writes', () => {
     record.on('rejected', (rejected) => onRecord.push(rejected));
     await record.update({ title: 'hijacked' });
     record.text('body').insert(0, 'sneaky ');
+    const saved = record.whenSaved();
     await reader.whenSynced();
+    await expect(saved).rejects.toMatchObject({ code: 'rejected', reason: DocumentErrorCode.ReadOnly });
 
     const rejected = await rejection;
     expect(rejected.name).toBe('notes/a');

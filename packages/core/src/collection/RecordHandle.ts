@@ -81,7 +81,10 @@ export class RecordHandle<S extends Shape = Shape> {
     return this.collection.presenceOf(this.id);
   }
 
-  /** Resolves once every change made to this record before the call is committed by the relay. */
+  /**
+   * Resolves once every change made to this record before the call is committed by the relay; rejects with
+   * WriteRejectedError when the relay refuses them for good.
+   */
   whenSaved(): Promise<void> {
     return this.collection.whenSaved(this.id);
   }

@@ -50,7 +50,10 @@ export class Outbox {
   readonly #resend = new Set<string>();
   /** What the relay is known to hold, per document; in memory only. */
   readonly #serverState = new Map<string, Uint8Array>();
-  readonly #waiters = new Map<string, { wanted: Coverage; resolve: () => void }[]>();
+  readonly #waiters = new Map<
+    string,
+    { wanted: Coverage; resolve: () => void; reject: (error: Error) => void }[]
+  >();
   /** Records whose last changes the relay refused for good, until they change again. */
   readonly #rejected = new Set<string>();
   readonly #onStatus: (name: string) => void;
@@ -193,9 +196,11 @@ export class Outbox {
    * The relay refused the record's changes for good. Every change applied to it so far, in any tab, is
    * settled without being committed: its marks go, so the record leaves the outbox and nothing is sent again.
    * The relay lacks those changes (and the rollback that follows): the next send of the record is a full
-   * diff from what the relay holds, in which they cancel out.
+   * diff from what the relay holds, in which they cancel out. Whoever waits for them to be saved gets `error`.
    */
-  rejected(name: string): void {
+  rejected(name: string, error: Error): void {
+    for (const waiter of this.#waiters.get(name) ?? []) waiter.reject(error);
+    this.#waiters.delete(name);
     const settled = this.#committedOf(name);
     for (const [by, seq] of this.#applied.get(name) ?? []) cover(settled, { by, seq });
     for (const change of this.#marks.of(name)) cover(settled, change);
@@ -230,9 +235,9 @@ export class Outbox {
     if (!this.#pending.has(name)) return Promise.resolve();
     const wanted = new Map(this.#applied.get(name));
     for (const change of this.#marks.of(name)) cover(wanted, change);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const waiters = this.#waiters.get(name) ?? [];
-      waiters.push({ wanted, resolve });
+      waiters.push({ wanted, resolve, reject });
       this.#waiters.set(name, waiters);
     });
   }

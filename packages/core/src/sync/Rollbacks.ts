@@ -86,7 +86,7 @@ export class Rollbacks {
   finish(
     id: number,
     answered: ReadonlySet<string>,
-    settle: (name: string) => void,
+    settle: (refusal: RefusedItem) => void,
     emit: (rejected: RejectedChange) => void,
   ): string[] {
     const fetch = this.#fetches.get(id);
@@ -106,7 +106,7 @@ export class Rollbacks {
       const attempted = Y.encodeStateAsUpdate(doc);
       // What the relay holds and the record lacks (changes on their way here) joins it first.
       if (updates.length > 0) this.replica.applyRemote(name, updates, FROM_RELAY);
-      settle(name);
+      settle(refusal);
       copyContent(accepted, doc, FROM_ROLLBACK);
       this.forget(name);
       this.#accepted.set(name, accepted);

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { WriteRejectedError } from '../errors.js';
 import {
   CloseCode,
   DocumentErrorCode,
@@ -552,7 +553,7 @@ export class SyncClient {
     const again = this.#rollbacks.finish(
       id,
       new Set(answered.map((d) => d.name)),
-      (name) => this.#outbox.rejected(name),
+      ({ name, code, message }) => this.#outbox.rejected(name, new WriteRejectedError(name, code, message)),
       (rejected) => this.#events.emit('rejected', rejected),
     );
     // Subscribed only to be answered: live updates keep coming through the collection (or not at all).
