@@ -542,11 +542,15 @@ export class SyncClient {
 
   /** Asks the relay for the accepted state of records it refused for good; see Rollbacks. */
   #rollBack(refusals: (RefusedItem & { change: Uint8Array | undefined })[]): void {
-    const id = this.#nextId++;
-    const names = this.#rollbacks.start(id, refusals);
-    this.#answering.set(id, Date.now());
-    const documents = names.map((name) => ({ name, stateVector: EMPTY_STATE_VECTOR }));
-    this.#send({ type: 'subscribe', id, collections: [], documents });
+    // In requests of a bounded size: a backlog refused at once stays far below the relay's per-connection
+    // limit of documents subscribed by name, each request's are unsubscribed once answered.
+    for (let start = 0; start < refusals.length; start += ROLLBACKS_PER_REQUEST) {
+      const id = this.#nextId++;
+      const names = this.#rollbacks.start(id, refusals.slice(start, start + ROLLBACKS_PER_REQUEST));
+      this.#answering.set(id, Date.now());
+      const documents = names.map((name) => ({ name, stateVector: EMPTY_STATE_VECTOR }));
+      this.#send({ type: 'subscribe', id, collections: [], documents });
+    }
   }
 
   #rolledBack(id: number, answered: readonly DocumentSubscription[]): void {
@@ -709,6 +713,9 @@ const TRANSIENT_RETRY_MS = 1000;
 const STALE_TOKEN_RETRIES = 3;
 
 const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+
+/** Refused records asked for in one rollback request. */
+const ROLLBACKS_PER_REQUEST = 500;
 
 /** Push frames waiting for their acknowledgement at any time; more wait in the outbox. */
 const MAX_PUSHES_IN_FLIGHT = 4;
