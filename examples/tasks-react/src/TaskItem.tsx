@@ -10,7 +10,7 @@ interface Props {
   onEditing: (id: string | null) => void;
 }
 
-const LABELS = { local: 'not sent', sent: 'sending', saved: 'saved' } as const;
+const LABELS = { local: 'not sent', sent: 'sending', saved: 'saved', rejected: 'not allowed' } as const;
 
 /**
  * One task. It re-renders when this task changes, not when another one does. The title is bound with

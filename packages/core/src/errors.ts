@@ -88,3 +88,16 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
   return `${String(value)} (${typeof value})`;
 }
+
+/** The relay refused a record's change for good; the record was rolled back (see `record.on('rejected')`). */
+export class WriteRejectedError extends FerryError {
+  constructor(
+    /** The document, `<collection>/<id>`. */
+    readonly document: string,
+    /** The relay's reason, a DocumentErrorCode. */
+    readonly reason: number,
+    message: string,
+  ) {
+    super('rejected', `The relay refused the change to "${document}": ${message}`);
+  }
+}

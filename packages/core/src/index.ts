@@ -27,6 +27,7 @@ export {
   RecordNotFoundError,
   StorageError,
   ValidationError,
+  WriteRejectedError,
 } from './errors.js';
 export {
   assertCollectionName,
@@ -102,6 +103,7 @@ export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YInd
 export type { RecordSyncStatus } from './sync/Outbox.js';
 export { type PeerPresence, Presence, type PresenceState } from './sync/Presence.js';
 export { type HistoryEntry, RelayHistory } from './sync/RelayHistory.js';
+export type { RejectedChange } from './sync/Rollbacks.js';
 export {
   type ConnectionState,
   type Replication,

@@ -5,19 +5,21 @@ import type { FerryClient, RecordHandle } from '@ferry/core';
  * - `saving`: just changed, being written to this device;
  * - `unsent`: safe on this device, not yet at the server (offline, or about to leave);
  * - `sending`: the server has it and is committing it;
- * - `saved`: the server committed it; every other device gets it.
+ * - `saved`: the server committed it; every other device gets it;
+ * - `refused`: the server refused it (no write access); the record shows what the server holds.
  */
-export type Mark = 'saving' | 'unsent' | 'sending' | 'saved';
+export type Mark = 'saving' | 'unsent' | 'sending' | 'saved' | 'refused';
 
 export const MARK_LABELS: Record<Mark, string> = {
   saving: 'Saving…',
   unsent: 'Saved on this device',
   sending: 'Sending…',
   saved: 'Saved',
+  refused: 'Not allowed: undone',
 };
 
 /**
- * Follows the mark of every record: Ferry says `local`, `sent` or `saved`; the device's own store adds
+ * Follows the mark of every record: Ferry says `local`, `sent`, `saved` or `rejected`; the device's own store adds
  * whether a `local` change is safe on the device yet.
  */
 export class SyncMarks {
@@ -45,6 +47,8 @@ export class SyncMarks {
         return 'unsent';
       case 'sent':
         return 'sending';
+      case 'rejected':
+        return 'refused';
       default:
         return 'saved';
     }

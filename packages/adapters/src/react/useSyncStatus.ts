@@ -5,7 +5,8 @@ import { noop } from './useRecord.js';
 
 /**
  * The sync state of the client (connection, number of records with unsent changes, last sync, error), or
- * with a record, that record's state: `local` (not sent yet), `sent` or `saved` (committed by the relay).
+ * with a record, that record's state: `local` (not sent yet), `sent`, `saved` (committed by the relay) or
+ * `rejected` (refused for good and rolled back; see RecordHandle `on('rejected')`).
  * The component re-renders when that state changes.
  */
 export function useSyncStatus(client: FerryClient): SyncStatus;

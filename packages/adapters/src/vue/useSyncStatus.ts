@@ -6,7 +6,8 @@ import { fromStore } from './fromStore.js';
 
 /**
  * The sync state of the client (connection, number of records with unsent changes, last sync, error), or
- * with a record, that record's state: `local` (not sent yet), `sent` or `saved` (committed by the relay).
+ * with a record, that record's state: `local` (not sent yet), `sent`, `saved` (committed by the relay) or
+ * `rejected` (refused for good and rolled back; see RecordHandle `on('rejected')`).
  */
 export function useSyncStatus(client: FerryClient): Readonly<ShallowRef<SyncStatus>>;
 export function useSyncStatus(

@@ -20,7 +20,7 @@ import {
   stampUpdated,
 } from '../record/layout.js';
 import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
-import { FROM_API, FROM_BINDING, FROM_STAMP } from '../replica/origins.js';
+import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
 import { type FieldIssue, readField, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
@@ -30,6 +30,7 @@ import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
+import type { RejectedChange } from '../sync/Rollbacks.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
 import { RecordHandle } from './RecordHandle.js';
@@ -65,6 +66,7 @@ export interface CollectionContext {
   readonly sync?: {
     statusOf(name: string): RecordSyncStatus;
     watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void;
+    watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void;
     whenSaved(name: string): Promise<void>;
     presence(name: string): Presence;
     readonly history: RelayHistory;
@@ -300,6 +302,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     this.#existing(id);
     return this.context.sync?.watchStatus(`${this.name}/${id}`, listener) ?? (() => {});
   }
+  /** @internal */
+  watchRejected(id: string, listener: (rejected: RejectedChange) => void): () => void {
+    return this.context.sync?.watchRejected(`${this.name}/${id}`, listener) ?? (() => {});
+  }
 
   /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */
   yText(id: string, field: string): Y.Text {
@@ -339,7 +345,14 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     this.#version++;
     const { doc, local, origin } = change;
     // Edits made straight on a Yjs type (editor bindings, undo) get their metadata stamp here.
-    if (local && origin !== FROM_API && origin !== FROM_STAMP && hasContent(doc)) {
+    // A rollback is the relay's own state: stamping it would be a change of this client, refused again.
+    if (
+      local &&
+      origin !== FROM_API &&
+      origin !== FROM_STAMP &&
+      origin !== FROM_ROLLBACK &&
+      hasContent(doc)
+    ) {
       doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
     }
     this.#publish(id);

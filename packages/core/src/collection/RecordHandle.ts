@@ -6,6 +6,7 @@ import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry } from '../sync/RelayHistory.js';
+import type { RejectedChange } from '../sync/Rollbacks.js';
 import type { Collection, RecordChange } from './Collection.js';
 
 /**
@@ -41,7 +42,8 @@ export class RecordHandle<S extends Shape = Shape> {
 
   /**
    * Where this record's local changes are: `local` (not yet sent), `sent` (the relay has them, not yet
-   * committed) or `saved` (committed and acknowledged). Without a relay, always `local`.
+   * committed), `saved` (committed and acknowledged) or `rejected` (refused by the relay for good and rolled
+   * back to what it accepted; see the `rejected` event). Without a relay, always `local`.
    */
   get status(): RecordSyncStatus {
     return this.collection.statusOf(this.id);
@@ -79,7 +81,10 @@ export class RecordHandle<S extends Shape = Shape> {
     return this.collection.presenceOf(this.id);
   }
 
-  /** Resolves once every change made to this record before the call is committed by the relay. */
+  /**
+   * Resolves once every change made to this record before the call is committed by the relay; rejects with
+   * WriteRejectedError when the relay refuses them for good.
+   */
   whenSaved(): Promise<void> {
     return this.collection.whenSaved(this.id);
   }
@@ -118,12 +123,22 @@ export class RecordHandle<S extends Shape = Shape> {
 
   /** Calls `listener` after every change to this record, local or merged. Returns the unsubscribe function. */
   on(event: 'change', listener: (change: RecordChange<S>) => void): () => void;
-  /** Calls `listener` whenever `status` changes (local, sent, saved). */
+  /** Calls `listener` whenever `status` changes (local, sent, saved, rejected). */
   on(event: 'status', listener: (status: RecordSyncStatus) => void): () => void;
+  /**
+   * Calls `listener` when the relay refuses this record's changes for good, once the record is rolled back:
+   * with the reason (`code`, `message`), the refused change, and `retry()` / `discard()`.
+   */
+  on(event: 'rejected', listener: (rejected: RejectedChange) => void): () => void;
   on(
-    event: 'change' | 'status',
-    listener: ((change: RecordChange<S>) => void) | ((status: RecordSyncStatus) => void),
+    event: 'change' | 'status' | 'rejected',
+    listener:
+      | ((change: RecordChange<S>) => void)
+      | ((status: RecordSyncStatus) => void)
+      | ((rejected: RejectedChange) => void),
   ): () => void {
+    if (event === 'rejected')
+      return this.collection.watchRejected(this.id, listener as (rejected: RejectedChange) => void);
     if (event === 'status')
       return this.collection.watchStatus(this.id, listener as (status: RecordSyncStatus) => void);
     return this.collection.watchRecord(this.id, event, listener as (change: RecordChange<S>) => void);

@@ -45,7 +45,13 @@ export function readMeta(doc: Y.Doc): RecordMeta {
  * them, which `Y.Map.size` does.
  */
 export const hasContent = (doc: Y.Doc): boolean =>
-  metaOf(doc).has('createdAt') || fieldsOf(doc)._map.size > 0;
+  metaOf(doc).has('createdAt') || hasLiveEntry(fieldsOf(doc));
+
+/** Whether a map holds any key now: a record rolled back to nothing keeps its deleted entries. */
+function hasLiveEntry(map: Y.Map<unknown>): boolean {
+  for (const item of map._map.values()) if (!item.deleted) return true;
+  return false;
+}
 
 /** The tombstone flag alone, without building the whole metadata object. */
 export const isDeleted = (doc: Y.Doc): boolean => metaOf(doc).get('deleted') === true;

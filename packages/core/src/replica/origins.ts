@@ -15,3 +15,8 @@ export const FROM_STAMP = Symbol('ferry:stamp');
 export const FROM_RELAY = Symbol('ferry:relay');
 /** An edit made through one of Ferry's UI bindings (typing into a bound field). */
 export const FROM_BINDING = Symbol('ferry:binding');
+/**
+ * Rolls a record back to what the relay accepted after it refused a change. It is settled at once, never
+ * sent: the relay holds that state already.
+ */
+export const FROM_ROLLBACK = Symbol('ferry:rollback');

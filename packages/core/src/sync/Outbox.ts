@@ -3,8 +3,11 @@ import type { ChangeId, Replica } from '../replica/Replica.js';
 import { ChangeMarks, type Coverage, cover, covers } from './ChangeMarks.js';
 import { Cursors } from './Cursors.js';
 
-/** Where a record's local changes are: not yet sent, sent and awaiting commit, or committed by the relay. */
-export type RecordSyncStatus = 'local' | 'sent' | 'saved';
+/**
+ * Where a record's local changes are: not yet sent, sent and awaiting commit, committed by the relay, or
+ * refused by it for good (`rejected`: the record was rolled back to what the relay accepted).
+ */
+export type RecordSyncStatus = 'local' | 'sent' | 'saved' | 'rejected';
 
 /** Local-only document holding the device's outbox, shared by its tabs. */
 const SYNC_DOC = '~ferry/sync';
@@ -47,7 +50,12 @@ export class Outbox {
   readonly #resend = new Set<string>();
   /** What the relay is known to hold, per document; in memory only. */
   readonly #serverState = new Map<string, Uint8Array>();
-  readonly #waiters = new Map<string, { wanted: Coverage; resolve: () => void }[]>();
+  readonly #waiters = new Map<
+    string,
+    { wanted: Coverage; resolve: () => void; reject: (error: Error) => void }[]
+  >();
+  /** Records whose last changes the relay refused for good, until they change again. */
+  readonly #rejected = new Set<string>();
   readonly #onStatus: (name: string) => void;
 
   constructor(
@@ -96,7 +104,7 @@ export class Outbox {
   }
 
   status(name: string): RecordSyncStatus {
-    if (!this.#pending.has(name)) return 'saved';
+    if (!this.#pending.has(name)) return this.#rejected.has(name) ? 'rejected' : 'saved';
     const flying = this.#inFlight.get(name);
     if (!flying) return 'local';
     const carried = (change: ChangeId) => covers(flying, change) || covers(this.#committed.get(name), change);
@@ -111,6 +119,7 @@ export class Outbox {
    * repeats the document's whole delete set (which every other client would have to walk through again).
    */
   changed(name: string, updates: readonly Uint8Array[], made: ChangeId): void {
+    this.#rejected.delete(name);
     cover(this.#appliedOf(name), made);
     let toMark = this.#toMark.get(name);
     if (!toMark) {
@@ -161,6 +170,7 @@ export class Outbox {
    */
   saved(name: string, carries: Coverage, stateVector: Uint8Array): void {
     this.#serverState.set(name, stateVector);
+    this.#rejected.delete(name);
     const committed = this.#committedOf(name);
     for (const [by, seq] of carries) cover(committed, { by, seq });
     if (this.#inFlight.get(name) === carries) this.#inFlight.delete(name);
@@ -182,9 +192,42 @@ export class Outbox {
     this.#resend.add(name);
   }
 
+  /**
+   * The relay refused the record's changes for good. Every change applied to it so far, in any tab, is
+   * settled without being committed: its marks go, so the record leaves the outbox and nothing is sent again.
+   * The relay lacks those changes (and the rollback that follows): the next send of the record is a full
+   * diff from what the relay holds, in which they cancel out. Whoever waits for them to be saved gets `error`.
+   */
+  rejected(name: string, error: Error): void {
+    for (const waiter of this.#waiters.get(name) ?? []) waiter.reject(error);
+    this.#waiters.delete(name);
+    const settled = this.#committedOf(name);
+    for (const [by, seq] of this.#applied.get(name) ?? []) cover(settled, { by, seq });
+    for (const change of this.#marks.of(name)) cover(settled, change);
+    this.#settle(name);
+  }
+
+  /** A change made here that the relay must never be sent on its own (a rollback): settled at once. */
+  settled(name: string, made: ChangeId): void {
+    cover(this.#appliedOf(name), made);
+    cover(this.#committedOf(name), made);
+    this.#settle(name);
+  }
+
+  #settle(name: string): void {
+    this.#rejected.add(name);
+    this.#unsent.delete(name);
+    this.#inFlight.delete(name);
+    this.#resend.add(name);
+    this.#dropCommitted(name);
+    this.#refresh(name);
+  }
+
   /** The document now holds only what the relay sent, or what it has acknowledged. */
   inSyncWithServer(name: string, doc: Y.Doc): void {
-    if (!this.#pending.has(name)) this.#serverState.set(name, Y.encodeStateVector(doc));
+    // A rejected record holds changes the relay lacks: its state vector is not the relay's.
+    if (!this.#pending.has(name) && !this.#rejected.has(name))
+      this.#serverState.set(name, Y.encodeStateVector(doc));
   }
 
   /** Resolves when every change to the document applied here so far is committed by the relay. */
@@ -192,9 +235,9 @@ export class Outbox {
     if (!this.#pending.has(name)) return Promise.resolve();
     const wanted = new Map(this.#applied.get(name));
     for (const change of this.#marks.of(name)) cover(wanted, change);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const waiters = this.#waiters.get(name) ?? [];
-      waiters.push({ wanted, resolve });
+      waiters.push({ wanted, resolve, reject });
       this.#waiters.set(name, waiters);
     });
   }

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { WriteRejectedError } from '../errors.js';
 import {
   CloseCode,
   DocumentErrorCode,
@@ -14,11 +15,12 @@ import {
   type DocumentUpdate,
   decodeServerMessage,
   encodeClientMessage,
+  type RefusedItem,
   type ServerMessage,
   updateEntrySize,
 } from '../protocol/messages.js';
 import { FrameSequence } from '../protocol/sequence.js';
-import { FROM_RELAY } from '../replica/origins.js';
+import { FROM_RELAY, FROM_ROLLBACK } from '../replica/origins.js';
 import type { Replica } from '../replica/Replica.js';
 import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
@@ -27,6 +29,7 @@ import type { Coverage } from './ChangeMarks.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
+import { type RejectedChange, Rollbacks } from './Rollbacks.js';
 import {
   type Transport,
   type TransportConnection,
@@ -87,12 +90,16 @@ export interface SyncEvents {
   status: SyncStatus;
   /** A record's sync state changed. */
   record: { name: string; status: RecordSyncStatus };
-  /** The relay refused a change to a record for good (permissions, malformed data); it stays local. */
-  rejected: { name: string; code: number; message: string };
+  /**
+   * The relay refused a change to a record for good (read-only, forbidden, malformed content): the record is
+   * `rejected` and rolled back to what the relay accepted; the change is no longer pending. Also sent, with no
+   * change, when the relay refuses to let this client read a document.
+   */
+  rejected: RejectedChange;
 }
 
 interface InFlightPush {
-  items: { name: string; carries: Coverage; stateVector: Uint8Array }[];
+  items: { name: string; carries: Coverage; stateVector: Uint8Array; update: Uint8Array }[];
   sentAt: number;
 }
 
@@ -135,6 +142,7 @@ export class SyncClient {
   readonly #inFlight = new Map<number, InFlightPush>();
   /** Subscribe requests not yet fully answered, with the time they were sent. */
   readonly #answering = new Map<number, number>();
+  readonly #rollbacks: Rollbacks;
   #toPush = new Set<string>();
   #pushScheduled = false;
   #syncedWaiters: (() => void)[] = [];
@@ -158,9 +166,14 @@ export class SyncClient {
       this.#emitStatus();
       if (this.#outbox.size === 0) this.#checkSynced();
     });
+    this.#rollbacks = new Rollbacks(replica);
     // Changes made here and changes applied from other tabs: the relay may lack either.
-    replica.on('change', ({ name, updates, made }) => {
+    replica.on('change', ({ name, updates, made, origin }) => {
       if (!made || name.startsWith('~')) return;
+      if (origin === FROM_ROLLBACK) {
+        this.#outbox.settled(name, made);
+        return;
+      }
       this.#outbox.changed(name, updates, made);
       this.#schedulePush(name);
     });
@@ -188,6 +201,13 @@ export class SyncClient {
   watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void {
     return this.#events.on('record', (change) => {
       if (change.name === name) listener(change.status);
+    });
+  }
+
+  /** Calls `listener` when the relay refuses a change to one record for good. Returns the unsubscribe function. */
+  watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void {
+    return this.#events.on('rejected', (rejected) => {
+      if (rejected.name === name) listener(rejected);
     });
   }
 
@@ -322,6 +342,7 @@ export class SyncClient {
     clearTimeout(this.#welcomeTimer);
     this.#inFlight.clear();
     this.#answering.clear();
+    this.#rollbacks.clear();
     this.#outbox.unsent();
     for (const presence of this.#presence.values()) presence.forgetOthers();
     this.logger.info({ code, reason }, 'disconnected from the relay');
@@ -428,6 +449,10 @@ export class SyncClient {
         this.#checkSynced();
         return;
       case 'sync':
+        if (this.#rollbacks.receive(message.id, message.items)) {
+          if (message.done) this.#rolledBack(message.id, message.stateVectors);
+          return;
+        }
         this.#apply(message.items);
         if (message.done) this.#answered(message.id, message.cursors);
         return;
@@ -445,7 +470,16 @@ export class SyncClient {
         return;
       case 'document-error':
         this.logger.warn({ document: message.name, code: message.code }, message.message);
-        if (message.code === DocumentErrorCode.Forbidden) this.#events.emit('rejected', message);
+        if (message.code !== DocumentErrorCode.Forbidden) return;
+        // A rollback's own question: the rollback reports the refusal.
+        if (this.#rollbacks.unreadable(message.name)) return;
+        this.#events.emit('rejected', {
+          ...message,
+          change: undefined,
+          attempted: undefined,
+          retry: () => {},
+          discard: () => {},
+        });
         return;
       case 'awareness':
         this.#presence.get(message.name)?.receive(message.update);
@@ -463,6 +497,8 @@ export class SyncClient {
         this.logger.error({ err: error, document: name }, 'could not apply an update from the relay');
         continue;
       }
+      if (this.#outbox.status(name) === 'rejected') this.#rollbacks.relayed(name, updates);
+      else this.#rollbacks.forget(name);
       this.#outbox.inSyncWithServer(name, this.replica.get(name)!);
     }
   }
@@ -485,20 +521,55 @@ export class SyncClient {
         if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.carries, item.stateVector);
       }
     });
+    const rejected: (RefusedItem & { change: Uint8Array | undefined })[] = [];
     for (const refusal of refused) {
       this.logger.warn({ document: refusal.name, code: refusal.code }, refusal.message);
       this.#outbox.retry(refusal.name);
       if (!isTransientDocumentError(refusal.code)) {
-        this.#events.emit('rejected', refusal);
+        const change = push.items.find((item) => item.name === refusal.name)?.update;
+        rejected.push({ ...refusal, change });
         continue;
       }
       // The relay could not load or store it just now: try again a little later.
       this.#toPush.add(refusal.name);
       setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
     }
+    if (rejected.length > 0) this.#rollBack(rejected);
     this.#checkSynced();
     this.#emitStatus();
     if (this.#toPush.size > 0) this.#schedulePush();
+  }
+
+  /** Asks the relay for the accepted state of records it refused for good; see Rollbacks. */
+  #rollBack(refusals: (RefusedItem & { change: Uint8Array | undefined })[]): void {
+    // In requests of a bounded size: a backlog refused at once stays far below the relay's per-connection
+    // limit of documents subscribed by name, each request's are unsubscribed once answered.
+    for (let start = 0; start < refusals.length; start += ROLLBACKS_PER_REQUEST) {
+      const id = this.#nextId++;
+      const names = this.#rollbacks.start(id, refusals.slice(start, start + ROLLBACKS_PER_REQUEST));
+      this.#answering.set(id, Date.now());
+      const documents = names.map((name) => ({ name, stateVector: EMPTY_STATE_VECTOR }));
+      this.#send({ type: 'subscribe', id, collections: [], documents });
+    }
+  }
+
+  #rolledBack(id: number, answered: readonly DocumentSubscription[]): void {
+    const again = this.#rollbacks.finish(
+      id,
+      new Set(answered.map((d) => d.name)),
+      ({ name, code, message }) => this.#outbox.rejected(name, new WriteRejectedError(name, code, message)),
+      (rejected) => this.#events.emit('rejected', rejected),
+    );
+    // Subscribed only to be answered: live updates keep coming through the collection (or not at all).
+    const done = answered
+      .map((d) => d.name)
+      .filter((name) => !this.#documents.has(name) && !this.#presence.has(name));
+    if (done.length > 0) this.#send({ type: 'unsubscribe', collections: [], documents: done });
+    for (const name of again) this.#toPush.add(name);
+    if (again.length > 0) setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
+    this.#answering.delete(id);
+    this.#checkSynced();
+    this.#emitStatus();
   }
 
   // --- sending -----------------------------------------------------------------------------------------
@@ -570,7 +641,7 @@ export class SyncClient {
       const size = updateEntrySize(item);
       if (bytes + size > this.#maxFrameBytes - 1024) flush();
       items.push(item);
-      meta.push({ name, carries: payload.carries, stateVector: payload.stateVector });
+      meta.push({ name, carries: payload.carries, stateVector: payload.stateVector, update: payload.update });
       bytes += size;
     }
     flush();
@@ -640,6 +711,11 @@ const TRANSIENT_RETRY_MS = 1000;
 
 /** After TokenExpired, how many refusals of the next tokens are retried (with backoff) before giving up. */
 const STALE_TOKEN_RETRIES = 3;
+
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);
+
+/** Refused records asked for in one rollback request. */
+const ROLLBACKS_PER_REQUEST = 500;
 
 /** Push frames waiting for their acknowledgement at any time; more wait in the outbox. */
 const MAX_PUSHES_IN_FLIGHT = 4;
