@@ -17,7 +17,7 @@ import { onCleanup, startClient, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
 
 /**
- * Eve may read and write the collection `notes`, but not the record `notes/hidden1` (authorize answers
+ * Eve may read and write the collection `notes`, but not the records `notes/hidden…` (authorize answers
  * 'none'), and only read `notes/readonly1`. Ana may do anything. Eve must never receive the hidden record's
  * content (MARKER) nor its id (HIDDEN_ID), on any path.
  */
@@ -32,7 +32,7 @@ const auth: RelayAuth = {
   },
   authorize(principal, name): Access {
     if (principal.id !== 'eve') return 'write';
-    if (name === `notes/${HIDDEN_ID}`) return 'none';
+    if (name.startsWith('notes/hidden')) return 'none';
     if (name === 'notes/readonly1') return 'read';
     return 'write';
   },
