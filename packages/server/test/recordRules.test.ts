@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { CloseCode, DocumentErrorCode, defineCollection, t } from '@ferry/core';
+import type { RelayAuth } from '@ferry/server';
 import {
   type Access,
   AuthError,
@@ -8,10 +9,9 @@ import {
   type FanoutListeners,
   MemoryServerStorage,
 } from '@ferry/server';
-import type { RelayAuth } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { WebSocket } from 'ws';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { onCleanup, startClient, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
@@ -78,7 +78,12 @@ async function eveOnSync(url: string) {
 
 /** Subscribes to `notes` and waits for the whole answer; returns the cursor reached. */
 async function subscribeNotes(client: RawClient, id: number, cursor = ''): Promise<string> {
-  client.send({ type: 'subscribe', id, collections: [{ collection: 'notes', cursor }], documents: [] });
+  client.send({
+    type: 'subscribe',
+    id,
+    collections: [{ collection: 'notes', cursor, updatedSince: 0 }],
+    documents: [],
+  });
   const done = await client.next('sync', (m) => m.id === id && m.done);
   return done.cursors.find((c) => c.collection === 'notes')!.cursor;
 }
