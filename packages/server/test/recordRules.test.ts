@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { AccessCache } from '../src/auth/AccessCache.js';
+import { ReadGate } from '../src/sync/ReadGate.js';
 import { onCleanup, startClient, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
 
@@ -328,3 +330,75 @@ function linkedFanouts(): [Fanout, Fanout] {
   });
   return [node(0), node(1)];
 }
+
+describe('the read decision', () => {
+  /** An authorize whose answers wait until released, counting its calls. */
+  function slowAuth() {
+    const calls: string[] = [];
+    const waiting: (() => void)[] = [];
+    const slow: RelayAuth = {
+      authenticate: () => ({ id: 'eve' }),
+      authorize(principal, name) {
+        calls.push(name);
+        return new Promise<Access>((resolve) =>
+          waiting.push(() => resolve(auth.authorize(principal, name) as Access)),
+        );
+      },
+    };
+    const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+    /** Answers every question asked, and those asked because of the answers, until none is left. */
+    const release = async () => {
+      await tick();
+      while (waiting.length > 0) {
+        for (const answer of waiting.splice(0)) answer();
+        await tick();
+      }
+    };
+    return { slow, calls, release };
+  }
+
+  it('lets live updates through in order, a cursor never ahead of an update still being decided', async () => {
+    const { slow, release } = slowAuth();
+    const sent: string[] = [];
+    const gate = new ReadGate(new AccessCache(slow, { id: 'eve' }), (error) => {
+      throw error;
+    });
+    gate.update('notes/open1', () => sent.push('open1'));
+    gate.update(`notes/${HIDDEN_ID}`, () => sent.push(HIDDEN_ID));
+    gate.after(() => sent.push('cursor'));
+    expect(sent).toEqual([]);
+    await release();
+    expect(sent).toEqual(['open1', 'cursor']);
+    // Answers known: no waiting at all.
+    gate.update('notes/open1', () => sent.push('open1 again'));
+    gate.after(() => sent.push('cursor again'));
+    expect(sent.slice(2)).toEqual(['open1 again', 'cursor again']);
+  });
+
+  it('remembers at most maxAccessAnswers answers, asking again for a forgotten one', async () => {
+    const { slow, calls, release } = slowAuth();
+    const access = new AccessCache(slow, { id: 'eve' }, 2);
+    const answers = [access.canRead('notes/a'), access.canRead('notes/b'), access.canRead('notes/hidden3')];
+    await release();
+    expect(await Promise.all(answers)).toEqual([true, true, false]);
+    expect(access.readableNow('notes/hidden3')).toBe(false);
+    expect(access.readableNow('notes/a')).toBeUndefined();
+    const again = access.canRead('notes/a');
+    await release();
+    expect(await again).toBe(true);
+    expect(calls).toEqual(['notes/a', 'notes/b', 'notes/hidden3', 'notes/a']);
+  });
+
+  it('counts a failing authorize or an unknown answer as none', async () => {
+    const odd: RelayAuth = {
+      authenticate: () => ({ id: 'eve' }),
+      authorize: (_principal, name) => {
+        if (name === 'notes/throws') throw new Error('database down');
+        return 'admin' as Access;
+      },
+    };
+    const access = new AccessCache(odd, { id: 'eve' });
+    expect(await access.canRead('notes/throws')).toBe(false);
+    expect(await access.get('notes/odd')).toBe('none');
+  });
+});

@@ -18,6 +18,8 @@ export interface ApiContext {
   readonly maxBodyBytes: number;
   /** How deeply a JSON body may nest arrays and objects. */
   readonly maxJsonDepth: number;
+  /** `authorize` answers one request or change-feed stream remembers. */
+  readonly maxAccessAnswers: number;
   readonly logger: Logger;
   now(): number;
 }

@@ -26,7 +26,7 @@ export async function changes(
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, collection, 'read');
   // Records the caller may not read are left out, their ids included; the cursor still moves past them.
-  const access = new AccessCache(context.auth, principal);
+  const access = new AccessCache(context.auth, principal, context.maxAccessAnswers);
   const query = new URL(request.url ?? '/', 'http://relay').searchParams;
   const lastEventId = request.headers['last-event-id'];
   const since = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? query.get('since') ?? '';

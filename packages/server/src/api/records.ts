@@ -32,7 +32,7 @@ export async function listRecords(
 ) {
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, collection, 'read');
-  const access = new AccessCache(context.auth, principal);
+  const access = new AccessCache(context.auth, principal, context.maxAccessAnswers);
   const query = new URL(request.url ?? '/', 'http://relay').searchParams;
   const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 100) || 100));
   const withDeleted = query.get('deleted') === 'true';

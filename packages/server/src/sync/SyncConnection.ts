@@ -206,7 +206,7 @@ export class SyncConnection implements CollectionSubscriber {
     }
     // The socket may have closed while the token was being checked, or the token has expired already.
     if ((this.#phase as Phase) === 'closed') return;
-    this.#access = new AccessCache(this.context.auth, this.#principal);
+    this.#access = new AccessCache(this.context.auth, this.#principal, this.context.limits.maxAccessAnswers);
     this.#gate = new ReadGate(this.#access, (error) => this.#fail(error));
     this.#phase = 'ready';
     this.#send({
