@@ -9,9 +9,9 @@ import type { Access, Principal, RelayAuth } from './Auth.js';
  * At most `maxAnswers` are kept; past it the oldest is forgotten and asked again when next needed.
  */
 export class AccessCache {
-  readonly #answers = new Map<string, Promise<Access>>();
-  /** The answers already settled, so that live updates need no promise per delivery. */
   readonly #settled = new Map<string, Access>();
+  /** Questions an asynchronous authorize has not answered yet. */
+  readonly #pending = new Map<string, Promise<Access>>();
 
   constructor(
     private readonly auth: RelayAuth,
@@ -19,42 +19,55 @@ export class AccessCache {
     private readonly maxAnswers = DEFAULT_LIMITS.maxAccessAnswers,
   ) {}
 
-  get(name: string): Promise<Access> {
-    let answer = this.#answers.get(name);
-    if (!answer) {
-      this.#makeRoom();
-      const asked: Promise<Access> = Promise.resolve()
-        .then(() => this.auth.authorize(this.principal, name))
-        // A failing authorize denies, like an answer that is not one of the three.
-        .then((access) => (access === 'write' || access === 'read' ? access : 'none'))
-        .catch(() => 'none' as const)
-        .then((access) => {
-          // Unless forgotten meanwhile: a forgotten answer is asked again.
-          if (this.#answers.get(name) === asked) this.#settled.set(name, access);
-          return access;
-        });
-      answer = asked;
-      this.#answers.set(name, answer);
-    }
-    return answer;
-  }
-
-  #makeRoom(): void {
-    if (this.#answers.size < this.maxAnswers) return;
-    // Maps iterate in insertion order: the first key is the oldest answer.
-    const oldest = this.#answers.keys().next().value as string;
-    this.#answers.delete(oldest);
-    this.#settled.delete(oldest);
+  async get(name: string): Promise<Access> {
+    return this.check(name);
   }
 
   /** Whether the principal may read the collection or record `name`. */
   async canRead(name: string): Promise<boolean> {
-    return (await this.get(name)) !== 'none';
+    return (await this.check(name)) !== 'none';
   }
 
-  /** `canRead` when its answer is known already, without waiting; undefined when authorize must be asked. */
-  readableNow(name: string): boolean | undefined {
-    const access = this.#settled.get(name);
-    return access === undefined ? undefined : access !== 'none';
+  /**
+   * The answer, at once when it is known or authorize answers synchronously: live updates then need no
+   * promise per delivery. A failing authorize, or an answer other than the three, denies.
+   */
+  check(name: string): Access | Promise<Access> {
+    const settled = this.#settled.get(name);
+    if (settled !== undefined) return settled;
+    const pending = this.#pending.get(name);
+    if (pending) return pending;
+    this.#makeRoom();
+    let answer: Access | Promise<Access>;
+    try {
+      answer = this.auth.authorize(this.principal, name);
+    } catch {
+      answer = 'none';
+    }
+    if (!(answer instanceof Promise)) return this.#settle(name, answer);
+    const asked: Promise<Access> = answer.then(
+      (access) => (this.#pending.get(name) === asked ? this.#settle(name, access) : checked(access)),
+      () => (this.#pending.get(name) === asked ? this.#settle(name, 'none') : 'none'),
+    );
+    this.#pending.set(name, asked);
+    return asked;
+  }
+
+  #settle(name: string, answer: unknown): Access {
+    const access = checked(answer);
+    this.#pending.delete(name);
+    this.#settled.set(name, access);
+    return access;
+  }
+
+  #makeRoom(): void {
+    if (this.#settled.size + this.#pending.size < this.maxAnswers) return;
+    // Maps iterate in insertion order: the first key is the oldest answer.
+    const oldest = this.#settled.keys().next().value ?? this.#pending.keys().next().value;
+    if (oldest === undefined) return;
+    this.#settled.delete(oldest);
+    this.#pending.delete(oldest);
   }
 }
+
+const checked = (answer: unknown): Access => (answer === 'write' || answer === 'read' ? answer : 'none');

@@ -16,15 +16,19 @@ export class ReadGate {
 
   /** Calls `pass` if the principal may read the record `name`. */
   update(name: string, pass: () => void): void {
-    if (!this.#waiting) {
-      const readable = this.access.readableNow(name);
-      if (readable !== undefined) {
-        if (readable) pass();
-        return;
-      }
+    if (this.#waiting) {
+      this.#then(async () => {
+        if ((await this.access.check(name)) !== 'none') pass();
+      });
+      return;
+    }
+    const answer = this.access.check(name);
+    if (!(answer instanceof Promise)) {
+      if (answer !== 'none') pass();
+      return;
     }
     this.#then(async () => {
-      if (await this.access.canRead(name)) pass();
+      if ((await answer) !== 'none') pass();
     });
   }
 
