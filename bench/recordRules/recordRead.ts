@@ -78,10 +78,12 @@ async function run(_label: string, auth: RelayAuth) {
 
   const cold = await connect(relay.url, 'reader');
   const started = performance.now();
+  const coldCpu = process.cpuUsage();
   const synced = cold.until((m) => m.type === 'sync' && m.done);
   cold.send({ ...subscribe, collections });
   await synced;
   const coldMs = performance.now() - started;
+  const coldCpuMs = cpuMs(coldCpu);
 
   const followers = await Promise.all(Array.from({ length: FOLLOWERS }, () => connect(relay.url, 'reader')));
   await Promise.all(
@@ -104,15 +106,29 @@ async function run(_label: string, auth: RelayAuth) {
   );
   const writer = await connect(relay.url, 'writer');
   const fanoutStarted = performance.now();
+  const fanoutCpu = process.cpuUsage();
   for (let i = 0; i < LIVE_UPDATES; i += 100) {
     const items = Array.from({ length: 100 }, (_, j) => ({ name: `notes/live${i + j}`, update }));
     writer.send({ type: 'push', id: i + 1, items });
   }
   await allArrived;
   const fanoutSeconds = (performance.now() - fanoutStarted) / 1000;
+  const fanoutCpuMs = cpuMs(fanoutCpu);
   for (const client of [cold, writer, ...followers]) client.socket.close();
   await relay.close();
-  return { coldMs, coldBytes: cold.bytes(), perSecond: received / fanoutSeconds };
+  return {
+    coldMs,
+    coldCpuMs,
+    coldBytes: cold.bytes(),
+    perSecond: received / fanoutSeconds,
+    perCpuSecond: received / (fanoutCpuMs / 1000),
+  };
+}
+
+/** CPU time (user and system) this process used since `start`: steadier than wall time on a busy machine. */
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -129,8 +145,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 for (const [label, runs] of results) {
   console.log(
-    `${label}: cold sync of ${RECORDS} records ${median(runs.map((r) => r.coldMs)).toFixed(0)} ms, ` +
-      `${median(runs.map((r) => r.coldBytes))} bytes; fan-out to ${FOLLOWERS} followers ` +
-      `${median(runs.map((r) => r.perSecond)).toFixed(0)} deliveries/s (median of ${ROUNDS})`,
+    `${label}: cold sync of ${RECORDS} records ${median(runs.map((r) => r.coldMs)).toFixed(0)} ms ` +
+      `(${median(runs.map((r) => r.coldCpuMs)).toFixed(0)} ms CPU), ${median(runs.map((r) => r.coldBytes))} bytes; ` +
+      `fan-out to ${FOLLOWERS} followers ${median(runs.map((r) => r.perSecond)).toFixed(0)} deliveries/s, ` +
+      `${median(runs.map((r) => r.perCpuSecond)).toFixed(0)} per CPU second (median of ${ROUNDS})`,
   );
 }

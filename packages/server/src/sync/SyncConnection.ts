@@ -314,7 +314,8 @@ export class SyncConnection implements CollectionSubscriber {
       );
       for (const item of page.items) {
         // Records this principal may not read are left out, ids included; the cursor still moves past them.
-        if ((await this.#access!.check(item.name)) === 'none') continue;
+        const access = this.#access!.check(item.name);
+        if ((access instanceof Promise ? await access : access) === 'none') continue;
         await reply.add(item);
       }
       cursor = page.cursor;
