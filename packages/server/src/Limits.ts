@@ -37,6 +37,12 @@ export interface Limits {
   maxNestingDepth: number;
   /** How deeply a JSON request body may nest arrays and objects (the body itself is level 1); else 400. */
   maxJsonDepth: number;
+  /**
+   * `authorize` answers one connection (or change-feed stream) remembers, one per collection or record name.
+   * Past it the oldest is forgotten and asked again when next needed: a connection following a huge
+   * collection costs bounded memory.
+   */
+  maxAccessAnswers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -55,6 +61,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPresenceClients: 8,
   maxNestingDepth: 32,
   maxJsonDepth: 32,
+  maxAccessAnswers: 10_000,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

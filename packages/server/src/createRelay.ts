@@ -153,6 +153,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     definitions,
     maxBodyBytes: limits.maxFrameBytes,
     maxJsonDepth: limits.maxJsonDepth,
+    maxAccessAnswers: limits.maxAccessAnswers,
     logger,
     now: options.now ?? Date.now,
   });

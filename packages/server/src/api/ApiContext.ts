@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { CollectionDefinition, Logger } from '@ferry/core';
-import type { Access, Principal, RelayAuth } from '../auth/Auth.js';
+import { AccessCache } from '../auth/AccessCache.js';
+import type { Principal, RelayAuth } from '../auth/Auth.js';
 import { AuthError } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { ApiError } from './ApiError.js';
@@ -17,6 +18,8 @@ export interface ApiContext {
   readonly maxBodyBytes: number;
   /** How deeply a JSON body may nest arrays and objects. */
   readonly maxJsonDepth: number;
+  /** `authorize` answers one request or change-feed stream remembers. */
+  readonly maxAccessAnswers: number;
   readonly logger: Logger;
   now(): number;
 }
@@ -38,12 +41,7 @@ export async function requireAccess(
   name: string,
   need: 'read' | 'write',
 ): Promise<void> {
-  let access: Access;
-  try {
-    access = await context.auth.authorize(principal, name);
-  } catch {
-    access = 'none';
-  }
+  const access = await new AccessCache(context.auth, principal).get(name);
   if (access === 'write' || (access === 'read' && need === 'read')) return;
   throw new ApiError(
     403,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AccessCache } from '../auth/AccessCache.js';
 import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
@@ -24,37 +25,47 @@ export async function changes(
 ) {
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, collection, 'read');
+  // Records the caller may not read are left out, their ids included; the cursor still moves past them.
+  const access = new AccessCache(context.auth, principal, context.maxAccessAnswers);
   const query = new URL(request.url ?? '/', 'http://relay').searchParams;
   const lastEventId = request.headers['last-event-id'];
   const since = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? query.get('since') ?? '';
   if (!(request.headers.accept ?? '').includes('text/event-stream')) {
     const limit = Math.min(5000, Math.max(1, Number(query.get('limit') ?? 1000) || 1000));
-    const page = await read(context, collection, since, limit);
+    const page = await read(context, access, collection, since, limit);
     sendJson(response, 200, page);
     return;
   }
-  await stream(context, request, response, collection, since);
+  await stream(context, access, request, response, collection, since);
 }
 
-async function read(context: ApiContext, collection: string, since: string, limit: number) {
+async function read(
+  context: ApiContext,
+  access: AccessCache,
+  collection: string,
+  since: string,
+  limit: number,
+) {
   const page = await context.hub.storage.changes(collection, since, { limit }).catch(() => {
     throw new ApiError(400, 'bad-cursor', `"${since}" is not a cursor of this relay.`);
   });
-  const changes: Change[] = page.items.map((item) => ({
-    id: item.name.slice(collection.length + 1),
-    cursor: item.cursor,
-  }));
+  const changes: Change[] = [];
+  for (const item of page.items) {
+    if (await access.canRead(item.name))
+      changes.push({ id: item.name.slice(collection.length + 1), cursor: item.cursor });
+  }
   return { changes, cursor: page.cursor, more: page.more };
 }
 
 async function stream(
   context: ApiContext,
+  access: AccessCache,
   request: IncomingMessage,
   response: ServerResponse,
   collection: string,
   since: string,
 ): Promise<void> {
-  await read(context, collection, since, 1); // refuses a bad cursor before the stream starts
+  await read(context, access, collection, since, 1); // refuses a bad cursor before the stream starts
   response.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -69,7 +80,7 @@ async function stream(
       .then(async () => {
         for (;;) {
           if (closed) return;
-          const page = await read(context, collection, cursor, 1000);
+          const page = await read(context, access, collection, cursor, 1000);
           for (const change of page.changes)
             response.write(`id: ${change.cursor}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`);
           cursor = page.cursor;

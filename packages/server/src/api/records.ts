@@ -11,6 +11,7 @@ import {
   writeDeleted,
   writePatch,
 } from '@ferry/core';
+import { AccessCache } from '../auth/AccessCache.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
@@ -31,6 +32,7 @@ export async function listRecords(
 ) {
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, collection, 'read');
+  const access = new AccessCache(context.auth, principal, context.maxAccessAnswers);
   const query = new URL(request.url ?? '/', 'http://relay').searchParams;
   const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 100) || 100));
   const withDeleted = query.get('deleted') === 'true';
@@ -48,6 +50,7 @@ export async function listRecords(
       cursor = item.cursor;
       if (seen.has(item.name)) continue;
       seen.add(item.name);
+      if (!(await access.canRead(item.name))) continue;
       const { doc, version } = await context.writer.read(item.name);
       if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) continue;
       const json = recordJson(collection, parseDocumentName(item.name)!.id, version, doc, definition);

@@ -19,6 +19,7 @@ import {
 import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { AccessCache } from '../auth/AccessCache.js';
 import { AuthError, type Principal } from '../auth/Auth.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
@@ -27,7 +28,7 @@ import { DocumentError } from '../documents/errors.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
-import { AccessCache } from './AccessCache.js';
+import { ReadGate } from './ReadGate.js';
 import { SyncReply } from './SyncReply.js';
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
@@ -46,6 +47,8 @@ export class SyncConnection implements CollectionSubscriber {
   #phase: Phase = 'hello';
   #principal: Principal | undefined;
   #access: AccessCache | undefined;
+  /** Live updates of records this principal may not read stop here. */
+  #gate: ReadGate | undefined;
   readonly #early: Uint8Array[] = [];
   readonly #documents = new Set<string>();
   readonly #collections = new Map<string, FollowedCollection>();
@@ -82,6 +85,10 @@ export class SyncConnection implements CollectionSubscriber {
   // --- CollectionSubscriber: what the hub delivers -------------------------------------------------
 
   deliver(name: string, update: Uint8Array): void {
+    this.#gate?.update(name, () => this.#queue(name, update));
+  }
+
+  #queue(name: string, update: Uint8Array): void {
     this.#outbox.push({ name, update });
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -94,6 +101,10 @@ export class SyncConnection implements CollectionSubscriber {
   }
 
   deliverCursor(collection: string, cursor: string): void {
+    this.#gate?.after(() => this.#sendCursor(collection, cursor));
+  }
+
+  #sendCursor(collection: string, cursor: string): void {
     const followed = this.#collections.get(collection);
     if (!followed) return;
     // During the first sync the reply's own cursor comes last; the next commit brings a newer one.
@@ -195,7 +206,8 @@ export class SyncConnection implements CollectionSubscriber {
     }
     // The socket may have closed while the token was being checked, or the token has expired already.
     if ((this.#phase as Phase) === 'closed') return;
-    this.#access = new AccessCache(this.context.auth, this.#principal);
+    this.#access = new AccessCache(this.context.auth, this.#principal, this.context.limits.maxAccessAnswers);
+    this.#gate = new ReadGate(this.#access, (error) => this.#fail(error));
     this.#phase = 'ready';
     this.#send({
       type: 'welcome',
@@ -300,7 +312,12 @@ export class SyncConnection implements CollectionSubscriber {
           updatedSince: subscription.updatedSince,
         }),
       );
-      for (const item of page.items) await reply.add(item);
+      for (const item of page.items) {
+        // Records this principal may not read are left out, ids included; the cursor still moves past them.
+        const access = this.#access!.check(item.name);
+        if ((access instanceof Promise ? await access : access) === 'none') continue;
+        await reply.add(item);
+      }
       cursor = page.cursor;
       if (!page.more) return cursor;
     }

@@ -5,6 +5,7 @@ import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { AccessCache } from '../auth/AccessCache.js';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
@@ -77,7 +78,7 @@ export class YWebsocketConnection implements Subscriber {
     const token = new URL(this.request.url ?? '/', 'http://relay').searchParams.get('token') ?? '';
     try {
       this.#principal = await auth.authenticate(token, this.request);
-      this.#access = await auth.authorize(this.#principal, this.name);
+      this.#access = await new AccessCache(auth, this.#principal).get(this.name);
     } catch (error) {
       this.context.metrics.errors.inc({ kind: 'auth' });
       this.#close(
