@@ -246,7 +246,8 @@ function contentDepth(content: Content, max: number): number {
 }
 
 /**
- * Whether the JSON values an item holds are what lib0 writes: arrays, plain objects, bytes and primitives.
+ * Whether the JSON values an item holds are what lib0 writes: arrays, plain objects (with or without a
+ * prototype), bytes and primitives.
  * lib0 reads an object's `__proto__` key by setting the object's prototype, and a record holding such an
  * object applies but can never be encoded again (every sync of it would throw).
  */
@@ -265,11 +266,10 @@ function plainValue(value: unknown): boolean {
     const current = stack.pop();
     // isView reads the value's own internal slot: an object whose prototype is a Uint8Array is not bytes.
     if (current === null || typeof current !== 'object' || ArrayBuffer.isView(current)) continue;
-    const children = Array.isArray(current)
-      ? current
-      : Object.getPrototypeOf(current) === Object.prototype
-        ? Object.values(current)
-        : undefined;
+    const prototype: unknown = Object.getPrototypeOf(current);
+    // `{"__proto__": null}` decodes to an object without a prototype, which lib0 encodes like any other.
+    const plain = prototype === Object.prototype || prototype === null;
+    const children = Array.isArray(current) ? current : plain ? Object.values(current) : undefined;
     if (!children) return false;
     for (const child of children) stack.push(child);
   }
