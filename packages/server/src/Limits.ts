@@ -1,4 +1,7 @@
-/** Bounds on what one connection may ask of the relay. Every one is configurable; these are the defaults. */
+/**
+ * Bounds on what one connection, one address or all clients together may ask of the relay. Every one is
+ * configurable; these are the defaults.
+ */
 export interface Limits {
   /** Largest frame accepted from a client. Bigger sync replies are split into several frames. */
   maxFrameBytes: number;
@@ -29,6 +32,12 @@ export interface Limits {
   maxPresenceDepth: number;
   /** Presence client ids one connection may name on one document; a client normally uses one. */
   maxPresenceClients: number;
+  /** Change streams (`GET …/changes` as Server-Sent Events) open at once on the relay; more get 503. */
+  maxChangeStreams: number;
+  /** Change streams open at once from one remote address; more get 429. */
+  maxChangeStreamsPerAddress: number;
+  /** Bytes of events queued for a change stream whose client does not read before the stream is dropped. */
+  maxChangeStreamBufferedBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -45,6 +54,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxPresenceBytes: 8 * 1024,
   maxPresenceDepth: 32,
   maxPresenceClients: 8,
+  maxChangeStreams: 1000,
+  maxChangeStreamsPerAddress: 64,
+  maxChangeStreamBufferedBytes: 1024 * 1024,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

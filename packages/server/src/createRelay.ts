@@ -10,6 +10,7 @@ import {
   YWEBSOCKET_PATH,
 } from '@ferry/core';
 import { WebSocketServer } from 'ws';
+import { ChangeStreams } from './api/ChangeStreams.js';
 import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
@@ -148,6 +149,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     auth,
     definitions: new Map((options.collections ?? []).map((definition) => [definition.name, definition])),
     maxBodyBytes: limits.maxFrameBytes,
+    streams: new ChangeStreams(storage, limits),
     logger,
     now: options.now ?? Date.now,
   });

@@ -4,6 +4,7 @@ import type { Access, Principal, RelayAuth } from '../auth/Auth.js';
 import { AuthError } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { ApiError } from './ApiError.js';
+import type { ChangeStreams } from './ChangeStreams.js';
 import { bearerToken } from './http.js';
 import type { RecordWriter } from './RecordWriter.js';
 
@@ -15,6 +16,8 @@ export interface ApiContext {
   /** Collections whose schema the relay knows, by name: their writes are validated, their reads typed. */
   readonly definitions: ReadonlyMap<string, CollectionDefinition>;
   readonly maxBodyBytes: number;
+  /** The open change streams and their limits. */
+  readonly streams: ChangeStreams;
   readonly logger: Logger;
   now(): number;
 }

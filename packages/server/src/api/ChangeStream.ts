@@ -1,0 +1,118 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '@ferry/core';
+import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
+import type { DocumentHub } from '../documents/DocumentHub.js';
+import type { ChangeStreams, EventPage } from './ChangeStreams.js';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * One open change stream: the backlog after its cursor, then each batch of commits, as Server-Sent Events.
+ * It reads whenever the collection's cursor moves, at most one read at a time (news that arrives meanwhile
+ * means one more read, not one per commit). A client that does not read is dropped once what waits for it
+ * passes `maxChangeStreamBufferedBytes`, so it cannot make the relay buffer without bound.
+ */
+export class ChangeStream implements CollectionSubscriber {
+  #cursor: string;
+  #closed = false;
+  #reading = false;
+  #again = false;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly collection: string,
+    first: EventPage,
+    private readonly streams: ChangeStreams,
+    private readonly hub: DocumentHub,
+    private readonly logger: Logger,
+  ) {
+    this.#cursor = first.cursor;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    // The head leaves now, not with the first event: a client sees the stream open on an idle collection.
+    response.flushHeaders();
+    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+    response.once('close', () => this.close());
+    this.#write(first.text);
+    if (first.more) this.#catchUp();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Follows the collection from now on; reads what was committed since the first page. */
+  async follow(): Promise<void> {
+    await this.hub.subscribeCollection(this.collection, this);
+    // The client may have gone while the feed was being set up: then it must not stay subscribed.
+    if (this.#closed) this.hub.unsubscribeCollection(this.collection, this);
+    else this.#catchUp();
+  }
+
+  deliver(): void {}
+
+  deliverAwareness(): void {}
+
+  deliverCursor(): void {
+    this.#catchUp();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.hub.unsubscribeCollection(this.collection, this);
+    this.response.destroy();
+  }
+
+  /** Reads everything after the last cursor sent, so events leave in cursor order, each once. */
+  #catchUp(): void {
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    this.#reading = true;
+    void this.#readAll().finally(() => {
+      this.#reading = false;
+    });
+  }
+
+  async #readAll(): Promise<void> {
+    try {
+      do {
+        this.#again = false;
+        for (;;) {
+          if (this.#closed) return;
+          const page = await this.streams.read(this.collection, this.#cursor);
+          if (this.#closed) return;
+          this.#write(page.text);
+          this.#cursor = page.cursor;
+          if (!page.more) break;
+        }
+      } while (this.#again);
+    } catch (error) {
+      this.logger.warn(
+        { err: error, collection: this.collection },
+        'change feed could not read; closing the stream',
+      );
+      this.close();
+    }
+  }
+
+  #write(text: string): void {
+    if (this.#closed || text === '') return;
+    this.response.write(text);
+    if (this.response.writableLength > this.streams.limits.maxChangeStreamBufferedBytes) {
+      this.logger.warn(
+        { collection: this.collection, bufferedBytes: this.response.writableLength },
+        'change stream dropped: its client does not read what it is sent',
+      );
+      this.close();
+    }
+  }
+}

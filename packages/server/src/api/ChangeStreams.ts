@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AddressCounter } from '../http/AddressCounter.js';
+import type { Limits } from '../Limits.js';
+import type { ServerStorage } from '../storage/ServerStorage.js';
+import { ApiError } from './ApiError.js';
+
+/** One page of a collection's changes, as the Server-Sent Events that carry it. */
+export interface EventPage {
+  /** The events, ready to write (empty when there was nothing new). */
+  readonly text: string;
+  /** The cursor to read from next. */
+  readonly cursor: string;
+  /** Whether more changes wait after this page. */
+  readonly more: boolean;
+}
+
+type StreamLimits = Pick<
+  Limits,
+  'maxChangeStreams' | 'maxChangeStreamsPerAddress' | 'maxChangeStreamBufferedBytes'
+>;
+
+const PAGE_SIZE = 1000;
+
+/**
+ * The open change streams: how many there may be, from where, and the reads they share. Streams that have
+ * caught up all wait at the same cursor, so after a commit they ask for the same page: it is read and
+ * formatted once for all of them.
+ */
+export class ChangeStreams {
+  #open = 0;
+  readonly #perAddress: AddressCounter;
+  readonly #reading = new Map<string, Promise<EventPage>>();
+
+  constructor(
+    private readonly storage: ServerStorage,
+    readonly limits: StreamLimits,
+  ) {
+    this.#perAddress = new AddressCounter(limits.maxChangeStreamsPerAddress);
+  }
+
+  get open(): number {
+    return this.#open;
+  }
+
+  /**
+   * Takes a place for a new stream; returns the function that gives it back when the stream ends. Throws
+   * ApiError 503 when the relay has all the streams it may, 429 when the request's address has.
+   */
+  admit(request: IncomingMessage, response: ServerResponse): () => void {
+    const { maxChangeStreams, maxChangeStreamsPerAddress } = this.limits;
+    if (this.#open >= maxChangeStreams) {
+      response.setHeader('retry-after', '10');
+      throw new ApiError(
+        503,
+        'too-many-streams',
+        `The relay has ${maxChangeStreams} change streams open, the most it serves; try again later.`,
+      );
+    }
+    const release = this.#perAddress.take(request.socket.remoteAddress);
+    if (!release) {
+      response.setHeader('retry-after', '10');
+      throw new ApiError(
+        429,
+        'too-many-streams',
+        `At most ${maxChangeStreamsPerAddress} change streams may be open from one address; close one first.`,
+      );
+    }
+    this.#open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#open--;
+      release();
+    };
+  }
+
+  /** The page of changes after `cursor`, shared with every stream asking for it at the same time. */
+  read(collection: string, cursor: string): Promise<EventPage> {
+    const key = `${collection}\n${cursor}`;
+    let reading = this.#reading.get(key);
+    if (!reading) {
+      reading = this.#readPage(collection, cursor);
+      this.#reading.set(key, reading);
+      const done = () => this.#reading.delete(key);
+      reading.then(done, done);
+    }
+    return reading;
+  }
+
+  async #readPage(collection: string, cursor: string): Promise<EventPage> {
+    const page = await this.storage.changes(collection, cursor, { limit: PAGE_SIZE }).catch(() => {
+      throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
+    });
+    let text = '';
+    for (const item of page.items) {
+      const change = { id: item.name.slice(collection.length + 1), cursor: item.cursor };
+      text += `id: ${change.cursor}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`;
+    }
+    return { text, cursor: page.cursor, more: page.more };
+  }
+}
