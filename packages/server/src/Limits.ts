@@ -24,6 +24,27 @@ export interface Limits {
   bytesBurst: number;
   /** Bytes queued for a client that does not read before it is disconnected as a slow consumer. */
   maxBufferedBytes: number;
+  /**
+   * Bytes queued for all clients together (WebSocket connections and change streams). Past it, the one
+   * with the most queued is dropped (close 4007 Overloaded) until the rest fit.
+   */
+  maxTotalBufferedBytes: number;
+  /**
+   * Milliseconds a closed WebSocket's client has to read what was queued and answer the close frame before
+   * its socket is destroyed, freeing what it still held.
+   */
+  closeTimeoutMs: number;
+  /** Documents held in memory on the relay. Past it, idle ones are unloaded first; then loads are refused. */
+  maxLoadedDocuments: number;
+  /** WebSocket connections (`/sync` and `/y/`) open at once from one remote address; more close with 4008. */
+  maxConnectionsPerAddress: number;
+  /**
+   * Sockets from one remote address that have connected but not yet sent a complete request or upgrade;
+   * more are closed as they connect.
+   */
+  maxHandshakesPerAddress: number;
+  /** Milliseconds a new socket has to send a complete HTTP request or WebSocket upgrade. */
+  handshakeTimeoutMs: number;
   /** Bytes of received changes waiting for storage before new pushes are refused. */
   maxPendingCommitBytes: number;
   /** Bytes of JSON text one presence (awareness) state may take. */
@@ -50,6 +71,12 @@ export const DEFAULT_LIMITS: Limits = {
   bytesPerSecond: 16 * 1024 * 1024,
   bytesBurst: 64 * 1024 * 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
+  maxTotalBufferedBytes: 256 * 1024 * 1024,
+  closeTimeoutMs: 10_000,
+  maxLoadedDocuments: 50_000,
+  maxConnectionsPerAddress: 1000,
+  maxHandshakesPerAddress: 1000,
+  handshakeTimeoutMs: 10_000,
   maxPendingCommitBytes: 64 * 1024 * 1024,
   maxPresenceBytes: 8 * 1024,
   maxPresenceDepth: 32,

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '@ferry/core';
 import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
+import type { BufferedSender } from '../SendBudget.js';
 import type { ChangeStreams, EventPage } from './ChangeStreams.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -10,9 +11,10 @@ const HEARTBEAT_MS = 15_000;
  * One open change stream: the backlog after its cursor, then each batch of commits, as Server-Sent Events.
  * It reads whenever the collection's cursor moves, at most one read at a time (news that arrives meanwhile
  * means one more read, not one per commit). A client that does not read is dropped once what waits for it
- * passes `maxChangeStreamBufferedBytes`, so it cannot make the relay buffer without bound.
+ * passes `maxChangeStreamBufferedBytes`, so it cannot make the relay buffer without bound; what it leaves
+ * unread counts against the relay-wide budget for slow readers as well.
  */
-export class ChangeStream implements CollectionSubscriber {
+export class ChangeStream implements CollectionSubscriber, BufferedSender {
   #cursor: string;
   #closed = false;
   #reading = false;
@@ -62,10 +64,23 @@ export class ChangeStream implements CollectionSubscriber {
     this.#catchUp();
   }
 
+  get bufferedBytes(): number {
+    return this.response.writableLength;
+  }
+
+  shed(): void {
+    this.logger.warn(
+      { collection: this.collection, bufferedBytes: this.bufferedBytes },
+      'change stream dropped: the relay has too much queued for slow readers, and the most for it',
+    );
+    this.close();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    this.streams.budget.remove(this);
     this.hub.unsubscribeCollection(this.collection, this);
     this.response.destroy();
   }
@@ -113,6 +128,8 @@ export class ChangeStream implements CollectionSubscriber {
         'change stream dropped: its client does not read what it is sent',
       );
       this.close();
+      return;
     }
+    this.streams.budget.queued(this);
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressCounter } from '../http/AddressCounter.js';
 import type { Limits } from '../Limits.js';
+import type { SendBudget } from '../SendBudget.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import { ApiError } from './ApiError.js';
 
@@ -34,6 +35,8 @@ export class ChangeStreams {
   constructor(
     private readonly storage: ServerStorage,
     readonly limits: StreamLimits,
+    /** Bytes queued for slow readers, relay-wide: what streams leave unread counts too. */
+    readonly budget: SendBudget,
   ) {
     this.#perAddress = new AddressCounter(limits.maxChangeStreamsPerAddress);
   }

@@ -1,8 +1,9 @@
 import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import { DEFAULT_LIMITS } from '../Limits.js';
 import type { Metrics } from '../Metrics.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import type { CommitQueue } from './CommitQueue.js';
-import { DocumentError } from './errors.js';
+import { DocumentError, DocumentsFullError } from './errors.js';
 import { LoadedDocument, type Subscriber } from './LoadedDocument.js';
 
 export interface LoadedDocumentsOptions {
@@ -15,16 +16,22 @@ export interface LoadedDocumentsOptions {
   /** Keep this much history (ms) uncompacted: entries younger than this stay as they are. */
   historyMs: number;
   now: () => number;
+  /** Documents held in memory at most (default: the default limit). */
+  maxLoadedDocuments?: number;
 }
 
 /**
  * The documents held in memory. A document is loaded from storage before anyone is served from it; if that
  * fails, the caller gets an error and nothing is written. Documents nobody uses are unloaded; their logs are
- * compacted by size.
+ * compacted by size. At most `maxLoadedDocuments` are held: to load another, idle ones are unloaded at once,
+ * oldest first; when none is idle, the load is refused.
  */
 export class LoadedDocuments {
   readonly #loading = new Map<string, Promise<LoadedDocument>>();
   readonly #loaded = new Map<string, LoadedDocument>();
+  /** Loaded documents nobody uses, in the order they became idle. */
+  readonly #idle = new Set<LoadedDocument>();
+  readonly #maxLoaded: number;
 
   constructor(
     private readonly storage: ServerStorage,
@@ -32,7 +39,9 @@ export class LoadedDocuments {
     private readonly options: LoadedDocumentsOptions,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#maxLoaded = options.maxLoadedDocuments ?? DEFAULT_LIMITS.maxLoadedDocuments;
+  }
 
   get size(): number {
     return this.#loaded.size;
@@ -55,6 +64,7 @@ export class LoadedDocuments {
     if (loaded) return Promise.resolve(loaded);
     let loading = this.#loading.get(name);
     if (!loading) {
+      if (!this.#makeRoom()) return Promise.reject(new DocumentsFullError(this.#maxLoaded));
       loading = this.#load(name);
       this.#track(name, loading);
     }
@@ -63,7 +73,7 @@ export class LoadedDocuments {
 
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
     document.subscribers.add(subscriber);
-    clearTimeout(document.unloadTimer);
+    this.#inUse(document);
   }
 
   unsubscribe(document: LoadedDocument, subscriber: Subscriber): void {
@@ -73,7 +83,7 @@ export class LoadedDocuments {
   /** Keeps the document loaded until `release`. */
   hold(document: LoadedDocument): void {
     document.busy++;
-    clearTimeout(document.unloadTimer);
+    this.#inUse(document);
   }
 
   release(document: LoadedDocument): void {
@@ -93,6 +103,7 @@ export class LoadedDocuments {
     const { name } = document;
     if (this.#loaded.get(name) !== document) return;
     this.#loaded.delete(name);
+    this.#idle.delete(document);
     const reloading = this.commits.commit().then(async () => {
       const fresh = await this.#load(name);
       for (const subscriber of document.subscribers) fresh.subscribers.add(subscriber);
@@ -105,6 +116,7 @@ export class LoadedDocuments {
   close(): void {
     for (const document of this.#loaded.values()) document.destroy();
     this.#loaded.clear();
+    this.#idle.clear();
     this.metrics.documentsLoaded.set(0);
   }
 
@@ -171,9 +183,24 @@ export class LoadedDocuments {
       });
   }
 
-  #scheduleUnload(document: LoadedDocument): void {
+  /** Whether there is room to load one more document, after unloading idle ones (oldest first) if needed. */
+  #makeRoom(): boolean {
+    for (const document of this.#idle) {
+      if (this.#loaded.size + this.#loading.size < this.#maxLoaded) break;
+      this.#unload(document);
+    }
+    return this.#loaded.size + this.#loading.size < this.#maxLoaded;
+  }
+
+  #inUse(document: LoadedDocument): void {
     clearTimeout(document.unloadTimer);
+    this.#idle.delete(document);
+  }
+
+  #scheduleUnload(document: LoadedDocument): void {
+    this.#inUse(document);
     if (!document.idle || this.#loaded.get(document.name) !== document) return;
+    this.#idle.add(document);
     document.unloadTimer = setTimeout(() => {
       if (document.idle) this.#unload(document);
     }, this.options.idleUnloadMs);
@@ -183,6 +210,7 @@ export class LoadedDocuments {
   #unload(document: LoadedDocument): void {
     if (this.#loaded.get(document.name) !== document) return;
     this.#loaded.delete(document.name);
+    this.#idle.delete(document);
     document.destroy();
     this.metrics.documentsLoaded.set(this.#loaded.size);
   }

@@ -27,6 +27,7 @@ import { DocumentError } from '../documents/errors.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
+import type { BufferedSender } from '../SendBudget.js';
 import { AccessCache } from './AccessCache.js';
 import { SyncReply } from './SyncReply.js';
 
@@ -42,7 +43,7 @@ interface FollowedCollection {
  * socket. Nothing but Hello is processed before authentication; every frame is decoded strictly and a bad
  * one closes this connection only.
  */
-export class SyncConnection implements CollectionSubscriber {
+export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #phase: Phase = 'hello';
   #principal: Principal | undefined;
   #access: AccessCache | undefined;
@@ -101,6 +102,20 @@ export class SyncConnection implements CollectionSubscriber {
     // Live updates travel ahead of their cursor, so flush them first.
     this.#flushOutbox();
     this.#send({ type: 'cursor', collection, cursor });
+  }
+
+  // --- BufferedSender: the relay-wide budget for slow readers ---------------------------------------
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  shed(): void {
+    this.context.metrics.errors.inc({ kind: 'overloaded' });
+    this.close(
+      CloseCode.Overloaded,
+      'The relay has too much queued for slow readers, and the most for this connection; reconnect later.',
+    );
   }
 
   close(code: number, reason: string): void {
@@ -422,7 +437,9 @@ export class SyncConnection implements CollectionSubscriber {
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
       this.close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+      return;
     }
+    this.context.budget.queued(this);
   }
 
   /** Sends and waits until the frame has left, so a big initial sync never piles up in memory. */
@@ -431,7 +448,9 @@ export class SyncConnection implements CollectionSubscriber {
     const frame = encodeServerMessage(message, ++this.#sentFrames);
     this.context.metrics.bytesOut.inc(frame.byteLength);
     if (message.type === 'sync') this.context.metrics.updatesOut.inc(message.items.length);
-    return new Promise((resolve) => this.socket.send(frame, () => resolve()));
+    const sent = new Promise<void>((resolve) => this.socket.send(frame, () => resolve()));
+    this.context.budget.queued(this);
+    return sent;
   }
 
   #flushOutbox(): void {
@@ -477,6 +496,7 @@ export class SyncConnection implements CollectionSubscriber {
 
   #cleanUp(): void {
     clearTimeout(this.#helloTimer);
+    this.context.budget.remove(this);
     this.#expiry?.stop();
     if (this.#phase !== 'closed') this.#phase = 'closed';
     if (this.#documents.size === 0 && this.#collections.size === 0 && this.#early.length === 0) {

@@ -8,11 +8,12 @@ import * as Y from 'yjs';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
-import { DocumentError } from '../documents/errors.js';
+import { DocumentError, DocumentsFullError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
+import type { BufferedSender } from '../SendBudget.js';
 
 // The y-websocket protocol (y-protocols): message types and sync steps.
 const MESSAGE_SYNC = 0;
@@ -29,7 +30,7 @@ const AUTH_PERMISSION_DENIED = 0;
  * unmodified WebsocketProvider, and any editor bound through it, edits the same record as Ferry clients.
  * The token comes from the `token` query parameter (the provider's `params` option).
  */
-export class YWebsocketConnection implements Subscriber {
+export class YWebsocketConnection implements Subscriber, BufferedSender {
   #document: LoadedDocument | undefined;
   #principal: Principal | undefined;
   #access: Access = 'none';
@@ -72,6 +73,18 @@ export class YWebsocketConnection implements Subscriber {
     });
   }
 
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  shed(): void {
+    this.context.metrics.errors.inc({ kind: 'overloaded' });
+    this.#close(
+      CloseCode.Overloaded,
+      'The relay has too much queued for slow readers, and the most for this connection; reconnect later.',
+    );
+  }
+
   async #start(): Promise<void> {
     const { auth, hub, logger } = this.context;
     const token = new URL(this.request.url ?? '/', 'http://relay').searchParams.get('token') ?? '';
@@ -98,6 +111,11 @@ export class YWebsocketConnection implements Subscriber {
     try {
       this.#document = await hub.open(this.name);
     } catch (error) {
+      if (error instanceof DocumentsFullError) {
+        this.context.metrics.errors.inc({ kind: 'overloaded' });
+        this.#close(CloseCode.Overloaded, error.message);
+        return;
+      }
       logger.warn({ err: error, document: this.name }, 'y-websocket client refused: document did not load');
       this.#close(CloseCode.ServerError, `The relay could not load "${this.name}"; try again later.`);
       return;
@@ -268,7 +286,9 @@ export class YWebsocketConnection implements Subscriber {
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
       this.#close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+      return;
     }
+    this.context.budget.queued(this);
   }
 
   #close(code: number, reason: string): void {
@@ -281,6 +301,7 @@ export class YWebsocketConnection implements Subscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#expiry?.stop();
+    this.context.budget.remove(this);
     this.context.metrics.connections.dec({ protocol: 'y-websocket' });
     const document = this.#document;
     if (!document) return;
