@@ -2,7 +2,7 @@ import { get as httpGet } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { CloseCode, DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import type { RelayAuth } from '@ferry/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { onCleanup, startClient, startRelay } from './helpers.js';
@@ -199,5 +199,32 @@ describe('relay-wide budgets', () => {
     let status = await healthz(relay.httpUrl, '127.0.0.1');
     while (status !== 200 && Date.now() < deadline) status = await healthz(relay.httpUrl, '127.0.0.1');
     expect(status).toBe(200);
+  });
+});
+
+describe('the heartbeat', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('keeps connections that answer its pings, and ends those that do not', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const relay = await startRelay();
+    const answering = await RawClient.hello(relay.url);
+    const silent = await RawClient.hello(relay.url);
+    // A client that stops reading answers no ping.
+    (silent.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const pinged = new Promise((resolve) => answering.socket.once('ping', resolve));
+    vi.advanceTimersByTime(30_000);
+    await pinged;
+    // The pong is on its way before the answer to a later request.
+    answering.send({ type: 'ping', id: 1 });
+    await answering.next('pong', (m) => m.id === 1);
+    vi.advanceTimersByTime(30_000);
+    answering.send({ type: 'ping', id: 2 });
+    await answering.next('pong', (m) => m.id === 2);
+    expect(answering.closed).toBeUndefined();
+    (silent.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect((await silent.whenClosed()).code).toBe(1006);
   });
 });
