@@ -76,11 +76,15 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
     this.close();
   }
 
+  drop(): void {
+    this.close();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
-    this.streams.budget.remove(this);
+    this.streams.budget.gone(this);
     this.hub.unsubscribeCollection(this.collection, this);
     this.response.destroy();
   }

@@ -76,7 +76,10 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     );
     metrics.connections.inc({ protocol: 'sync' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
-    socket.on('close', () => this.#cleanUp());
+    socket.on('close', () => {
+      context.budget.gone(this);
+      this.#cleanUp();
+    });
     socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
   }
 
@@ -118,12 +121,17 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     );
   }
 
+  drop(): void {
+    this.socket.terminate();
+  }
+
   close(code: number, reason: string): void {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.context.logger.debug({ code, reason, principal: this.#principal?.id }, 'closing sync connection');
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     this.socket.close(code, truncateReason(reason));
+    this.context.budget.closing(this);
     this.#cleanUp();
   }
 
@@ -496,7 +504,6 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
 
   #cleanUp(): void {
     clearTimeout(this.#helloTimer);
-    this.context.budget.remove(this);
     this.#expiry?.stop();
     if (this.#phase !== 'closed') this.#phase = 'closed';
     if (this.#documents.size === 0 && this.#collections.size === 0 && this.#early.length === 0) {

@@ -52,7 +52,10 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     this.#bytes = new RateLimiter(context.limits.bytesPerSecond, context.limits.bytesBurst);
     context.metrics.connections.inc({ protocol: 'y-websocket' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
-    socket.on('close', () => this.#cleanUp());
+    socket.on('close', () => {
+      context.budget.gone(this);
+      this.#cleanUp();
+    });
     socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
     // Nothing thrown while starting may end the process: it ends this connection.
     this.#start().catch((error) => this.#fail(error));
@@ -83,6 +86,10 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
       CloseCode.Overloaded,
       'The relay has too much queued for slow readers, and the most for this connection; reconnect later.',
     );
+  }
+
+  drop(): void {
+    this.socket.terminate();
   }
 
   async #start(): Promise<void> {
@@ -294,6 +301,7 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
   #close(code: number, reason: string): void {
     if (this.#closed) return;
     this.socket.close(code, reason.slice(0, 120));
+    this.context.budget.closing(this);
     this.#cleanUp();
   }
 
@@ -301,7 +309,6 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     if (this.#closed) return;
     this.#closed = true;
     this.#expiry?.stop();
-    this.context.budget.remove(this);
     this.context.metrics.connections.dec({ protocol: 'y-websocket' });
     const document = this.#document;
     if (!document) return;
