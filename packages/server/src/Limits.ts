@@ -71,7 +71,7 @@ export const DEFAULT_LIMITS: Limits = {
   bytesPerSecond: 16 * 1024 * 1024,
   bytesBurst: 64 * 1024 * 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
-  maxTotalBufferedBytes: 256 * 1024 * 1024,
+  maxTotalBufferedBytes: 128 * 1024 * 1024,
   closeTimeoutMs: 10_000,
   maxLoadedDocuments: 50_000,
   maxConnectionsPerAddress: 1000,
