@@ -1,18 +1,22 @@
 /**
  * How a well-behaved client fares while others attack the relay. For each attack, in one run and against
- * one relay process: a bystander's round trips with the relay quiet, then while the attack runs, then
- * after it; and the relay's peak memory. Two round trips are timed: a ping (how soon the relay answers at
- * all) and a save (a push until its acknowledgement, so the commit is included). A program, not a test: it
- * prints figures and asserts nothing about time.
+ * one relay process, a bystander's round trips are timed four times: with the relay quiet; busy with a
+ * writer's legitimate load; under attack (the same writer, and the attackers); and after. Two round trips
+ * are timed: a ping (how soon the relay answers at all) and a save (a push until its acknowledgement, so the
+ * commit is included). The relay's peak memory is read from /proc. A program, not a test: it prints figures
+ * and asserts nothing about time.
  *
  *   npm run build && node --import tsx bench/attacks/bystanderLatency.ts
  *     [--server=<a build of @ferry/server: its dist/index.js>] [--samples=200] [--attacks=slow-readers,streams]
  *
- * Attacks (each runs about 30 s; attackers that notice they were closed come back at once):
- * - slow-readers: 40 /sync clients follow a collection and never read. A writer adds 60 KB records to that
- *   collection, 50 a second.
- * - streams: 300 change streams (SSE) from 10 addresses that never read. A writer adds 1,000 small records
- *   a second, 100 per push.
+ * Attacks (attackers that notice their connection ended come back at once):
+ * - slow-readers: a writer adds 60 KB records to a collection, 50 a second; 40 /sync clients follow that
+ *   collection and never read. Timed once they have had 25 s to fill what the relay queues for them.
+ * - streams: a writer adds 2,000 small records a second, 100 per push; after 10 s, 300 change streams (SSE)
+ *   from 10 addresses ask for the collection from its start and never read. Timed 5 s later.
+ *
+ * The whole run for one attack stays under a minute from the bystander's connection: relays before the
+ * heartbeat fix ended every WebSocket after 60 s.
  */
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +40,17 @@ const relayScript = fileURLToPath(new URL('./relay.ts', import.meta.url));
 
 interface Attack {
   readonly description: string;
+  /** The writer's legitimate load, running through the busy and attack phases. */
+  readonly writes: { perSecond: number; items(i: number): { name: string; update: Uint8Array }[] };
+  /** Seconds of writing before the busy phase is timed. */
+  readonly busyAfter: number;
+  /** Starts the attackers; returns the swarm. */
+  start(wsUrl: string, port: number): Swarm;
+  /** Seconds of attack before the bystander is timed. */
+  readonly timedAfter: number;
+}
+
+interface Swarm {
   /** Stops attacking; resolves with how the attackers saw their connections end (why → count). */
   stop(): Promise<Map<string, number>>;
 }
@@ -46,9 +61,29 @@ interface Attacker {
   close(): void;
 }
 
-const attacks: Record<string, (wsUrl: string, port: number) => Promise<Attack>> = {
-  'slow-readers': slowReaders,
-  streams: changeStreams,
+const big = 'x'.repeat(60_000);
+const attacks: Record<string, Attack> = {
+  'slow-readers': {
+    description:
+      '40 /sync readers that never read, following a collection a writer adds 60 KB records to, 50/s',
+    writes: { perSecond: 50, items: (i) => [{ name: `feed/r${i}`, update: recordUpdate(big + i) }] },
+    busyAfter: 1,
+    start: slowReaders,
+    // Long enough for every reader to reach the per-connection limit (64 MiB).
+    timedAfter: 25,
+  },
+  streams: {
+    description:
+      '300 change streams from 10 addresses that never read, on a collection written at 2,000 records/s',
+    writes: {
+      perSecond: 20,
+      items: (i) =>
+        Array.from({ length: 100 }, (_, j) => ({ name: `feed/s${i}x${j}`, update: recordUpdate(`s${i}`) })),
+    },
+    busyAfter: 10,
+    start: changeStreams,
+    timedAfter: 5,
+  },
 };
 
 let ids = 1000;
@@ -56,8 +91,8 @@ const nextId = () => ++ids;
 
 async function main(): Promise<void> {
   for (const name of values.attacks.split(',')) {
-    const start = attacks[name];
-    if (!start) throw new Error(`No attack "${name}"; there are ${Object.keys(attacks).join(', ')}.`);
+    const attack = attacks[name];
+    if (!attack) throw new Error(`No attack "${name}"; there are ${Object.keys(attacks).join(', ')}.`);
     const relay = await startServerProcess({
       name: 'relay',
       args: ['--import', 'tsx', relayScript, values.server ?? ''],
@@ -65,22 +100,27 @@ async function main(): Promise<void> {
     });
     const httpUrl = `http${relay.url}`;
     const wsUrl = `ws${relay.url}`;
+    console.log(`${name}: ${attack.description}`);
+    console.log(`  server: ${values.server ?? 'this checkout (packages/server/dist)'}`);
     try {
       const bystander = await WireClient.connect(wsUrl);
       const quiet = await roundTrips(bystander);
-      const attack = await start(wsUrl, Number(new URL(httpUrl).port));
-      const loud = await roundTrips(bystander);
+      const writes = await writer(wsUrl, attack.writes.perSecond, attack.writes.items);
+      await writes.after(attack.busyAfter);
+      const busy = await roundTrips(bystander);
+      const swarm = attack.start(wsUrl, Number(new URL(httpUrl).port));
+      await sleep(attack.timedAfter * 1000);
+      const attacked = await roundTrips(bystander);
       const peak = peakRssKiB(relay.pid);
       const counted = await relayCounts(httpUrl);
-      const closes = await attack.stop();
+      await writes.stop();
+      const closes = await swarm.stop();
       const after = await roundTrips(bystander);
-      console.log(`${name}: ${attack.description}`);
-      console.log(`  server: ${values.server ?? 'this checkout (packages/server/dist)'}`);
       for (const kind of ['ping', 'save'] as const) {
         console.log(
-          `  bystander ${kind}, median (p99) of ${samples}: quiet ${ms(quiet[kind])}, under attack ` +
-            `${ms(loud[kind])}, after ${ms(after[kind])}; under attack / quiet: ` +
-            `${(loud[kind].p50 / quiet[kind].p50).toFixed(2)}`,
+          `  bystander ${kind}, median (p99) of ${samples}: quiet ${ms(quiet[kind])}, busy ${ms(busy[kind])}, ` +
+            `under attack ${ms(attacked[kind])}, after ${ms(after[kind])}; under attack / busy: ` +
+            `${(attacked[kind].p50 / busy[kind].p50).toFixed(2)}`,
         );
       }
       console.log(
@@ -91,7 +131,9 @@ async function main(): Promise<void> {
       console.log(`  attackers' connections ended, as they saw it: ${describe(closes)}`);
       bystander.close();
     } catch (error) {
-      console.log(`${name}: the run failed: ${(error as Error).message}`);
+      console.log(
+        `  the run failed: ${(error as Error).message}; relay peak RSS ${Math.round(peakRssKiB(relay.pid) / 1024)} MiB`,
+      );
     } finally {
       await relay.stop();
     }
@@ -127,7 +169,7 @@ function recordUpdate(title: string): Uint8Array {
 }
 
 /** Keeps `count` attackers going: each one that notices its connection ended is replaced at once. */
-function swarm(count: number, open: (i: number) => Promise<Attacker>) {
+function swarm(count: number, open: (i: number) => Promise<Attacker>): Swarm {
   const closes = new Map<string, number>();
   const live = new Set<Attacker>();
   let running = true;
@@ -184,29 +226,18 @@ async function writer(
   };
 }
 
-async function slowReaders(wsUrl: string): Promise<Attack> {
-  const readers = swarm(40, async () => {
+function slowReaders(wsUrl: string): Swarm {
+  return swarm(40, async () => {
     const reader = await WireClient.connect(wsUrl);
     // From now on only: a returning reader does not download the whole collection again.
     await reader.follow('feed', Date.now());
     reader.stopReading();
     return { closed: reader.closed.then(String), close: () => reader.close() };
   });
-  const big = 'x'.repeat(60_000);
-  const feed = await writer(wsUrl, 50, (i) => [{ name: `feed/r${i}`, update: recordUpdate(big + i) }]);
-  // Long enough for every reader to reach the per-connection limit (64 MiB) before the bystander is timed.
-  await feed.after(25);
-  return {
-    description: '40 /sync readers that never read, a writer of 60 KB records at 50/s into what they follow',
-    stop: async () => {
-      await feed.stop();
-      return readers.stop();
-    },
-  };
 }
 
-async function changeStreams(wsUrl: string, port: number): Promise<Attack> {
-  const streams = swarm(300, async (i) => {
+function changeStreams(_wsUrl: string, port: number): Swarm {
+  return swarm(300, async (i) => {
     const socket = connect({ port, host: '127.0.0.1', localAddress: `127.0.0.${2 + (i % 10)}` });
     socket.on('error', () => {});
     socket.write(
@@ -224,17 +255,6 @@ async function changeStreams(wsUrl: string, port: number): Promise<Attack> {
     );
     return { closed, close: () => socket.destroy() };
   });
-  const feed = await writer(wsUrl, 10, (i) =>
-    Array.from({ length: 100 }, (_, j) => ({ name: `feed/s${i}x${j}`, update: recordUpdate(`s${i}`) })),
-  );
-  await feed.after(20);
-  return {
-    description: '300 change streams from 10 addresses that never read, 1,000 small records/s written',
-    stop: async () => {
-      await feed.stop();
-      return streams.stop();
-    },
-  };
 }
 
 /** Open connections and errors by kind, from the relay's /metrics (served to this machine). */

@@ -94,3 +94,24 @@ export function resolveLimits(limits: Partial<Limits> = {}): Limits {
   }
   return resolved;
 }
+
+/**
+ * Limits given on the command line as `name=value` (`--limit maxConnectionsPerAddress=5000`). Throws for a
+ * name that is not a limit or a value that is not a positive number, saying which.
+ */
+export function limitsFromArgs(args: readonly string[] = []): Partial<Limits> {
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const arg of args) {
+    const [name = '', text = ''] = arg.split('=', 2);
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) {
+      throw new Error(
+        `--limit: there is no limit "${name}"; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}.`,
+      );
+    }
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+      throw new Error(`--limit ${name} must be a positive number, got "${text}"`);
+    limits[name as keyof Limits] = value;
+  }
+  return limits;
+}

@@ -13,7 +13,20 @@ describe('ferry serve', () => {
       /--history-days must be a number ≥ 0, got "soon"/,
     );
     await expect(spawnRelay(tempDir(), ['--idle-unload=-5'])).rejects.toThrow(/--idle-unload must be/);
-    const relay = await spawnRelay(tempDir(), ['--history-days', '30', '--idle-unload', '1000']);
+    await expect(spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=many'])).rejects.toThrow(
+      /--limit maxConnectionsPerAddress must be a positive number, got "many"/,
+    );
+    await expect(spawnRelay(tempDir(), ['--limit', 'maxSockets=5'])).rejects.toThrow(
+      /there is no limit "maxSockets"; the limits are .*maxConnectionsPerAddress/,
+    );
+    const relay = await spawnRelay(tempDir(), [
+      '--history-days',
+      '30',
+      '--idle-unload',
+      '1000',
+      '--limit',
+      'maxConnectionsPerAddress=5000',
+    ]);
     const health = await fetch(`${relay.httpUrl}/healthz`);
     expect(health.status).toBe(200);
   });
