@@ -13,23 +13,24 @@ describe('ferry serve', () => {
       /--history-days must be a number ≥ 0, got "soon"/,
     );
     await expect(spawnRelay(tempDir(), ['--idle-unload=-5'])).rejects.toThrow(/--idle-unload must be/);
+    const relay = await spawnRelay(tempDir(), ['--history-days', '30', '--idle-unload', '1000']);
+    const health = await fetch(`${relay.httpUrl}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it('sets limits with --limit name=value, refusing unknown names and values that are not positive', async () => {
     await expect(spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=many'])).rejects.toThrow(
       /--limit maxConnectionsPerAddress must be a positive number, got "many"/,
     );
     await expect(spawnRelay(tempDir(), ['--limit', 'maxSockets=5'])).rejects.toThrow(
       /there is no limit "maxSockets"; the limits are .*maxConnectionsPerAddress/,
     );
-    const relay = await spawnRelay(tempDir(), [
-      '--history-days',
-      '30',
-      '--idle-unload',
-      '1000',
-      '--limit',
-      'maxConnectionsPerAddress=5000',
-    ]);
-    const health = await fetch(`${relay.httpUrl}/healthz`);
-    expect(health.status).toBe(200);
-  });
+    const relay = await spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=1']);
+    const first = await RawClient.open(relay.url);
+    const second = await RawClient.open(relay.url);
+    expect((await second.whenClosed()).code).toBe(CloseCode.TooManyConnections);
+    expect(first.closed).toBeUndefined();
+  }, 30_000);
 });
 
 // Each case starts a relay process: slower than the default timeout allows on a busy machine.
