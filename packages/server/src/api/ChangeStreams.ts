@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressCounter } from '../http/AddressCounter.js';
+import { addressKey } from '../http/addressKey.js';
 import type { Limits } from '../Limits.js';
 import type { SendBudget } from '../SendBudget.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
@@ -41,10 +42,6 @@ export class ChangeStreams {
     this.#perAddress = new AddressCounter(limits.maxChangeStreamsPerAddress);
   }
 
-  get open(): number {
-    return this.#open;
-  }
-
   /**
    * Takes a place for a new stream; returns the function that gives it back when the stream ends. Throws
    * ApiError 503 when the relay has all the streams it may, 429 when the request's address has.
@@ -59,7 +56,7 @@ export class ChangeStreams {
         `The relay has ${maxChangeStreams} change streams open, the most it serves; try again later.`,
       );
     }
-    const release = this.#perAddress.take(request.socket.remoteAddress);
+    const release = this.#perAddress.take(addressKey(request.socket.remoteAddress));
     if (!release) {
       response.setHeader('retry-after', '10');
       throw new ApiError(

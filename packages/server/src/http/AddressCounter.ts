@@ -25,9 +25,4 @@ export class AddressCounter {
       else this.#counts.set(key, left);
     };
   }
-
-  /** Places the address holds now. */
-  count(address: string | undefined): number {
-    return this.#counts.get(address ?? '') ?? 0;
-  }
 }
