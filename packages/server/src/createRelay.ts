@@ -214,7 +214,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     perMessageDeflate: false,
-    // A closed socket's client has this long to read what was queued before it is destroyed (ws >= 8.19).
+    // A closed socket's client has this long to read what was queued before it is destroyed (a ws option
+    // its typings do not list yet).
     closeTimeout: limits.closeTimeoutMs,
   } as ServerOptions);
   http.on('connection', (socket: Socket) => handshakes.connected(socket));
