@@ -12,8 +12,8 @@
  * Attacks (attackers that notice their connection ended come back at once):
  * - slow-readers: a writer adds 60 KB records to a collection, 50 a second; 40 /sync clients follow that
  *   collection and never read. Timed once they have had 25 s to fill what the relay queues for them.
- * - streams: a writer adds 2,000 small records a second, 100 per push; after 10 s, 300 change streams (SSE)
- *   from 10 addresses ask for the collection from its start and never read. Timed 5 s later.
+ * - streams: a writer adds 5,000 small records a second, 100 per push; 300 change streams (SSE) from 10
+ *   addresses follow the collection and never read. Timed 20 s (100,000 records) later.
  *
  * Relays before the heartbeat fix ended every WebSocket after 30-60 s: a bystander that is disconnected
  * reconnects, takes the lost sample again, and the report lists the close codes.
@@ -74,15 +74,16 @@ const attacks: Record<string, Attack> = {
   },
   streams: {
     description:
-      '300 change streams from 10 addresses that never read, on a collection written at 2,000 records/s',
+      '300 change streams from 10 addresses that never read, on a collection written at 5,000 records/s',
     writes: {
-      perSecond: 20,
+      perSecond: 50,
       items: (i) =>
         Array.from({ length: 100 }, (_, j) => ({ name: `feed/s${i}x${j}`, update: recordUpdate(`s${i}`) })),
     },
-    busyAfter: 10,
+    busyAfter: 2,
     start: changeStreams,
-    timedAfter: 5,
+    // 100,000 records written while the streams are open.
+    timedAfter: 20,
   },
 };
 
