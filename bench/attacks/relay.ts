@@ -2,6 +2,8 @@
  * A relay for the attack benches, in its own process so that its memory and CPU are its own:
  * `node --import tsx bench/attacks/relay.ts [server module] [limits as JSON]`. The server module defaults to
  * this checkout's build of @ferry/server; point it at another build to compare. Prints its URL as JSON.
+ * Every connection is let in, from any address, as if each client held a valid token: attackers with
+ * tokens, coming from several addresses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ const relay = await server.createRelay({
   port: 0,
   dataDir,
   logger: silentLogger,
+  auth: { authenticate: () => ({ id: 'client' }), authorize: () => 'write' },
   limits: JSON.parse(limits),
 });
 console.log(JSON.stringify({ listening: relay.httpUrl }));
