@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { defineCollection, type Logger, silentLogger, t } from '@ferry/core';
 import { MemoryServerStorage, type RelayAuth } from '@ferry/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChangesOptions } from '../src/storage/ServerStorage.js';
 import { onCleanup, startRelay } from './helpers.js';
 
@@ -124,7 +124,64 @@ class BacklogStorage extends WatchedStorage {
   }
 }
 
+/** A logger whose `dropped` resolves when the relay drops a change stream. */
+function droppingLogger() {
+  let resolve!: () => void;
+  const dropped = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const logger: Logger = {
+    ...(silentLogger as Logger),
+    warn: (_fields, message) => {
+      if (/change stream dropped/.test(String(message))) resolve();
+    },
+  };
+  return { logger, dropped };
+}
+
+/** A client that asks for the notes' changes, takes the first bytes, then stops reading. */
+async function stalledClient(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  onCleanup(() => {
+    socket.destroy();
+  });
+  socket.write(
+    `GET /api/collections/notes/changes HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAccept: text/event-stream\r\n\r\n`,
+  );
+  const received = await new Promise<string>((resolve) =>
+    socket.once('data', (chunk) => resolve(chunk.toString())),
+  );
+  socket.pause();
+  return {
+    /** Reads again: whether the relay ended the stream before `total` events arrived, and how many did. */
+    async readToEnd(total: number): Promise<{ ended: boolean; events: number }> {
+      let events = 0;
+      let pending = received;
+      const count = (chunk: string) => {
+        const blocks = (pending + chunk).split('\n\n');
+        pending = blocks.pop()!;
+        events += blocks.filter((block) => block.includes('event: change')).length;
+      };
+      count('');
+      const ended = await new Promise<boolean>((resolve) => {
+        socket.on('data', (chunk) => {
+          count(chunk.toString());
+          if (events >= total) resolve(false);
+        });
+        socket.once('end', () => resolve(true));
+        socket.once('close', () => resolve(true));
+        socket.resume();
+      });
+      return { ended, events };
+    },
+  };
+}
+
 describe('the change stream (SSE)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('refuses streams beyond the per-address limit (429) and the relay-wide one (503)', async () => {
     const relay = await startRelay({
       auth: anyone,
@@ -188,61 +245,45 @@ describe('the change stream (SSE)', () => {
     expect(storage.changeReads - before).toBeLessThanOrEqual(2);
   });
 
-  it('drops a stream whose client does not read once its buffer passes the limit', async () => {
+  it('drops a stream whose client does not read once more than the limit waits for it', async () => {
     const total = 300_000;
     const storage = new BacklogStorage(total);
-    let dropped!: () => void;
-    const droppedLogged = new Promise<void>((resolve) => {
-      dropped = resolve;
-    });
-    const logger: Logger = {
-      ...(silentLogger as Logger),
-      warn: (_fields, message) => {
-        if (/does not read/.test(String(message))) dropped();
-      },
-    };
+    const { logger, dropped } = droppingLogger();
     const relay = await startRelay({
       storage,
       logger,
       limits: { maxChangeStreamBufferedBytes: 64 * 1024 },
     });
-    const socket = connect(relay.port, '127.0.0.1');
-    onCleanup(() => {
-      socket.destroy();
-    });
-    socket.write(
-      `GET /api/collections/notes/changes HTTP/1.1\r\nHost: 127.0.0.1:${relay.port}\r\n` +
-        'Accept: text/event-stream\r\n\r\n',
-    );
-    let received = '';
-    await new Promise<void>((resolve) =>
-      socket.once('data', (chunk) => {
-        received += chunk.toString();
-        resolve();
-      }),
-    );
-    // The client stops reading; the relay keeps reading the backlog of 200,000 changes for it.
-    socket.pause();
+    const client = await stalledClient(relay.port);
     // Either the relay gives up on the stream, or it has queued every change for a client that reads none.
-    await Promise.race([droppedLogged, storage.whenRead(total / 1000)]);
-    let events = 0;
-    let pending = received;
-    const count = (chunk: string) => {
-      const blocks = (pending + chunk).split('\n\n');
-      pending = blocks.pop()!;
-      events += blocks.filter((block) => block.includes('event: change')).length;
-    };
-    count('');
-    const ended = new Promise<boolean>((resolve) => {
-      socket.on('data', (chunk) => {
-        count(chunk.toString());
-        if (events >= total) resolve(false);
-      });
-      socket.once('end', () => resolve(true));
-      socket.once('close', () => resolve(true));
+    await Promise.race([dropped, storage.whenRead(total / 1000)]);
+    const { ended, events } = await client.readToEnd(total);
+    expect(ended).toBe(true);
+    expect(events).toBeLessThan(total);
+  }, 30_000);
+
+  it('reads no further for a client that takes nothing, and drops it after two heartbeats', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const total = 300_000;
+    const storage = new BacklogStorage(total);
+    const { logger, dropped } = droppingLogger();
+    const relay = await startRelay({ storage, logger });
+    const client = await stalledClient(relay.port);
+    let isDropped = false;
+    void dropped.then(() => {
+      isDropped = true;
     });
-    socket.resume();
-    expect(await ended).toBe(true);
+    // Heartbeats, 15 s apart on the relay's clock, until the relay drops the stream or time is up.
+    const deadline = Date.now() + 10_000;
+    while (!isDropped && Date.now() < deadline) {
+      vi.advanceTimersByTime(15_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(isDropped).toBe(true);
+    // It read only as far as the client took: not the backlog to its end.
+    expect(storage.changeReads).toBeLessThan(total / 1000);
+    const { ended, events } = await client.readToEnd(total);
+    expect(ended).toBe(true);
     expect(events).toBeLessThan(total);
   }, 30_000);
 });

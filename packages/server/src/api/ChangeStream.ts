@@ -6,19 +6,24 @@ import type { BufferedSender } from '../SendBudget.js';
 import type { ChangeStreams, EventPage } from './ChangeStreams.js';
 
 const HEARTBEAT_MS = 15_000;
+/** Heartbeats a client may let pass without taking anything it was sent before its stream is dropped. */
+const STALLED_BEATS = 2;
 
 /**
  * One open change stream: the backlog after its cursor, then each batch of commits, as Server-Sent Events.
  * It reads whenever the collection's cursor moves, at most one read at a time (news that arrives meanwhile
- * means one more read, not one per commit). A client that does not read is dropped once what waits for it
- * passes `maxChangeStreamBufferedBytes`, so it cannot make the relay buffer without bound; what it leaves
- * unread counts against the relay-wide budget for slow readers as well.
+ * means one more read, not one per commit), and reads nothing more while its client has not taken what it
+ * was sent: a client that does not read costs neither memory nor storage reads. Such a client is dropped
+ * after two heartbeats (15-30 s) without progress, or at once if more than `maxChangeStreamBufferedBytes`
+ * waits for it; what it leaves unread counts against the relay-wide budget for slow readers as well.
  */
 export class ChangeStream implements CollectionSubscriber, BufferedSender {
   #cursor: string;
   #closed = false;
   #reading = false;
   #again = false;
+  /** Heartbeats since the client last took what was waiting for it, while something was. */
+  #stalledBeats = 0;
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -37,9 +42,12 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
     });
     // The head leaves now, not with the first event: a client sees the stream open on an idle collection.
     response.flushHeaders();
-    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), HEARTBEAT_MS);
+    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
     response.once('close', () => this.close());
+    response.on('drain', () => {
+      this.#stalledBeats = 0;
+    });
     this.#write(first.text);
     if (first.more) this.#catchUp();
   }
@@ -111,6 +119,8 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
           if (this.#closed) return;
           this.#write(page.text);
           this.#cursor = page.cursor;
+          // Read on only once the client has taken what it was sent.
+          if (this.response.writableNeedDrain) await this.#drained();
           if (!page.more) break;
         }
       } while (this.#again);
@@ -121,6 +131,31 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
       );
       this.close();
     }
+  }
+
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off('drain', done);
+        this.response.off('close', done);
+        resolve();
+      };
+      this.response.on('drain', done);
+      this.response.on('close', done);
+    });
+  }
+
+  /** Keeps idle connections open through proxies, and notices clients that stopped reading. */
+  #beat(): void {
+    if (this.response.writableNeedDrain && ++this.#stalledBeats >= STALLED_BEATS) {
+      this.logger.warn(
+        { collection: this.collection, bufferedBytes: this.bufferedBytes },
+        'change stream dropped: its client has taken nothing it was sent for two heartbeats',
+      );
+      this.close();
+      return;
+    }
+    this.#write(': keep-alive\n\n');
   }
 
   #write(text: string): void {
