@@ -132,9 +132,7 @@ async function main(): Promise<void> {
       console.log(`  attackers' connections ended, as they saw it: ${describe(closes)}`);
       bystander.close();
     } catch (error) {
-      console.log(
-        `  the run failed: ${(error as Error).message}; relay peak RSS ${Math.round(peakRssKiB(relay.pid) / 1024)} MiB`,
-      );
+      console.log(`  the run failed: ${(error as Error).message}; ${relayState(relay.pid)}`);
     } finally {
       await relay.stop();
     }
@@ -282,6 +280,15 @@ function changeStreams(_wsUrl: string, port: number): Swarm {
     );
     return { closed, close: () => socket.destroy() };
   });
+}
+
+/** The relay's peak memory, or that its process has ended (a crash: it was not asked to stop). */
+function relayState(pid: number): string {
+  try {
+    return `relay peak RSS ${Math.round(peakRssKiB(pid) / 1024)} MiB`;
+  } catch {
+    return 'the relay process has ended';
+  }
 }
 
 /** Open connections and errors by kind, from the relay's /metrics (served to this machine). */
