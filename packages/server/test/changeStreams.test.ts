@@ -245,6 +245,18 @@ describe('the change stream (SSE)', () => {
     expect(storage.changeReads - before).toBeLessThanOrEqual(2);
   });
 
+  it('reads a backlog from storage once for many streams walking through it', async () => {
+    const total = 20_000;
+    const storage = new BacklogStorage(total);
+    const relay = await startRelay({ storage });
+    const streams = await Promise.all(
+      Array.from({ length: 20 }, async () => new EventReader(await openStream(relay.httpUrl))),
+    );
+    await Promise.all(streams.map((stream) => stream.until(total)));
+    // 20 full pages, read once; the last page and the catch-up after it, once per stream at most.
+    expect(storage.changeReads).toBeLessThanOrEqual(20 + 2 * 20);
+  });
+
   it('drops a stream whose client does not read once more than the limit waits for it', async () => {
     const total = 300_000;
     const storage = new BacklogStorage(total);

@@ -22,16 +22,25 @@ type StreamLimits = Pick<
 >;
 
 const PAGE_SIZE = 1000;
+/** Characters of recently read full pages kept for streams that ask for them again (about 8 MB). */
+const RECENT_PAGES_CHARS = 8 * 1024 * 1024;
 
 /**
  * The open change streams: how many there may be, from where, and the reads they share. Streams that have
  * caught up all wait at the same cursor, so after a commit they ask for the same page: it is read and
- * formatted once for all of them.
+ * formatted once for all of them. Streams that start from the same cursor (from the start of a
+ * collection, say) walk through the same pages: full pages read recently are kept, so that many streams,
+ * or one reopened again and again, do not make the relay read the same backlog from storage each time.
+ * Later commits land on later pages, so a full page kept is still right; at most, compaction has since
+ * merged some of its entries into later ones, and a stream is told of a change once more.
  */
 export class ChangeStreams {
   #open = 0;
   readonly #perAddress: AddressCounter;
   readonly #reading = new Map<string, Promise<EventPage>>();
+  /** Full pages read recently, least recently used first. */
+  readonly #recent = new Map<string, EventPage>();
+  #recentChars = 0;
 
   constructor(
     private readonly storage: ServerStorage,
@@ -78,14 +87,35 @@ export class ChangeStreams {
   /** The page of changes after `cursor`, shared with every stream asking for it at the same time. */
   read(collection: string, cursor: string): Promise<EventPage> {
     const key = `${collection}\n${cursor}`;
+    const recent = this.#recent.get(key);
+    if (recent) {
+      this.#recent.delete(key);
+      this.#recent.set(key, recent);
+      return Promise.resolve(recent);
+    }
     let reading = this.#reading.get(key);
     if (!reading) {
       reading = this.#readPage(collection, cursor);
       this.#reading.set(key, reading);
-      const done = () => this.#reading.delete(key);
-      reading.then(done, done);
+      reading.then(
+        (page) => {
+          this.#reading.delete(key);
+          if (page.more) this.#remember(key, page);
+        },
+        () => this.#reading.delete(key),
+      );
     }
     return reading;
+  }
+
+  #remember(key: string, page: EventPage): void {
+    this.#recent.set(key, page);
+    this.#recentChars += page.text.length;
+    for (const [oldest, old] of this.#recent) {
+      if (this.#recentChars <= RECENT_PAGES_CHARS) break;
+      this.#recent.delete(oldest);
+      this.#recentChars -= old.text.length;
+    }
   }
 
   async #readPage(collection: string, cursor: string): Promise<EventPage> {
