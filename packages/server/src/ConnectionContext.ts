@@ -3,6 +3,7 @@ import type { RelayAuth } from './auth/Auth.js';
 import type { DocumentHub } from './documents/DocumentHub.js';
 import type { Limits } from './Limits.js';
 import type { Metrics } from './Metrics.js';
+import type { SendBudget } from './SendBudget.js';
 
 /** What every connection handler shares with the relay. */
 export interface ConnectionContext {
@@ -11,6 +12,8 @@ export interface ConnectionContext {
   readonly limits: Limits;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Bytes queued for slow readers, relay-wide. */
+  readonly budget: SendBudget;
   /** The relay's clock, for token expiry (default Date.now). */
   readonly now?: () => number;
 }

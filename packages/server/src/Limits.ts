@@ -1,4 +1,7 @@
-/** Bounds on what one connection may ask of the relay. Every one is configurable; these are the defaults. */
+/**
+ * Bounds on what one connection, one address or all clients together may ask of the relay. Every one is
+ * configurable; these are the defaults.
+ */
 export interface Limits {
   /** Largest frame accepted from a client. Bigger sync replies are split into several frames. */
   maxFrameBytes: number;
@@ -21,6 +24,27 @@ export interface Limits {
   bytesBurst: number;
   /** Bytes queued for a client that does not read before it is disconnected as a slow consumer. */
   maxBufferedBytes: number;
+  /**
+   * Bytes queued for all clients together (WebSocket connections and change streams). Past it, the one
+   * with the most queued is dropped (close 4007 Overloaded) until the rest fit.
+   */
+  maxTotalBufferedBytes: number;
+  /**
+   * Milliseconds a closed WebSocket's client has to read what was queued and answer the close frame before
+   * its socket is destroyed, freeing what it still held.
+   */
+  closeTimeoutMs: number;
+  /** Documents held in memory on the relay. Past it, idle ones are unloaded first; then loads are refused. */
+  maxLoadedDocuments: number;
+  /** WebSocket connections (`/sync` and `/y/`) open at once from one remote address; more close with 4008. */
+  maxConnectionsPerAddress: number;
+  /**
+   * Sockets from one remote address that have connected but not yet sent a complete request or upgrade;
+   * more are closed as they connect.
+   */
+  maxHandshakesPerAddress: number;
+  /** Milliseconds a new socket has to send a complete HTTP request or WebSocket upgrade. */
+  handshakeTimeoutMs: number;
   /** Bytes of received changes waiting for storage before new pushes are refused. */
   maxPendingCommitBytes: number;
   /** Bytes of JSON text one presence (awareness) state may take. */
@@ -43,6 +67,12 @@ export interface Limits {
    * collection costs bounded memory.
    */
   maxAccessAnswers: number;
+  /** Change streams (`GET …/changes` as Server-Sent Events) open at once on the relay; more get 503. */
+  maxChangeStreams: number;
+  /** Change streams open at once from one remote address; more get 429. */
+  maxChangeStreamsPerAddress: number;
+  /** Bytes of events queued for a change stream whose client does not read before the stream is dropped. */
+  maxChangeStreamBufferedBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -55,6 +85,12 @@ export const DEFAULT_LIMITS: Limits = {
   bytesPerSecond: 16 * 1024 * 1024,
   bytesBurst: 64 * 1024 * 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
+  maxTotalBufferedBytes: 128 * 1024 * 1024,
+  closeTimeoutMs: 10_000,
+  maxLoadedDocuments: 50_000,
+  maxConnectionsPerAddress: 1000,
+  maxHandshakesPerAddress: 1000,
+  handshakeTimeoutMs: 10_000,
   maxPendingCommitBytes: 64 * 1024 * 1024,
   maxPresenceBytes: 8 * 1024,
   maxPresenceDepth: 32,
@@ -62,6 +98,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxNestingDepth: 32,
   maxJsonDepth: 32,
   maxAccessAnswers: 10_000,
+  maxChangeStreams: 1000,
+  maxChangeStreamsPerAddress: 64,
+  maxChangeStreamBufferedBytes: 1024 * 1024,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {
@@ -71,4 +110,25 @@ export function resolveLimits(limits: Partial<Limits> = {}): Limits {
       throw new RangeError(`Limit ${key} must be a positive number, got ${value}.`);
   }
   return resolved;
+}
+
+/**
+ * Limits given on the command line as `name=value` (`--limit maxConnectionsPerAddress=5000`). Throws for a
+ * name that is not a limit or a value that is not a positive number, saying which.
+ */
+export function limitsFromArgs(args: readonly string[] = []): Partial<Limits> {
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const arg of args) {
+    const [name = '', text = ''] = arg.split('=', 2);
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) {
+      throw new Error(
+        `--limit: there is no limit "${name}"; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}.`,
+      );
+    }
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+      throw new Error(`--limit ${name} must be a positive number, got "${text}"`);
+    limits[name as keyof Limits] = value;
+  }
+  return limits;
 }

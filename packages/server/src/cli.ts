@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { jwtAuthFromOptions } from './auth/jwtAuthFromOptions.js';
 import { createRelay } from './createRelay.js';
 import { RedisFanout } from './fanout/RedisFanout.js';
+import { limitsFromArgs } from './Limits.js';
 import { defaultLogger } from './logger.js';
 import { PostgresStorage } from './storage/PostgresStorage.js';
 import type { WebhookOptions } from './webhooks/Webhook.js';
@@ -38,6 +39,8 @@ const USAGE = `Usage: ferry serve [options]
   --webhook <url>     post the changes of --webhook-collections to this URL, signed with the secret in
                       FERRY_WEBHOOK_SECRET (Standard Webhooks); with several nodes, on one node only
   --webhook-collections <a,b>  the collections whose changes the webhook receives
+  --limit <name=value>  change one of the relay's limits (repeatable), e.g. maxConnectionsPerAddress=5000
+                      behind a proxy; see docs/relay.md for every limit and its default
 
 Without a JWT secret or --jwks-url, only connections from this machine are accepted. Connections close
 with 4006 when their token expires; clients reconnect with a fresh one.
@@ -70,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
       'history-days': { type: 'string' },
       webhook: { type: 'string' },
       'webhook-collections': { type: 'string' },
+      limit: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
   const idleUnloadMs = nonNegative('--idle-unload', values['idle-unload']);
   const historyDays = nonNegative('--history-days', values['history-days']);
   const webhooks = webhookOf(values.webhook, values['webhook-collections']);
+  const limits = limitsFromArgs(values.limit);
   const logger = defaultLogger();
   const auth = jwtAuthFromOptions(values, process.env, logger);
   if (values.redis && !values.postgres)
@@ -109,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
     metricsToken: metricsTokenOf(values['metrics-token-file']),
     auth,
     webhooks,
+    limits,
     logger,
   });
 

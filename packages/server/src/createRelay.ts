@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   CloseCode,
@@ -9,7 +9,8 @@ import {
   SYNC_PATH,
   YWEBSOCKET_PATH,
 } from '@ferry/core';
-import { WebSocketServer } from 'ws';
+import { type ServerOptions, WebSocketServer } from 'ws';
+import { ChangeStreams } from './api/ChangeStreams.js';
 import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
@@ -17,12 +18,15 @@ import { loopbackOnly } from './auth/loopbackOnly.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
+import { HandshakeGuard } from './http/HandshakeGuard.js';
 import { checkMetricsToken, metricsRefusal } from './http/metricsAccess.js';
 import { OriginPolicy, refusalResponse } from './http/OriginPolicy.js';
 import { staticFiles } from './http/staticFiles.js';
+import { WebSocketGate } from './http/WebSocketGate.js';
 import { type Limits, resolveLimits } from './Limits.js';
 import { defaultLogger } from './logger.js';
 import { Metrics } from './Metrics.js';
+import { SendBudget } from './SendBudget.js';
 import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
@@ -128,6 +132,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       compactAfterEntries: options.compactAfterEntries ?? 500,
       compactAfterBytes: 1024 * 1024,
       maxPendingCommitBytes: limits.maxPendingCommitBytes,
+      maxLoadedDocuments: limits.maxLoadedDocuments,
       gapTimeoutMs: 200,
       headCheckMs: 5_000,
       historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
@@ -144,7 +149,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
-  const context: ConnectionContext = { hub, auth, limits, metrics, logger, now: options.now };
+  const budget = new SendBudget(limits.maxTotalBufferedBytes);
+  const context: ConnectionContext = { hub, auth, limits, metrics, logger, budget, now: options.now };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
   const api = restApi({
     hub,
@@ -154,16 +160,27 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     maxBodyBytes: limits.maxFrameBytes,
     maxJsonDepth: limits.maxJsonDepth,
     maxAccessAnswers: limits.maxAccessAnswers,
+    streams: new ChangeStreams(storage, limits, budget),
     logger,
     now: options.now ?? Date.now,
   });
 
-  const http = createServer((request, response) => {
-    handleHttp(request, response).catch((error) => {
-      logger.error({ err: error, url: request.url }, 'HTTP request failed');
-      if (!response.headersSent) response.writeHead(500).end('Internal error');
-    });
-  });
+  const handshakes = new HandshakeGuard(limits);
+  const http = createServer(
+    {
+      // Later requests on a kept-alive socket get as long as the first one had, checked every second.
+      headersTimeout: limits.handshakeTimeoutMs,
+      requestTimeout: Math.max(300_000, limits.handshakeTimeoutMs),
+      connectionsCheckingInterval: 1000,
+    },
+    (request, response) => {
+      handshakes.requested(request.socket);
+      handleHttp(request, response).catch((error) => {
+        logger.error({ err: error, url: request.url }, 'HTTP request failed');
+        if (!response.headersSent) response.writeHead(500).end('Internal error');
+      });
+    },
+  );
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
@@ -203,8 +220,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     noServer: true,
     maxPayload: limits.maxFrameBytes,
     perMessageDeflate: false,
-  });
+    // A closed socket's client has this long to read what was queued before it is destroyed (a ws option
+    // its typings do not list yet).
+    closeTimeout: limits.closeTimeoutMs,
+  } as ServerOptions);
+  http.on('connection', (socket: Socket) => handshakes.connected(socket));
+  const gate = new WebSocketGate(sockets, limits.maxConnectionsPerAddress);
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handshakes.requested(socket);
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
     const refusal = policy.checkUpgrade(request);
     if (refusal) {
@@ -212,7 +235,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return;
     }
     if (path === SYNC_PATH) {
-      sockets.handleUpgrade(request, socket, head, (ws) => new SyncConnection(ws, request, context));
+      gate.upgrade(request, socket, head, (ws) => new SyncConnection(ws, request, context));
       return;
     }
     if (path.startsWith(YWEBSOCKET_PATH)) {
@@ -221,12 +244,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         refuseUpgrade(socket, 400, 'Not a document name: use /y/<collection>/<id>.');
         return;
       }
-      sockets.handleUpgrade(
-        request,
-        socket,
-        head,
-        (ws) => new YWebsocketConnection(ws, request, name, context),
-      );
+      gate.upgrade(request, socket, head, (ws) => new YWebsocketConnection(ws, request, name, context));
       return;
     }
     refuseUpgrade(

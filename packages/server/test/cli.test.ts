@@ -51,6 +51,19 @@ describe('ferry serve', { timeout: 30_000 }, () => {
     child.kill('SIGTERM');
     expect(await exitedWithin(child, 15_000)).toBe(0);
   });
+  it('sets limits with --limit name=value, refusing unknown names and values that are not positive', async () => {
+    await expect(spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=many'])).rejects.toThrow(
+      /--limit maxConnectionsPerAddress must be a positive number, got "many"/,
+    );
+    await expect(spawnRelay(tempDir(), ['--limit', 'maxSockets=5'])).rejects.toThrow(
+      /there is no limit "maxSockets"; the limits are .*maxConnectionsPerAddress/,
+    );
+    const relay = await spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=1']);
+    const first = await RawClient.open(relay.url);
+    const second = await RawClient.open(relay.url);
+    expect((await second.whenClosed()).code).toBe(CloseCode.TooManyConnections);
+    expect(first.closed).toBeUndefined();
+  }, 30_000);
 });
 
 /** The exit code (or signal) of `child`, or 'still running' once `ms` have passed without it ending. */

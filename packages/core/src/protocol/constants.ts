@@ -34,6 +34,13 @@ export const CloseCode = {
    * token (the client calls its token function again).
    */
   TokenExpired: 4006,
+  /**
+   * The relay is over its memory budget for clients that read slowly and dropped the connection that had
+   * the most unread. Reconnect with backoff (and read what arrives).
+   */
+  Overloaded: 4007,
+  /** Too many connections from this address are open at once. Close some, or reconnect later. */
+  TooManyConnections: 4008,
 
   /** A frame could not be decoded (truncated, unknown type, text frame, bad name, invalid update). */
   BadFrame: 4500,

@@ -5,6 +5,7 @@ import type { Principal, RelayAuth } from '../auth/Auth.js';
 import { AuthError } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { ApiError } from './ApiError.js';
+import type { ChangeStreams } from './ChangeStreams.js';
 import { bearerToken } from './http.js';
 import type { RecordWriter } from './RecordWriter.js';
 
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly maxJsonDepth: number;
   /** `authorize` answers one request or change-feed stream remembers. */
   readonly maxAccessAnswers: number;
+  /** The open change streams and their limits. */
+  readonly streams: ChangeStreams;
   readonly logger: Logger;
   now(): number;
 }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessCache } from '../auth/AccessCache.js';
-import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError } from './ApiError.js';
+import { ChangeStream } from './ChangeStream.js';
 import { sendJson } from './http.js';
 
 interface Change {
@@ -15,7 +15,8 @@ interface Change {
  * GET /api/collections/:c/changes?since=CURSOR: the ids of records changed after the cursor, and the
  * cursor to ask from next. With `Accept: text/event-stream` the answer is a Server-Sent Events stream that
  * stays open: first the backlog, then each change as it is committed. Each event's id is its cursor, so a
- * client that reconnects with Last-Event-ID resumes with no gap and no duplicate.
+ * client that reconnects with Last-Event-ID resumes with no gap and no duplicate. Streams are limited in
+ * number (relay-wide: 503; per address: 429) and in what they may leave unread (see ChangeStream).
  */
 export async function changes(
   context: ApiContext,
@@ -65,45 +66,21 @@ async function stream(
   collection: string,
   since: string,
 ): Promise<void> {
-  await read(context, access, collection, since, 1); // refuses a bad cursor before the stream starts
-  response.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
-  let cursor = since;
-  let reading: Promise<void> = Promise.resolve();
-  let closed = false;
-  // Reads everything after the last cursor sent, so events leave in cursor order, each once.
-  const catchUp = () => {
-    reading = reading
-      .then(async () => {
-        for (;;) {
-          if (closed) return;
-          const page = await read(context, access, collection, cursor, 1000);
-          for (const change of page.changes)
-            response.write(`id: ${change.cursor}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`);
-          cursor = page.cursor;
-          if (!page.more) return;
-        }
-      })
-      .catch((error) => {
-        context.logger.warn({ err: error, collection }, 'change feed could not read; closing the stream');
-        response.end();
-      });
-  };
-  // Woken by every cursor the collection's feed reaches: one read per batch of commits.
-  const subscriber: CollectionSubscriber = {
-    deliver() {},
-    deliverAwareness() {},
-    deliverCursor: () => catchUp(),
-  };
-  await context.hub.subscribeCollection(collection, subscriber);
-  catchUp();
-  const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-  request.on('close', () => {
-    closed = true;
-    clearInterval(heartbeat);
-    context.hub.unsubscribeCollection(collection, subscriber);
-  });
+  // The client may have hung up while it was being authenticated.
+  if (response.destroyed) return;
+  const release = context.streams.admit(request, response);
+  response.once('close', release);
+  // Refuses a bad cursor (400) before the stream starts.
+  const first = await context.streams.read(collection, since);
+  if (response.destroyed) return;
+  const stream = new ChangeStream(
+    response,
+    collection,
+    first,
+    context.streams,
+    context.hub,
+    context.logger,
+    access,
+  );
+  await stream.follow();
 }

@@ -1,9 +1,10 @@
 import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
 import type * as Y from 'yjs';
+import { DEFAULT_LIMITS } from '../Limits.js';
 import type { Metrics } from '../Metrics.js';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import type { CommitQueue } from './CommitQueue.js';
-import { DocumentError } from './errors.js';
+import { DocumentError, DocumentsFullError } from './errors.js';
 import { LoadedDocument, type LogSize, type Subscriber } from './LoadedDocument.js';
 import { replayLog } from './replayLog.js';
 
@@ -17,16 +18,22 @@ export interface LoadedDocumentsOptions {
   /** Keep this much history (ms) uncompacted: entries younger than this stay as they are. */
   historyMs: number;
   now: () => number;
+  /** Documents held in memory at most (default: the default limit). */
+  maxLoadedDocuments?: number;
 }
 
 /**
  * The documents held in memory. A document is loaded from storage before anyone is served from it; if that
  * fails, the caller gets an error and nothing is written. Documents nobody uses are unloaded; their logs are
- * compacted by size.
+ * compacted by size. At most `maxLoadedDocuments` are held: to load another, idle ones are unloaded at once,
+ * oldest first; when none is idle, the load is refused.
  */
 export class LoadedDocuments {
   readonly #loading = new Map<string, Promise<LoadedDocument>>();
   readonly #loaded = new Map<string, LoadedDocument>();
+  /** Loaded documents nobody uses, in the order they became idle. */
+  readonly #idle = new Set<LoadedDocument>();
+  readonly #maxLoaded: number;
 
   constructor(
     private readonly storage: ServerStorage,
@@ -34,7 +41,9 @@ export class LoadedDocuments {
     private readonly options: LoadedDocumentsOptions,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#maxLoaded = options.maxLoadedDocuments ?? DEFAULT_LIMITS.maxLoadedDocuments;
+  }
 
   get size(): number {
     return this.#loaded.size;
@@ -57,6 +66,7 @@ export class LoadedDocuments {
     if (loaded) return Promise.resolve(loaded);
     let loading = this.#loading.get(name);
     if (!loading) {
+      if (!this.#makeRoom()) return Promise.reject(new DocumentsFullError(this.#maxLoaded));
       loading = this.#load(name);
       this.#track(name, loading);
     }
@@ -65,7 +75,7 @@ export class LoadedDocuments {
 
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
     document.subscribers.add(subscriber);
-    clearTimeout(document.unloadTimer);
+    this.#inUse(document);
   }
 
   unsubscribe(document: LoadedDocument, subscriber: Subscriber): void {
@@ -75,7 +85,7 @@ export class LoadedDocuments {
   /** Keeps the document loaded until `release`. */
   hold(document: LoadedDocument): void {
     document.busy++;
-    clearTimeout(document.unloadTimer);
+    this.#inUse(document);
   }
 
   release(document: LoadedDocument): void {
@@ -113,6 +123,7 @@ export class LoadedDocuments {
   close(): void {
     for (const document of this.#loaded.values()) document.destroy();
     this.#loaded.clear();
+    this.#idle.clear();
     this.metrics.documentsLoaded.set(0);
   }
 
@@ -206,9 +217,24 @@ export class LoadedDocuments {
       });
   }
 
-  #scheduleUnload(document: LoadedDocument): void {
+  /** Whether there is room to load one more document, after unloading idle ones (oldest first) if needed. */
+  #makeRoom(): boolean {
+    for (const document of this.#idle) {
+      if (this.#loaded.size + this.#loading.size < this.#maxLoaded) break;
+      this.#unload(document);
+    }
+    return this.#loaded.size + this.#loading.size < this.#maxLoaded;
+  }
+
+  #inUse(document: LoadedDocument): void {
     clearTimeout(document.unloadTimer);
+    this.#idle.delete(document);
+  }
+
+  #scheduleUnload(document: LoadedDocument): void {
+    this.#inUse(document);
     if (!document.idle || this.#loaded.get(document.name) !== document) return;
+    this.#idle.add(document);
     document.unloadTimer = setTimeout(() => {
       if (document.idle) this.#unload(document);
     }, this.options.idleUnloadMs);
@@ -218,6 +244,7 @@ export class LoadedDocuments {
   #unload(document: LoadedDocument): void {
     if (this.#loaded.get(document.name) !== document) return;
     this.#loaded.delete(document.name);
+    this.#idle.delete(document);
     document.destroy();
     this.metrics.documentsLoaded.set(this.#loaded.size);
   }

@@ -28,6 +28,7 @@ import { DocumentError } from '../documents/errors.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
+import type { BufferedSender } from '../SendBudget.js';
 import { ReadGate } from './ReadGate.js';
 import { SyncReply } from './SyncReply.js';
 
@@ -43,7 +44,7 @@ interface FollowedCollection {
  * socket. Nothing but Hello is processed before authentication; every frame is decoded strictly and a bad
  * one closes this connection only.
  */
-export class SyncConnection implements CollectionSubscriber {
+export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #phase: Phase = 'hello';
   #principal: Principal | undefined;
   #access: AccessCache | undefined;
@@ -78,7 +79,10 @@ export class SyncConnection implements CollectionSubscriber {
     );
     metrics.connections.inc({ protocol: 'sync' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
-    socket.on('close', () => this.#cleanUp());
+    socket.on('close', () => {
+      context.budget.gone(this);
+      this.#cleanUp();
+    });
     socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
   }
 
@@ -114,12 +118,31 @@ export class SyncConnection implements CollectionSubscriber {
     this.#send({ type: 'cursor', collection, cursor });
   }
 
+  // --- BufferedSender: the relay-wide budget for slow readers ---------------------------------------
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  shed(): void {
+    this.context.metrics.errors.inc({ kind: 'overloaded' });
+    this.close(
+      CloseCode.Overloaded,
+      'The relay has too much queued for slow readers, and the most for this connection; reconnect later.',
+    );
+  }
+
+  drop(): void {
+    this.socket.terminate();
+  }
+
   close(code: number, reason: string): void {
     if (this.#phase === 'closed') return;
     this.#phase = 'closed';
     this.context.logger.debug({ code, reason, principal: this.#principal?.id }, 'closing sync connection');
     // Close reasons are limited to 123 bytes by the WebSocket protocol.
     this.socket.close(code, truncateReason(reason));
+    this.context.budget.closing(this);
     this.#cleanUp();
   }
 
@@ -439,7 +462,9 @@ export class SyncConnection implements CollectionSubscriber {
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
       this.close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+      return;
     }
+    this.context.budget.queued(this);
   }
 
   /** Sends and waits until the frame has left, so a big initial sync never piles up in memory. */
@@ -448,7 +473,9 @@ export class SyncConnection implements CollectionSubscriber {
     const frame = encodeServerMessage(message, ++this.#sentFrames);
     this.context.metrics.bytesOut.inc(frame.byteLength);
     if (message.type === 'sync') this.context.metrics.updatesOut.inc(message.items.length);
-    return new Promise((resolve) => this.socket.send(frame, () => resolve()));
+    const sent = new Promise<void>((resolve) => this.socket.send(frame, () => resolve()));
+    this.context.budget.queued(this);
+    return sent;
   }
 
   #flushOutbox(): void {

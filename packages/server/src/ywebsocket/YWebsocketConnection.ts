@@ -9,11 +9,12 @@ import { AccessCache } from '../auth/AccessCache.js';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
-import { DocumentError } from '../documents/errors.js';
+import { DocumentError, DocumentsFullError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
+import type { BufferedSender } from '../SendBudget.js';
 
 // The y-websocket protocol (y-protocols): message types and sync steps.
 const MESSAGE_SYNC = 0;
@@ -30,7 +31,7 @@ const AUTH_PERMISSION_DENIED = 0;
  * unmodified WebsocketProvider, and any editor bound through it, edits the same record as Ferry clients.
  * The token comes from the `token` query parameter (the provider's `params` option).
  */
-export class YWebsocketConnection implements Subscriber {
+export class YWebsocketConnection implements Subscriber, BufferedSender {
   #document: LoadedDocument | undefined;
   #principal: Principal | undefined;
   #access: Access = 'none';
@@ -52,7 +53,10 @@ export class YWebsocketConnection implements Subscriber {
     this.#bytes = new RateLimiter(context.limits.bytesPerSecond, context.limits.bytesBurst);
     context.metrics.connections.inc({ protocol: 'y-websocket' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
-    socket.on('close', () => this.#cleanUp());
+    socket.on('close', () => {
+      context.budget.gone(this);
+      this.#cleanUp();
+    });
     socket.on('error', (error) => context.logger.debug({ err: error }, 'socket error'));
     // Nothing thrown while starting may end the process: it ends this connection.
     this.#start().catch((error) => this.#fail(error));
@@ -71,6 +75,22 @@ export class YWebsocketConnection implements Subscriber {
       encoding.writeVarUint(e, MESSAGE_AWARENESS);
       encoding.writeVarUint8Array(e, update);
     });
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  shed(): void {
+    this.context.metrics.errors.inc({ kind: 'overloaded' });
+    this.#close(
+      CloseCode.Overloaded,
+      'The relay has too much queued for slow readers, and the most for this connection; reconnect later.',
+    );
+  }
+
+  drop(): void {
+    this.socket.terminate();
   }
 
   async #start(): Promise<void> {
@@ -99,6 +119,11 @@ export class YWebsocketConnection implements Subscriber {
     try {
       this.#document = await hub.open(this.name);
     } catch (error) {
+      if (error instanceof DocumentsFullError) {
+        this.context.metrics.errors.inc({ kind: 'overloaded' });
+        this.#close(CloseCode.Overloaded, error.message);
+        return;
+      }
       logger.warn({ err: error, document: this.name }, 'y-websocket client refused: document did not load');
       this.#close(CloseCode.ServerError, `The relay could not load "${this.name}"; try again later.`);
       return;
@@ -274,12 +299,15 @@ export class YWebsocketConnection implements Subscriber {
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
       this.#close(CloseCode.SlowConsumer, 'The client does not read its messages fast enough.');
+      return;
     }
+    this.context.budget.queued(this);
   }
 
   #close(code: number, reason: string): void {
     if (this.#closed) return;
     this.socket.close(code, reason.slice(0, 120));
+    this.context.budget.closing(this);
     this.#cleanUp();
   }
 
