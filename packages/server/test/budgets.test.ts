@@ -20,6 +20,13 @@ function update(title: string): Uint8Array {
 }
 
 /** A well-behaved client's writes: they must keep being saved while others misbehave. */
+/** A record's first update, setting its title. */
+function titleUpdate(title: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getMap('fields').set('title', title);
+  return Y.encodeStateAsUpdate(doc);
+}
+
 async function bystanderWrites(relay: { url: string }) {
   const client = await startClient(relay);
   const record = await client.collection(notes).create({ title: 'calm' });
@@ -140,7 +147,12 @@ describe('relay-wide budgets', () => {
     await first.next('pong', (m) => m.id === 2);
     await subscribe(second, 2, names('c', 10));
     expect(second.messages.filter((m) => m.type === 'document-error')).toHaveLength(5);
-    // Writes to documents nobody has open are stored without loading them.
+    // A write loads its document (it is applied before it is stored): with every place in use it is refused
+    // for now (LoadFailed, which clients retry), and goes through once a place is free.
+    const writer = await RawClient.hello(relay.url);
+    writer.send({ type: 'push', id: 1, items: [{ name: 'notes/w1', update: titleUpdate('w1') }] });
+    expect((await writer.next('ack')).refused).toMatchObject([{ code: DocumentErrorCode.LoadFailed }]);
+    first.send({ type: 'unsubscribe', collections: [], documents: names('a', 20) });
     expect(await bystanderWrites(relay)).toBe('saved');
   });
 

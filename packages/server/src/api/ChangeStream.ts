@@ -127,8 +127,9 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
           if (this.#closed) return;
           this.#write(text);
           this.#cursor = page.cursor;
-          // Read on only once the client has taken what it was sent.
-          if (this.response.writableNeedDrain) await this.#drained();
+          // Read on only once the client has taken what it was sent (the page it opened with aside: that is
+          // written at once, as the answer to its request).
+          if (page !== first && this.response.writableNeedDrain) await this.#drained();
           if (!page.more) break;
         }
       } while (this.#again);
