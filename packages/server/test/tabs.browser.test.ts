@@ -204,8 +204,11 @@ describe('several tabs of one app in Chromium', () => {
     await goOffline(context, [a, b]);
     await append(b, 'd', ' unsent.');
     await untilBody(a, 'd', 'base. unsent.');
+    // Tab A hears of B's change and of its outbox mark as two messages: wait until it has both.
     for (const tab of [a, b])
-      expect(await status(tab, 'd')).toEqual({ record: 'local', pending: 1, connection: 'offline' });
+      await expect
+        .poll(() => status(tab, 'd'), { timeout: WAIT.timeout })
+        .toEqual({ record: 'local', pending: 1, connection: 'offline' });
 
     await context.setOffline(false);
     for (const tab of [a, b]) await untilSaved(tab, 'd');
