@@ -320,6 +320,14 @@ describe('the REST API', () => {
         })
       ).status,
     ).toBe(400);
+    // Past what a Date can hold (found by the structure-aware fuzzer: it answered 500).
+    const beyond = await api(
+      relay.httpUrl,
+      '/api/collections/notes/records/h/history?at=99999999999999999999',
+      { headers: as('ana') },
+    );
+    expect(beyond.status).toBe(400);
+    expect(beyond.body.error.code).toBe('bad-time');
   });
 
   it('describes every route in /api/openapi.json', async () => {

@@ -29,7 +29,8 @@ export async function history(
   const at = new URL(request.url ?? '/', 'http://relay').searchParams.get('at');
   if (at !== null) {
     const time = /^\d+$/.test(at) ? Number(at) : Date.parse(at);
-    if (Number.isNaN(time))
+    // A Date holds at most 8.64e15 ms either side of 1970; past that there is no time to name.
+    if (Number.isNaN(new Date(time).getTime()))
       throw new ApiError(400, 'bad-time', `"${at}" is not a time: use ISO 8601 or milliseconds.`);
     const then = entries.filter((entry) => entry.at <= time);
     const doc = docAtTime(entries, time);
