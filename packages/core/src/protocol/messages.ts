@@ -87,6 +87,11 @@ export type ServerMessage =
   | { readonly type: 'cursor'; readonly collection: string; readonly cursor: string }
   | { readonly type: 'awareness'; readonly name: string; readonly update: Uint8Array }
   | { readonly type: 'pong'; readonly id: number }
+  /**
+   * These records are no longer readable by this connection's principal (a rule's answer changed with their
+   * content): the client removes them from the device and sends nothing more for them.
+   */
+  | { readonly type: 'hidden'; readonly names: readonly string[] }
   | {
       readonly type: 'document-error';
       readonly name: string;
@@ -104,6 +109,7 @@ const SERVER_TYPES = [
   'awareness',
   'pong',
   'document-error',
+  'hidden',
 ] as const;
 /** Server messages are numbered from 64, so a frame sent the wrong way is recognised as such. */
 const SERVER_BASE = 64;
@@ -256,6 +262,9 @@ export function encodeServerMessage(message: ServerMessage, seq: number): Uint8A
       encoding.writeVarUint(e, message.code);
       encoding.writeVarString(e, message.message);
       break;
+    case 'hidden':
+      writeList(e, message.names, (name) => encoding.writeVarString(e, name));
+      break;
   }
   return encoding.toUint8Array(e);
 }
@@ -306,6 +315,8 @@ function readServerMessage(d: decoding.Decoder): ServerMessage {
       return { type, id: decoding.readVarUint(d) };
     case 'document-error':
       return { type, name: readString(d), code: decoding.readVarUint(d), message: readString(d) };
+    case 'hidden':
+      return { type, names: readList(d, () => readString(d)) };
     default:
       throw new ProtocolError('Unknown server message type.');
   }

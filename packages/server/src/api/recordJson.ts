@@ -1,15 +1,13 @@
 import {
   type CollectionDefinition,
-  FIELDS_MAP,
   isPlainObject,
-  META_MAP,
   readMeta,
-  readRecord,
   type Shape,
   ValidationError,
   validateFields,
 } from '@ferry/core';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { readFields } from '../documents/RecordView.js';
 import { ApiError } from './ApiError.js';
 
 /** A record as the REST API shows it. */
@@ -22,7 +20,7 @@ export interface RecordJson {
   meta: { createdAt: string; createdBy: string; updatedAt: string; updatedBy: string; deleted: boolean };
 }
 
-/** A record's JSON: through its schema when the relay knows it, otherwise by looking at the document. */
+/** A record's JSON, as the REST API answers it. */
 export function recordJson(
   collection: string,
   id: string,
@@ -35,7 +33,7 @@ export function recordJson(
     id,
     collection,
     version,
-    fields: definition ? readRecord(doc, definition.fields).value : readWithoutSchema(doc),
+    fields: readFields(doc, definition),
     meta: {
       createdAt: meta.createdAt.toISOString(),
       createdBy: meta.createdBy,
@@ -44,42 +42,6 @@ export function recordJson(
       deleted: meta.deleted,
     },
   };
-}
-
-/**
- * Reads fields without a schema: plain values from the `fields` map, and every other root type by what it
- * holds (text, a list or a map), as Ferry's layout stores text, lists and objects.
- */
-function readWithoutSchema(doc: Y.Doc): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...doc.getMap(FIELDS_MAP).toJSON() };
-  for (const name of doc.share.keys()) {
-    if (name === FIELDS_MAP || name === META_MAP || name.includes('.')) continue;
-    const value = rootValue(doc, name);
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
-/** The JSON of a root type whose kind is not declared: guessed from its content. */
-export function rootValue(doc: Y.Doc, name: string): unknown {
-  const type = doc.share.get(name)!;
-  if (type._map.size > 0) return withNested(doc, name, doc.getMap(name).toJSON());
-  let item = type._start;
-  while (item?.deleted) item = item.right;
-  if (!item) return type instanceof Y.Text ? '' : undefined;
-  return item.content instanceof Y.ContentString || item.content instanceof Y.ContentFormat
-    ? doc.getText(name).toString()
-    : doc.getArray(name).toJSON();
-}
-
-function withNested(doc: Y.Doc, name: string, plain: Record<string, unknown>): Record<string, unknown> {
-  const prefix = `${name}.`;
-  for (const key of doc.share.keys()) {
-    if (!key.startsWith(prefix) || key.slice(prefix.length).includes('.')) continue;
-    const value = rootValue(doc, key);
-    if (value !== undefined) plain[key.slice(prefix.length)] = value;
-  }
-  return plain;
 }
 
 /**

@@ -1,5 +1,7 @@
+import type { CollectionDefinition } from '@ferry/core';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { type RecordView, viewRecord } from './RecordView.js';
 
 /** Who receives a document's live updates and presence: a /sync connection or a y-websocket connection. */
 export interface Subscriber {
@@ -22,6 +24,11 @@ export interface LogSize {
 export class LoadedDocument {
   #doc: Y.Doc;
   #awareness: Awareness | undefined;
+  /** The record as rules see it, made when first asked for after each change. */
+  #view: RecordView | undefined;
+  readonly #forget = () => {
+    this.#view = undefined;
+  };
   readonly subscribers = new Set<Subscriber>();
   /** Operations in progress that need the document to stay loaded (pushes, subscribes). */
   busy = 0;
@@ -42,6 +49,8 @@ export class LoadedDocument {
     this.#doc = doc;
     this.logEntries = log.entries;
     this.logBytes = log.bytes;
+    // After every transaction, not on 'update', which would encode each update once more for nothing.
+    doc.on('afterTransaction', this.#forget);
   }
 
   get doc(): Y.Doc {
@@ -52,8 +61,21 @@ export class LoadedDocument {
   replace(doc: Y.Doc, log: LogSize): void {
     this.#doc.destroy();
     this.#doc = doc;
+    this.#forget();
+    doc.on('afterTransaction', this.#forget);
     this.logEntries = log.entries;
     this.logBytes = log.bytes;
+  }
+
+  /** The record as it is now, as rules and REST see it; made once per state and shared by every reader. */
+  view(definition: CollectionDefinition | undefined): RecordView {
+    this.#view ??= viewRecord(
+      this.collection,
+      this.name.slice(this.collection.length + 1),
+      this.#doc,
+      definition,
+    );
+    return this.#view;
   }
 
   /** Presence on this document, created when first used: most documents never have any. */

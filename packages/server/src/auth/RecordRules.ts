@@ -1,0 +1,63 @@
+import type { RecordView } from '../documents/RecordView.js';
+import type { Principal } from './Auth.js';
+
+/**
+ * A collection's record-level rules, as functions of the principal (with its token claims) and the record's
+ * fields. They run on the relay for every path that hands out or changes a record, so they must be
+ * synchronous and cheap: everything they may look at is in their arguments. An answer other than `true`,
+ * or a rule that throws, denies.
+ */
+export interface CollectionRules {
+  /** Whether `principal` may read the record: receive its content, its id, its presence and its history. */
+  read?(principal: Principal, fields: RecordView['fields'], record: RecordView): boolean;
+  /**
+   * Whether `principal` may change the record. Asked of the record as it is before a change (unless it
+   * does not exist yet) and as it would be after: nobody writes themselves into a record or takes one over.
+   */
+  write?(principal: Principal, fields: RecordView['fields'], record: RecordView): boolean;
+}
+
+/** Rules by collection name, as given to `createRelay({ rules })` or exported by `ferry serve --rules`. */
+export type Rules = Readonly<Record<string, CollectionRules>>;
+
+/**
+ * The relay's record-level rules. They refine `authorize`, which is asked first: a principal `authorize`
+ * denies is denied whatever a rule says, and a collection without rules is governed by `authorize` alone.
+ */
+export class RecordRules {
+  readonly #rules: ReadonlyMap<string, CollectionRules>;
+
+  constructor(rules: Rules = {}) {
+    this.#rules = new Map(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
+  }
+
+  /** Whether reading a record of `collection` depends on its content. */
+  readsByContent(collection: string): boolean {
+    return typeof this.#rules.get(collection)?.read === 'function';
+  }
+
+  /** Whether changing a record of `collection` depends on its content. */
+  writesByContent(collection: string): boolean {
+    return typeof this.#rules.get(collection)?.write === 'function';
+  }
+
+  canRead(principal: Principal, record: RecordView): boolean {
+    const read = this.#rules.get(record.collection)?.read;
+    return typeof read === 'function' ? asked(() => read(principal, record.fields, record)) : true;
+  }
+
+  /** Asked with the record before a change (when it exists) and with the record after it. */
+  canWrite(principal: Principal, record: RecordView): boolean {
+    const write = this.#rules.get(record.collection)?.write;
+    return typeof write === 'function' ? asked(() => write(principal, record.fields, record)) : true;
+  }
+}
+
+/** Only `true` allows: a rule that throws or answers anything else (a truthy string, a promise) denies. */
+function asked(rule: () => unknown): boolean {
+  try {
+    return rule() === true;
+  } catch {
+    return false;
+  }
+}
