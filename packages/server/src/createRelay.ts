@@ -15,6 +15,7 @@ import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
 import { loopbackOnly } from './auth/loopbackOnly.js';
+import type { Rules } from './auth/RecordRules.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
@@ -70,6 +71,11 @@ export interface RelayOptions {
    * typed values. Other collections are served as stored, with only `limits.maxNestingDepth` checked.
    */
   collections?: readonly CollectionDefinition[];
+  /**
+   * Record-level rules by collection: who may read and who may change a record, as functions of the
+   * principal and the record's fields. Every path obeys them (see docs/rules.md).
+   */
+  rules?: Rules;
   /**
    * Webhooks: each collection's changes, posted in signed batches until the receiver accepts them. With
    * several nodes, configure them on one node only, or each node sends every batch.

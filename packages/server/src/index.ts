@@ -6,7 +6,9 @@
 export { type Access, AuthError, collectionOf, type Principal, type RelayAuth } from './auth/Auth.js';
 export { type JwtAuthOptions, jwtAuth } from './auth/jwtAuth.js';
 export { isLoopback, loopbackOnly } from './auth/loopbackOnly.js';
+export type { CollectionRules, Rules } from './auth/RecordRules.js';
 export { createRelay, type Relay, type RelayOptions } from './createRelay.js';
+export type { RecordView } from './documents/RecordView.js';
 export type { AwarenessMessage, Fanout, FanoutListeners, UpdateMessage } from './fanout/Fanout.js';
 export { RedisFanout, type RedisFanoutOptions } from './fanout/RedisFanout.js';
 export { DEFAULT_LIMITS, type Limits } from './Limits.js';

@@ -1,5 +1,5 @@
-import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { RecordRules } from '../src/auth/RecordRules.js';
 import { viewRecord } from '../src/documents/RecordView.js';
 
@@ -26,7 +26,10 @@ describe('RecordRules', () => {
 
   it('denies when a rule throws or answers anything but true', () => {
     const rules = new RecordRules({
-      a: { read: () => 'yes' as unknown as boolean, write: () => Promise.resolve(true) as unknown as boolean },
+      a: {
+        read: () => 'yes' as unknown as boolean,
+        write: () => Promise.resolve(true) as unknown as boolean,
+      },
       b: {
         read: () => {
           throw new Error('broken rule');
