@@ -14,6 +14,7 @@ export {
 export {
   Collection,
   type CollectionEvents,
+  type HiddenRecord,
   type InvalidData,
   type RecordChange,
 } from './collection/Collection.js';

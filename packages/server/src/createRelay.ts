@@ -15,7 +15,7 @@ import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
 import { loopbackOnly } from './auth/loopbackOnly.js';
-import type { Rules } from './auth/RecordRules.js';
+import { RecordRules, type Rules } from './auth/RecordRules.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
@@ -146,6 +146,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       presenceLimits: limits,
       maxNestingDepth: limits.maxNestingDepth,
       definitions,
+      rules: new RecordRules(options.rules),
     },
     metrics,
     logger,

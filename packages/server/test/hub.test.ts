@@ -89,7 +89,7 @@ describe('the document hub', () => {
 
     const doc = new Y.Doc();
     doc.getMap('fields').set('title', 'written on A');
-    const applied = await nodeA.apply('items/x', Y.encodeStateAsUpdate(doc), null, 'writer');
+    const applied = await nodeA.apply('items/x', Y.encodeStateAsUpdate(doc), null, { id: 'writer' });
     await applied.committed;
 
     // No later change reveals the gap; node B's periodic look at storage's head finds it.

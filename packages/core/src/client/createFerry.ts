@@ -1,4 +1,4 @@
-import { Collection, type InvalidData } from '../collection/Collection.js';
+import { Collection, type HiddenRecord, type InvalidData } from '../collection/Collection.js';
 import { ClosedError, FerryError, type StorageError } from '../errors.js';
 import { parseDocumentName, randomId } from '../ids.js';
 import { Replica } from '../replica/Replica.js';
@@ -56,6 +56,11 @@ export interface FerryEvents {
   error: StorageError;
   /** Merged data did not fit a collection's schema; the field reads as its default. */
   invalid: InvalidData;
+  /**
+   * The relay's rules no longer let this user read a record (it was taken off a shared list, say): it was
+   * removed from this device, its unsent changes with it.
+   */
+  hidden: HiddenRecord;
 }
 
 /** Local-only documents (never replicated) start with `~`. This one holds the client's own settings. */
@@ -116,6 +121,12 @@ export class FerryClient {
     documents.on('change', (change) => {
       const parsed = parseDocumentName(change.name);
       if (parsed) this.#collections.get(parsed.collection)?.changed(parsed.id, change);
+    });
+    documents.on('forgotten', ({ name }) => {
+      const parsed = parseDocumentName(name);
+      if (!parsed) return;
+      this.#collections.get(parsed.collection)?.forgotten(parsed.id);
+      this.#events.emit('hidden', { collection: parsed.collection, id: parsed.id });
     });
     documents.on('error', (error) => {
       this.logger.error({ err: error }, error.message);

@@ -50,9 +50,17 @@ export interface InvalidData extends FieldIssue {
   readonly id: string;
 }
 
+/** A record the relay's rules no longer let this user read: it was removed from this device. */
+export interface HiddenRecord {
+  readonly collection: string;
+  readonly id: string;
+}
+
 export interface CollectionEvents<S extends Shape> {
   change: RecordChange<S>;
   invalid: InvalidData;
+  /** A record left this device because the relay's rules no longer let this user read it. */
+  hidden: HiddenRecord;
 }
 
 /** What a collection needs from its client. */
@@ -335,6 +343,20 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       events: undefined,
     });
     if (hasContent(doc)) this.#publish(id);
+  }
+
+  /**
+   * @internal The record left the replica (the relay no longer lets this user read it): queries drop it,
+   * `get` answers undefined, and `hidden` tells the app.
+   */
+  forgotten(id: string): void {
+    const state = this.#records.get(id);
+    if (!state) return;
+    state.undo?.destroy();
+    this.#records.delete(id);
+    this.#version++;
+    for (const watcher of [...this.#watchers]) watcher(id, undefined);
+    this.#events.emit('hidden', { collection: this.name, id });
   }
 
   /** @internal Called by the client for every change to a document of this collection. */

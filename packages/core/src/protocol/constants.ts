@@ -67,6 +67,11 @@ export const CloseCode = {
    * nested deeper than the relay accepts. Nothing of it was stored or forwarded.
    */
   InvalidContent: 4507,
+  /**
+   * A change took the document (over `/y/`) out of what the principal may read by its collection's rules.
+   * Nothing of it is sent any more; reconnecting is refused while that holds.
+   */
+  Hidden: 4508,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -37,6 +37,8 @@ export interface ReplicaEvents {
   change: DocumentChange;
   /** The local store failed; the change stays in memory and is retried with the next write or flush(). */
   error: StorageError;
+  /** A document was let go of (see forget): whoever shows it drops it. */
+  forgotten: { name: string };
 }
 
 /**
@@ -127,6 +129,28 @@ export class Replica {
       for (const doc of this.#docs.values()) doc.destroy();
       this.#docs.clear();
       await this.storage.close();
+    }
+  }
+
+  /**
+   * Lets go of a document this device may no longer read: out of memory at once and, once a write of it in
+   * flight has landed, out of the store, with whatever of it was still waiting to be written. `forgotten` is
+   * emitted before the document is destroyed. Opening the name again starts an empty document.
+   */
+  async forget(name: string): Promise<void> {
+    const doc = this.#docs.get(name);
+    if (!doc) return;
+    this.#docs.delete(name);
+    this.#queue.delete(name);
+    const listener = this.#listeners.get(doc);
+    if (listener) doc.off('update', listener);
+    this.#events.emit('forgotten', { name });
+    doc.destroy();
+    await this.#lastFlush.catch(() => {});
+    try {
+      await this.storage.remove(name);
+    } catch (error) {
+      this.#events.emit('error', asStorageError(error, 'Could not remove a record from the local store'));
     }
   }
 

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { WriteRejectedError } from '../errors.js';
+import { isDocumentName } from '../ids.js';
 import {
   CloseCode,
   DocumentErrorCode,
@@ -481,12 +482,30 @@ export class SyncClient {
           discard: () => {},
         });
         return;
+      case 'hidden':
+        for (const name of message.names) this.#hidden(name);
+        return;
       case 'awareness':
         this.#presence.get(message.name)?.receive(message.update);
         return;
       case 'pong':
         return;
     }
+  }
+
+  /**
+   * The relay's rules no longer let this user read the record: its changes the relay does not hold can never
+   * be sent (whoever waits for them gets a WriteRejectedError), and the record leaves the device.
+   */
+  #hidden(name: string): void {
+    if (!isDocumentName(name)) return;
+    this.#toPush.delete(name);
+    if (this.#outbox.has(name))
+      this.#outbox.rejected(
+        name,
+        new WriteRejectedError(name, DocumentErrorCode.Forbidden, 'You may no longer read this record.'),
+      );
+    void this.replica.forget(name);
   }
 
   #apply(items: readonly DocumentUpdate[]): void {

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { CollectionDefinition, Logger } from '@ferry/core';
+import type * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
 import type { Principal, RelayAuth } from '../auth/Auth.js';
 import { AuthError } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
+import { viewRecord } from '../documents/RecordView.js';
 import { ApiError } from './ApiError.js';
 import type { ChangeStreams } from './ChangeStreams.js';
 import { bearerToken } from './http.js';
@@ -51,4 +53,20 @@ export async function requireAccess(
     'forbidden',
     access === 'read' ? `You may read but not change "${name}".` : `You may not ${need} "${name}".`,
   );
+}
+
+/**
+ * Whether the principal may read the record as `doc` holds it, by its collection's read rule if any. A record
+ * it may not read is answered as one that does not exist: the answer tells nothing of which ids are taken.
+ */
+export function mayRead(
+  context: ApiContext,
+  principal: Principal,
+  collection: string,
+  id: string,
+  doc: Y.Doc,
+): boolean {
+  const { rules } = context.hub;
+  if (!rules.readsByContent(collection)) return true;
+  return rules.canRead(principal, viewRecord(collection, id, doc, context.definitions.get(collection)));
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '@ferry/core';
-import type { AccessCache } from '../auth/AccessCache.js';
+import type { ReadAccess } from '../auth/ReadAccess.js';
 import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import type { BufferedSender } from '../SendBudget.js';
@@ -35,7 +35,7 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
     private readonly hub: DocumentHub,
     private readonly logger: Logger,
     /** What this stream's principal may read: other records are left out, ids included. */
-    private readonly access: AccessCache,
+    private readonly access: ReadAccess,
   ) {
     this.#cursor = first.cursor;
     response.writeHead(200, {

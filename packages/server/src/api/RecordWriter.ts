@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import type { LogEntry } from '../storage/ServerStorage.js';
 import { docFrom, versionOf } from './versions.js';
@@ -30,16 +31,16 @@ export class RecordWriter {
   }
 
   /**
-   * Runs `edit` on the current record and stores what it changed, attributed to `actor`. If `edit` throws,
-   * nothing is stored.
+   * Runs `edit` on the current record and stores what it changed, as `principal`'s change (its rules apply,
+   * and it is recorded as the author). If `edit` throws, nothing is stored.
    */
   write(
     name: string,
-    actor: string,
+    principal: Principal,
     edit: (doc: Y.Doc, entries: readonly LogEntry[]) => void,
   ): Promise<Written> {
     const previous = this.#queues.get(name) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.#write(name, actor, edit));
+    const next = previous.catch(() => {}).then(() => this.#write(name, principal, edit));
     this.#queues.set(name, next);
     void next
       .finally(() => {
@@ -51,7 +52,7 @@ export class RecordWriter {
 
   async #write(
     name: string,
-    actor: string,
+    principal: Principal,
     edit: (doc: Y.Doc, entries: readonly LogEntry[]) => void,
   ): Promise<Written> {
     const { doc, entries, version } = await this.read(name);
@@ -61,7 +62,7 @@ export class RecordWriter {
     edit(doc, entries);
     if (updates.length === 0) return { version, doc, entries };
     const update = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    const applied = await this.hub.apply(name, update, null, actor);
+    const applied = await this.hub.apply(name, update, null, principal);
     return { version: (await applied.committed) ?? version, doc, entries };
   }
 }

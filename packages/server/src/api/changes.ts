@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessCache } from '../auth/AccessCache.js';
+import { ReadAccess } from '../auth/ReadAccess.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError } from './ApiError.js';
@@ -27,7 +28,11 @@ export async function changes(
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, collection, 'read');
   // Records the caller may not read are left out, their ids included; the cursor still moves past them.
-  const access = new AccessCache(context.auth, principal, context.maxAccessAnswers);
+  const access = new ReadAccess(
+    new AccessCache(context.auth, principal, context.maxAccessAnswers),
+    context.hub,
+    principal,
+  );
   const query = new URL(request.url ?? '/', 'http://relay').searchParams;
   const lastEventId = request.headers['last-event-id'];
   const since = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? query.get('since') ?? '';
@@ -42,7 +47,7 @@ export async function changes(
 
 async function read(
   context: ApiContext,
-  access: AccessCache,
+  access: ReadAccess,
   collection: string,
   since: string,
   limit: number,
@@ -60,7 +65,7 @@ async function read(
 
 async function stream(
   context: ApiContext,
-  access: AccessCache,
+  access: ReadAccess,
   request: IncomingMessage,
   response: ServerResponse,
   collection: string,

@@ -3,11 +3,11 @@ import { documentName, FIELDS_MAP, hasContent, META_MAP } from '@ferry/core';
 import * as Y from 'yjs';
 import type { LogEntry } from '../storage/ServerStorage.js';
 import type { ApiContext } from './ApiContext.js';
-import { principalOf, requireAccess } from './ApiContext.js';
+import { mayRead, principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
 import { sendJson } from './http.js';
 import { recordJson } from './recordJson.js';
-import { applicable, docAtTime, versionOf } from './versions.js';
+import { applicable, docAtTime, docFrom, versionOf } from './versions.js';
 
 /**
  * GET /api/collections/:c/records/:id/history: each stored change with its time, author and the fields it
@@ -25,7 +25,9 @@ export async function history(
   const principal = await principalOf(context, request);
   await requireAccess(context, principal, name, 'read');
   const entries = await context.hub.storage.history(name);
-  if (entries.length === 0) throw notFound(`Record "${id}" of "${collection}"`);
+  // The history of a record belongs to it: only who may read it as it is now sees any of it.
+  if (entries.length === 0 || !mayRead(context, principal, collection, id, docFrom(entries)))
+    throw notFound(`Record "${id}" of "${collection}"`);
   const at = new URL(request.url ?? '/', 'http://relay').searchParams.get('at');
   if (at !== null) {
     const time = /^\d+$/.test(at) ? Number(at) : Date.parse(at);

@@ -12,11 +12,13 @@ import {
   writePatch,
 } from '@ferry/core';
 import { AccessCache } from '../auth/AccessCache.js';
+import type { Principal } from '../auth/Auth.js';
 import type { ApiContext } from './ApiContext.js';
-import { principalOf, requireAccess } from './ApiContext.js';
+import { mayRead, principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
 import { readJson, sendJson } from './http.js';
 import { mergeText } from './mergeText.js';
+import type { Written } from './RecordWriter.js';
 import { fieldsFromJson, recordJson } from './recordJson.js';
 import { docAtVersion } from './versions.js';
 import { writeWithoutSchema } from './writeWithoutSchema.js';
@@ -53,7 +55,9 @@ export async function listRecords(
       if (!(await access.canRead(item.name))) continue;
       const { doc, version } = await context.writer.read(item.name);
       if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) continue;
-      const json = recordJson(collection, parseDocumentName(item.name)!.id, version, doc, definition);
+      const { id } = parseDocumentName(item.name)!;
+      if (!mayRead(context, principal, collection, id, doc)) continue;
+      const json = recordJson(collection, id, version, doc, definition);
       if (!filters.every(([field, value]) => matches(json.fields[field], value))) continue;
       records.push(json);
       if (records.length === limit) break;
@@ -72,9 +76,10 @@ export async function getRecord(
   collection: string,
   id: string,
 ) {
-  const { name } = await recordAccess(context, request, collection, id, 'read');
+  const { name, principal } = await recordAccess(context, request, collection, id, 'read');
   const { doc, version } = await context.writer.read(name);
-  if (!hasContent(doc)) throw notFound(`Record "${id}" of "${collection}"`);
+  if (!hasContent(doc) || !mayRead(context, principal, collection, id, doc))
+    throw notFound(`Record "${id}" of "${collection}"`);
   sendJson(response, 200, recordJson(collection, id, version, doc, context.definitions.get(collection)), {
     etag: `"${version}"`,
   });
@@ -95,7 +100,7 @@ export async function createRecord(
   await requireAccess(context, principal, name, 'write');
   const definition = context.definitions.get(collection);
   const values = definition ? fieldsFromJson(definition, fields, 'create') : fields;
-  const written = await context.writer.write(name, principal.id, (doc) => {
+  const written = await context.writer.write(name, principal, (doc) => {
     if (hasContent(doc))
       throw new ApiError(
         409,
@@ -110,7 +115,7 @@ export async function createRecord(
         stampCreated(doc, author.now, author.actor);
       }, FROM_REST);
   });
-  sendJson(response, 201, recordJson(collection, id, written.version, written.doc, definition), {
+  sendJson(response, 201, answerOf(context, principal, collection, id, written), {
     etag: `"${written.version}"`,
     location: `/api/collections/${collection}/records/${id}`,
   });
@@ -133,8 +138,9 @@ export async function patchRecord(
   const definition = context.definitions.get(collection);
   const values = definition ? fieldsFromJson(definition, body, 'patch') : body;
   const ifMatch = request.headers['if-match']?.replace(/^W\//, '').replace(/"/g, '').trim();
-  const written = await context.writer.write(name, principal.id, (doc, entries) => {
-    if (!hasContent(doc)) throw notFound(`Record "${id}" of "${collection}"`);
+  const written = await context.writer.write(name, principal, (doc, entries) => {
+    if (!hasContent(doc) || !mayRead(context, principal, collection, id, doc))
+      throw notFound(`Record "${id}" of "${collection}"`);
     if (isDeleted(doc))
       throw new ApiError(409, 'deleted', `Record "${id}" was deleted; it cannot be changed.`);
     const base = ifMatch ? docAtVersion(entries, ifMatch) : undefined;
@@ -158,7 +164,7 @@ export async function patchRecord(
       writePatch(doc, definition.fields, others, author, FROM_REST);
     }, FROM_REST);
   });
-  sendJson(response, 200, recordJson(collection, id, written.version, written.doc, definition), {
+  sendJson(response, 200, answerOf(context, principal, collection, id, written), {
     etag: `"${written.version}"`,
   });
 }
@@ -172,11 +178,25 @@ export async function deleteRecord(
   id: string,
 ) {
   const { name, principal } = await recordAccess(context, request, collection, id, 'write');
-  await context.writer.write(name, principal.id, (doc) => {
-    if (!hasContent(doc) || isDeleted(doc)) throw notFound(`Record "${id}" of "${collection}"`);
+  await context.writer.write(name, principal, (doc) => {
+    if (!hasContent(doc) || isDeleted(doc) || !mayRead(context, principal, collection, id, doc))
+      throw notFound(`Record "${id}" of "${collection}"`);
     writeDeleted(doc, true, { actor: principal.id, now: context.now() }, FROM_REST);
   });
   response.writeHead(204).end();
+}
+
+/** The record as a write left it; only its id and version if the write took it out of what the caller may read. */
+function answerOf(
+  context: ApiContext,
+  principal: Principal,
+  collection: string,
+  id: string,
+  written: Written,
+): object {
+  if (!mayRead(context, principal, collection, id, written.doc))
+    return { id, collection, version: written.version };
+  return recordJson(collection, id, written.version, written.doc, context.definitions.get(collection));
 }
 
 /** The record's document name, once the caller is authenticated and allowed to `need` it. */

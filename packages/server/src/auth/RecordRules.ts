@@ -17,6 +17,16 @@ export interface CollectionRules {
   write?(principal: Principal, fields: RecordView['fields'], record: RecordView): boolean;
 }
 
+/** A change to a record whose collection has a read rule, as each reader needs it to decide what to send. */
+export interface RecordChange {
+  readonly before: RecordView;
+  readonly after: RecordView;
+  /** The whole record as it is now, for a reader the change makes it readable to. */
+  wholeState(): Uint8Array;
+}
+
+export type Delivery = 'update' | 'whole' | 'hide' | 'none';
+
 /** Rules by collection name, as given to `createRelay({ rules })` or exported by `ferry serve --rules`. */
 export type Rules = Readonly<Record<string, CollectionRules>>;
 
@@ -41,9 +51,28 @@ export class RecordRules {
     return typeof this.#rules.get(collection)?.write === 'function';
   }
 
+  /**
+   * Whether `principal` may read the record as it is in `record`. Under a read rule, a record nobody has
+   * written yet is unreadable: it holds nothing to show, and answering it like a hidden one tells nobody
+   * which names exist.
+   */
   canRead(principal: Principal, record: RecordView): boolean {
     const read = this.#rules.get(record.collection)?.read;
-    return typeof read === 'function' ? asked(() => read(principal, record.fields, record)) : true;
+    if (typeof read !== 'function') return true;
+    return record.exists && asked(() => read(principal, record.fields, record));
+  }
+
+  /**
+   * What a reader receives of a change to a record under a read rule: the update while it may read the
+   * record before and after; the whole record when the change makes it readable (it has nothing of it);
+   * `hide` when the change takes it away; nothing when it may read neither.
+   */
+  delivery(principal: Principal, change: RecordChange | undefined): Delivery {
+    if (!change) return 'update';
+    const was = this.canRead(principal, change.before);
+    const is = this.canRead(principal, change.after);
+    if (was) return is ? 'update' : 'hide';
+    return is ? 'whole' : 'none';
   }
 
   /** Asked with the record before a change (when it exists) and with the record after it. */

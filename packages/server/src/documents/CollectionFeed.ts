@@ -11,7 +11,7 @@ export interface CollectionSubscriber extends Subscriber {
  * What a feed needs from the hub to deliver an update it had to read back from storage. Resolves once the
  * update is in the loaded document and queued to every subscriber.
  */
-export type Redeliver = (name: string, update: Uint8Array) => Promise<void>;
+export type Redeliver = (name: string, update: Uint8Array, cursor: string) => Promise<void>;
 
 /**
  * Knows how far one collection's changes have reached this node. Cursors are consecutive per collection, so
@@ -100,7 +100,7 @@ export class CollectionFeed {
         for (const item of page.items) {
           const position = Number(item.cursor);
           if (position > this.#frontier && !this.#ahead.has(position))
-            redelivered.push(this.redeliver(item.name, item.update));
+            redelivered.push(this.redeliver(item.name, item.update, item.cursor));
         }
         // A subscriber told a cursor resumes from it after a reconnect: it must have every update before it.
         await Promise.all(redelivered);

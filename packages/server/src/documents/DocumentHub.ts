@@ -7,6 +7,8 @@ import {
 } from '@ferry/core';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import type { Principal } from '../auth/Auth.js';
+import { type RecordChange, RecordRules } from '../auth/RecordRules.js';
 import type { AwarenessMessage, Fanout, UpdateMessage } from '../fanout/Fanout.js';
 import { DEFAULT_LIMITS } from '../Limits.js';
 import type { Metrics } from '../Metrics.js';
@@ -18,6 +20,8 @@ import { refuseContent } from './checkContent.js';
 import { DocumentError } from './errors.js';
 import type { LoadedDocument, Subscriber } from './LoadedDocument.js';
 import { LoadedDocuments, type LoadedDocumentsOptions } from './LoadedDocuments.js';
+import { type RecordView, viewRecord } from './RecordView.js';
+import { replayLog } from './replayLog.js';
 
 export type { CollectionSubscriber } from './CollectionFeed.js';
 
@@ -38,6 +42,14 @@ export interface HubOptions extends LoadedDocumentsOptions {
   maxNestingDepth?: number;
   /** Collections whose schema the relay knows, by name: changes to their records must fit it. */
   definitions?: ReadonlyMap<string, CollectionDefinition>;
+  /** Record-level rules: who may read and change a record, by its content. */
+  rules?: RecordRules;
+}
+
+/** A record as it is now: what rules see of it, and its whole state for a reader allowed to have it. */
+export interface RecordSnapshot {
+  readonly view: RecordView;
+  wholeState(): Uint8Array;
 }
 
 /**
@@ -61,6 +73,7 @@ const FROM_RELAY_NODE = Symbol('ferry:relay-node');
 export class DocumentHub {
   readonly commits: CommitQueue;
   readonly documents: LoadedDocuments;
+  readonly rules: RecordRules;
   /** Followed collections whose head has been read: the only feeds with subscribers. */
   readonly #feeds = new Map<string, CollectionFeed>();
   /** Feeds still reading their collection's head. */
@@ -74,6 +87,7 @@ export class DocumentHub {
     private readonly logger: Logger,
     private readonly fanout?: Fanout,
   ) {
+    this.rules = options.rules ?? new RecordRules();
     this.commits = new CommitQueue(storage, metrics, logger);
     this.documents = new LoadedDocuments(storage, this.commits, options, metrics, logger);
     if (!fanout) return;
@@ -105,6 +119,35 @@ export class DocumentHub {
     return this.documents.open(name);
   }
 
+  /**
+   * The record as it is now, as rules see it, with its whole state: from memory when it is loaded, else
+   * read from storage without loading it (a scan of many records must not fill the loaded documents).
+   */
+  async snapshot(name: string): Promise<RecordSnapshot> {
+    const collection = parseDocumentName(name)?.collection ?? '';
+    const document = await this.documents.find(name).catch(() => undefined);
+    if (document)
+      return { view: this.#view(document), wholeState: () => Y.encodeStateAsUpdate(document.doc) };
+    const { doc } = replayLog(await this.storage.load(name), (update) => update, name);
+    const view = viewRecord(collection, name.slice(collection.length + 1), doc, this.definition(collection));
+    return { view, wholeState: () => Y.encodeStateAsUpdate(doc) };
+  }
+
+  /**
+   * The record as it was when its collection's cursor stood at `cursor`, rebuilt from its log; what the log
+   * no longer holds apart (compacted into a later entry) is left out, so a record whose past is merged away
+   * looks as if it did not exist then.
+   */
+  async viewAt(name: string, cursor: string): Promise<RecordView> {
+    const collection = parseDocumentName(name)?.collection ?? '';
+    const entries = await this.storage.history(name);
+    const earlier = entries.filter((entry) => Number(entry.cursor) <= Number(cursor));
+    const { doc } = replayLog(earlier, (entry) => entry.update, name);
+    const view = viewRecord(collection, name.slice(collection.length + 1), doc, this.definition(collection));
+    doc.destroy();
+    return view;
+  }
+
   subscribe(document: LoadedDocument, subscriber: Subscriber): void {
     this.documents.subscribe(document, subscriber);
   }
@@ -131,9 +174,16 @@ export class DocumentHub {
    * Applies a client's update to its document, loaded first if nobody has it open: nothing Yjs cannot apply
    * to it is ever stored. Resolves once it is checked, applied and forwarded to this node's subscribers,
    * with `committed`, which resolves once it is in storage. A duplicate of what the relay already has is
-   * committed once the copy it already has is.
+   * committed once the copy it already has is. Under a write rule, the principal must be allowed to change
+   * the record as it was (unless it did not exist) and as the update leaves it; else it is refused with
+   * Forbidden and nothing of it is kept.
    */
-  async apply(name: string, update: Uint8Array, origin: Subscriber | null, actor: string): Promise<Applied> {
+  async apply(
+    name: string,
+    update: Uint8Array,
+    origin: Subscriber | null,
+    principal: Principal,
+  ): Promise<Applied> {
     if (this.commits.pendingBytes > this.options.maxPendingCommitBytes) {
       throw new DocumentError(
         DocumentErrorCode.StorageFailed,
@@ -143,8 +193,11 @@ export class DocumentHub {
     this.#check(update);
     const document = (await this.documents.find(name)) ?? (await this.open(name));
     this.documents.hold(document);
+    const readRule = this.rules.readsByContent(document.collection);
+    let before: RecordView | undefined;
     try {
-      if (!this.#applyToDocument(document, update, origin)) {
+      before = readRule || this.rules.writesByContent(document.collection) ? this.#view(document) : undefined;
+      if (!this.#applyToDocument(document, update, origin, principal, before)) {
         return {
           committed: this.commits.commit().then(() => {
             this.documents.release(document);
@@ -156,8 +209,20 @@ export class DocumentHub {
       this.documents.release(document);
       throw error;
     }
-    const entry = { name, collection: document.collection, update, actor, at: this.options.now() };
-    this.#deliver(name, document.collection, update, origin);
+    const entry = {
+      name,
+      collection: document.collection,
+      update,
+      actor: principal.id,
+      at: this.options.now(),
+    };
+    this.#deliver(
+      name,
+      document.collection,
+      update,
+      origin,
+      readRule ? this.#change(document, before!) : undefined,
+    );
     const committed = this.commits.commit(entry).then((cursor) => {
       this.documents.stored(document, update.byteLength);
       this.documents.release(document);
@@ -169,8 +234,9 @@ export class DocumentHub {
 
   /** Forwards an awareness update to the document's other subscribers, here and on the other nodes. */
   forwardAwareness(document: LoadedDocument, update: Uint8Array, origin: Subscriber | null): void {
+    const record = this.#ruledView(document);
     for (const subscriber of document.subscribers) {
-      if (subscriber !== origin) subscriber.deliverAwareness(document.name, update);
+      if (subscriber !== origin) subscriber.deliverAwareness(document.name, update, record);
     }
     this.fanout?.publishAwareness({ name: document.name, update });
   }
@@ -198,16 +264,21 @@ export class DocumentHub {
       this.#feeds.get(message.collection) ??
       (await this.#readingHeads.get(message.collection)?.catch(() => undefined));
     if (feed?.has(message.cursor)) return;
-    await this.#fromElsewhere(message.name, message.update);
+    await this.#fromElsewhere(message.name, message.update, message.cursor);
     feed?.saw(message.cursor);
   }
 
-  /** An update committed by another node (or read back from storage after a gap). */
-  async #fromElsewhere(name: string, update: Uint8Array): Promise<void> {
+  /** An update committed by another node (or read back from storage after a gap), with its cursor. */
+  async #fromElsewhere(name: string, update: Uint8Array, cursor: string): Promise<void> {
+    const parsed = parseDocumentName(name);
+    const readRule = parsed !== undefined && this.rules.readsByContent(parsed.collection);
     const document = await this.documents.find(name).catch(() => undefined);
+    let change: RecordChange | undefined;
     if (document) {
+      const before = readRule ? this.#view(document) : undefined;
       try {
         Y.applyUpdate(document.doc, update, FROM_RELAY_NODE);
+        if (before) change = this.#change(document, before);
       } catch (error) {
         this.logger.error(
           { err: error, document: name },
@@ -215,9 +286,37 @@ export class DocumentHub {
         );
         this.documents.reload(document);
       }
+    } else if (readRule && this.#feeds.get(parsed.collection)?.subscribers.size) {
+      change = await this.#changeFromLog(name, parsed.collection, update, cursor);
     }
-    const parsed = parseDocumentName(name);
-    if (parsed) this.#deliver(name, parsed.collection, update, null);
+    if (parsed) this.#deliver(name, parsed.collection, update, null, change);
+  }
+
+  /**
+   * The record before and after an update committed elsewhere, for a record this node does not hold: rebuilt
+   * from the log entries committed before it. Readers must learn whether the update took the record from
+   * them or gave it to them, which the stored record alone, holding the update already, cannot tell.
+   */
+  async #changeFromLog(
+    name: string,
+    collection: string,
+    update: Uint8Array,
+    cursor: string,
+  ): Promise<RecordChange | undefined> {
+    const entries = await this.storage.history(name).catch(() => undefined);
+    if (!entries) return undefined;
+    const earlier = entries.filter((entry) => Number(entry.cursor) < Number(cursor));
+    const { doc } = replayLog(earlier, (entry) => entry.update, name);
+    const id = name.slice(collection.length + 1);
+    const definition = this.definition(collection);
+    const before = viewRecord(collection, id, doc, definition);
+    try {
+      Y.applyUpdate(doc, update);
+    } catch {
+      return undefined;
+    }
+    const after = viewRecord(collection, id, doc, definition);
+    return { before, after, wholeState: () => Y.encodeStateAsUpdate(doc) };
   }
 
   async #awarenessFromNode(message: AwarenessMessage): Promise<void> {
@@ -229,20 +328,54 @@ export class DocumentHub {
     } catch {
       return;
     }
-    for (const subscriber of document.subscribers) subscriber.deliverAwareness(message.name, message.update);
+    const record = this.#ruledView(document);
+    for (const subscriber of document.subscribers)
+      subscriber.deliverAwareness(message.name, message.update, record);
   }
 
-  #deliver(name: string, collection: string, update: Uint8Array, origin: Subscriber | null): void {
+  #deliver(
+    name: string,
+    collection: string,
+    update: Uint8Array,
+    origin: Subscriber | null,
+    change: RecordChange | undefined,
+  ): void {
     const documentSubscribers = this.#documentSubscribers(name);
     for (const subscriber of documentSubscribers) {
-      if (subscriber !== origin) subscriber.deliver(name, update);
+      if (subscriber !== origin) subscriber.deliver(name, update, change);
     }
     // A feed that is still reading its head has no subscribers yet.
     const feed = this.#feeds.get(collection);
     if (!feed) return;
     for (const subscriber of feed.subscribers) {
-      if (subscriber !== origin && !documentSubscribers.has(subscriber)) subscriber.deliver(name, update);
+      if (subscriber !== origin && !documentSubscribers.has(subscriber))
+        subscriber.deliver(name, update, change);
     }
+  }
+
+  /** Whether `principal` may read the loaded record as it is now, by its collection's read rule if any. */
+  readableBy(principal: Principal, document: LoadedDocument): boolean {
+    if (!this.rules.readsByContent(document.collection)) return true;
+    return this.rules.canRead(principal, this.#view(document));
+  }
+
+  /** The collection's schema, when the relay knows it. */
+  definition(collection: string): CollectionDefinition | undefined {
+    return this.options.definitions?.get(collection);
+  }
+
+  #view(document: LoadedDocument): RecordView {
+    return document.view(this.definition(document.collection));
+  }
+
+  /** The record as it is, when its collection has a read rule that readers of its presence must pass. */
+  #ruledView(document: LoadedDocument): RecordView | undefined {
+    return this.rules.readsByContent(document.collection) ? this.#view(document) : undefined;
+  }
+
+  /** A change just applied to a loaded document; the whole state is encoded only if a reader needs it. */
+  #change(document: LoadedDocument, before: RecordView): RecordChange {
+    return { before, after: this.#view(document), wholeState: () => Y.encodeStateAsUpdate(document.doc) };
   }
 
   #documentSubscribers(name: string): ReadonlySet<Subscriber> {
@@ -259,7 +392,7 @@ export class DocumentHub {
           collection,
           head,
           this.storage,
-          (name, update) => this.#fromElsewhere(name, update),
+          (name, update, cursor) => this.#fromElsewhere(name, update, cursor),
           this.options.gapTimeoutMs,
           this.logger,
         );
@@ -292,7 +425,13 @@ export class DocumentHub {
    * (nesting, and its collection's schema when known). Returns whether it held anything new. A refused update
    * may have been applied in part: the document is then rebuilt from storage.
    */
-  #applyToDocument(document: LoadedDocument, update: Uint8Array, origin: unknown): boolean {
+  #applyToDocument(
+    document: LoadedDocument,
+    update: Uint8Array,
+    origin: unknown,
+    principal: Principal,
+    before: RecordView | undefined,
+  ): boolean {
     const doc = document.doc;
     const rules = {
       maxNestingDepth: this.options.maxNestingDepth ?? DEFAULT_LIMITS.maxNestingDepth,
@@ -322,7 +461,27 @@ export class DocumentHub {
       throw new DocumentError(DocumentErrorCode.InvalidContent, `${refusal} Nothing of it was stored.`);
     }
     // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
-    return changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+    const isNew = changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
+    // Asked only of what changes something: a copy of an update already accepted is never refused later.
+    const forbidden = isNew && this.#forbidsWrite(document, principal, before);
+    if (forbidden) {
+      this.documents.reload(document);
+      throw new DocumentError(DocumentErrorCode.Forbidden, `${forbidden} Nothing of it was stored.`);
+    }
+    return isNew;
+  }
+
+  /** Why the record's write rule refuses this principal's change, if it does. */
+  #forbidsWrite(
+    document: LoadedDocument,
+    principal: Principal,
+    before: RecordView | undefined,
+  ): string | undefined {
+    if (!this.rules.writesByContent(document.collection)) return undefined;
+    if (before?.exists && !this.rules.canWrite(principal, before)) return 'You may not change this record.';
+    if (!this.rules.canWrite(principal, this.#view(document)))
+      return 'The change would leave the record in a state you may not write.';
+    return undefined;
   }
 }
 

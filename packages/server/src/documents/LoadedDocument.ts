@@ -1,12 +1,17 @@
 import type { CollectionDefinition } from '@ferry/core';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import type { RecordChange } from '../auth/RecordRules.js';
 import { type RecordView, viewRecord } from './RecordView.js';
 
-/** Who receives a document's live updates and presence: a /sync connection or a y-websocket connection. */
+/**
+ * Who receives a document's live updates and presence: a /sync connection or a y-websocket connection.
+ * Under a read rule, `change` (the record before and after the update) and `record` (the record as it is)
+ * let each subscriber decide, for its own principal, what it may receive.
+ */
 export interface Subscriber {
-  deliver(name: string, update: Uint8Array): void;
-  deliverAwareness(name: string, update: Uint8Array): void;
+  deliver(name: string, update: Uint8Array, change?: RecordChange): void;
+  deliverAwareness(name: string, update: Uint8Array, record?: RecordView): void;
 }
 
 /** How much a document's stored log holds, to decide when to compact it. */

@@ -21,15 +21,18 @@ import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awarene
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
 import { AuthError, type Principal } from '../auth/Auth.js';
+import type { RecordChange } from '../auth/RecordRules.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import type { CollectionSubscriber } from '../documents/DocumentHub.js';
 import { DocumentError } from '../documents/errors.js';
+import type { RecordView } from '../documents/RecordView.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
 import { ReadGate } from './ReadGate.js';
+import { readableChanges } from './readableChanges.js';
 import { SyncReply } from './SyncReply.js';
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
@@ -88,8 +91,30 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
 
   // --- CollectionSubscriber: what the hub delivers -------------------------------------------------
 
-  deliver(name: string, update: Uint8Array): void {
-    this.#gate?.update(name, () => this.#queue(name, update));
+  deliver(name: string, update: Uint8Array, change?: RecordChange): void {
+    this.#gate?.update(name, () => {
+      switch (this.context.hub.rules.delivery(this.#principal!, change)) {
+        case 'update':
+          this.#queue(name, update);
+          break;
+        case 'whole':
+          this.#queue(name, change!.wholeState());
+          break;
+        case 'hide':
+          this.#hide([name]);
+          break;
+        case 'none':
+          break;
+      }
+    });
+  }
+
+  /** The principal may no longer read these records: the client removes them, and hears nothing more. */
+  #hide(names: readonly string[]): void {
+    // Updates queued before the record was taken away leave first, in order.
+    this.#flushOutbox();
+    for (let start = 0; start < names.length; start += HIDDEN_PER_FRAME)
+      this.#send({ type: 'hidden', names: names.slice(start, start + HIDDEN_PER_FRAME) });
   }
 
   #queue(name: string, update: Uint8Array): void {
@@ -100,7 +125,8 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     setImmediate(() => this.#flushOutbox());
   }
 
-  deliverAwareness(name: string, update: Uint8Array): void {
+  deliverAwareness(name: string, update: Uint8Array, record?: RecordView): void {
+    if (record && !this.context.hub.rules.canRead(this.#principal!, record)) return;
     this.#send({ type: 'awareness', name, update });
   }
 
@@ -288,6 +314,13 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
         if (this.#phase === 'closed') return;
         hub.subscribe(document, this);
         this.#documents.add(name);
+        // A record its rule hides is answered as a record nobody has written: the same bytes, so a name
+        // tells nothing. It arrives whole if a change makes it readable.
+        if (!this.context.hub.readableBy(this.#principal!, document)) {
+          await reply.add({ name, update: EMPTY_UPDATE });
+          reply.stateVector(name, EMPTY_STATE_VECTOR);
+          continue;
+        }
         const update = Y.encodeStateAsUpdate(document.doc, decodeStateVector(stateVector));
         await reply.add({ name, update });
         reply.stateVector(name, Y.encodeStateVector(document.doc));
@@ -309,7 +342,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       // Follow live changes first, then read what is committed: nothing falls in between.
       await hub.subscribeCollection(collection, this);
       await hub.commits.commit();
-      const cursor = await this.#streamChanges(subscription, reply);
+      const cursor = await this.#syncCollection(subscription, reply);
       if (cursor === undefined) return;
       followed.syncing = false;
       reply.cursor(collection, cursor);
@@ -319,9 +352,30 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     for (const { name } of documents) {
       if (!this.#documents.has(name)) continue;
       const document = await hub.open(name);
+      if (!this.context.hub.readableBy(this.#principal!, document)) continue;
       const present = document.present;
       if (present.length > 0) this.deliverAwareness(name, encodePresence(document.awareness, present));
     }
+  }
+
+  /** Sends a collection's changes since the cursor, as its read rule lets through; returns the cursor reached. */
+  async #syncCollection(subscription: CollectionSubscription, reply: SyncReply): Promise<string | undefined> {
+    const { hub } = this.context;
+    if (!hub.rules.readsByContent(subscription.collection)) return this.#streamChanges(subscription, reply);
+    const readable = await readableChanges(
+      hub,
+      this.#principal!,
+      this.#access!,
+      subscription,
+      reply,
+      () => this.#phase === 'closed',
+    );
+    if (!readable) return undefined;
+    if (readable.hidden.length > 0) {
+      await reply.flush();
+      this.#hide(readable.hidden);
+    }
+    return readable.cursor;
   }
 
   /** Sends a collection's changes since the cursor; returns the cursor reached. */
@@ -374,7 +428,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
         continue;
       }
       try {
-        committed.push((await this.context.hub.apply(name, update, this, principal.id)).committed);
+        committed.push((await this.context.hub.apply(name, update, this, principal)).committed);
       } catch (error) {
         if (!(error instanceof DocumentError)) throw error;
         // A malformed update is a broken or hostile client: it loses the connection, not just the item.
@@ -418,7 +472,10 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       this.#documentError(name, refusal.code, refusal.message);
       return;
     }
-    if (!this.#documents.has(name)) {
+    if (
+      !this.#documents.has(name) ||
+      !this.context.hub.readableBy(this.#principal!, await this.context.hub.open(name))
+    ) {
       this.#documentError(
         name,
         DocumentErrorCode.Forbidden,
@@ -542,6 +599,12 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     this.context.metrics.connections.dec({ protocol: 'sync' });
   }
 }
+
+/** An update that holds nothing, and the state vector of a document with nothing: what a hidden record looks like. */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
+const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc());
+/** Names per `hidden` frame: far below the frame limit even at the longest names. */
+const HIDDEN_PER_FRAME = 1000;
 
 /** The client's state vector, checked; empty means "I have nothing". */
 function decodeStateVector(stateVector: Uint8Array): Uint8Array {

@@ -37,6 +37,11 @@ export class SyncReply {
     return this.#flush(true);
   }
 
+  /** Sends what is gathered so far (nothing when nothing is), so that a message sent next follows it. */
+  async flush(): Promise<void> {
+    if (this.#items.length > 0) await this.#flush(false);
+  }
+
   #flush(done: boolean): Promise<void> {
     const items = this.#items;
     this.#items = [];

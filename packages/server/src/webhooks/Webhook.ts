@@ -1,3 +1,5 @@
+import type { Principal } from '../auth/Auth.js';
+
 /** Where and how the relay posts a collection's changes. */
 export interface WebhookOptions {
   /** The receiver's URL; every delivery is a POST of JSON. */
@@ -10,6 +12,12 @@ export interface WebhookOptions {
   secret: string;
   /** The collections whose changes are sent. */
   collections: readonly string[];
+  /**
+   * The receiver sees the collections as this principal would: records its collection's read rule hides
+   * from it are left out, ids included (a batch may then name no record; its cursor still moves on). Without
+   * one, the receiver (the operator's own service) is sent every change.
+   */
+  principal?: Principal;
   /** At most this many changes per delivery (default 100). */
   batchSize?: number;
   /** After a failure, wait from `minMs`, doubling up to `maxMs`, before trying again (default 1 s to 5 min). */

@@ -119,6 +119,11 @@ export class WebhookFollower {
       latest.delete(item.name);
       latest.set(item.name, item.cursor);
     }
+    const principal = this.options.principal;
+    if (principal && this.hub.rules.readsByContent(this.collection)) {
+      for (const name of [...latest.keys()])
+        if (!this.hub.rules.canRead(principal, (await this.hub.snapshot(name)).view)) latest.delete(name);
+    }
     const changes = [...latest].map(([name, cursor]) => ({
       id: name.slice(this.collection.length + 1),
       cursor,

@@ -7,10 +7,12 @@ import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awarene
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
 import { type Access, AuthError, type Principal } from '../auth/Auth.js';
+import type { RecordChange } from '../auth/RecordRules.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
 import { DocumentError, DocumentsFullError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
+import type { RecordView } from '../documents/RecordView.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
@@ -62,7 +64,24 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     this.#start().catch((error) => this.#fail(error));
   }
 
-  deliver(_name: string, update: Uint8Array): void {
+  deliver(_name: string, update: Uint8Array, change?: RecordChange): void {
+    switch (this.context.hub.rules.delivery(this.#principal!, change)) {
+      case 'update':
+        this.#sendUpdate(update);
+        break;
+      case 'whole':
+        this.#sendUpdate(change!.wholeState());
+        break;
+      case 'hide':
+        // The protocol cannot take a document back from its client: the connection ends instead.
+        this.#close(CloseCode.Hidden, 'You may no longer read this document.');
+        break;
+      case 'none':
+        break;
+    }
+  }
+
+  #sendUpdate(update: Uint8Array): void {
     this.#send((e) => {
       encoding.writeVarUint(e, MESSAGE_SYNC);
       encoding.writeVarUint(e, SYNC_UPDATE);
@@ -70,7 +89,8 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     });
   }
 
-  deliverAwareness(_name: string, update: Uint8Array): void {
+  deliverAwareness(_name: string, update: Uint8Array, record?: RecordView): void {
+    if (record && !this.context.hub.rules.canRead(this.#principal!, record)) return;
     this.#send((e) => {
       encoding.writeVarUint(e, MESSAGE_AWARENESS);
       encoding.writeVarUint8Array(e, update);
@@ -129,6 +149,12 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
       return;
     }
     if (this.#closed) return;
+    // Under a read rule a record nobody has written is unreadable too: both are refused alike, so the
+    // refusal tells nobody which names exist.
+    if (!this.context.hub.readableBy(this.#principal!, this.#document)) {
+      this.#close(CloseCode.Unauthorized, 'You may not read this document.');
+      return;
+    }
     hub.subscribe(this.#document, this);
     const document = this.#document;
     this.#send((e) => {
@@ -196,6 +222,10 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     if (type === MESSAGE_SYNC && sub === SYNC_STEP_1) {
       // Through the hub: a document being rebuilt after a refused update is answered once it is rebuilt.
       const current = await this.context.hub.open(this.name);
+      if (!this.context.hub.readableBy(this.#principal!, current)) {
+        this.#close(CloseCode.Hidden, 'You may no longer read this document.');
+        return;
+      }
       let diff: Uint8Array;
       try {
         diff = Y.encodeStateAsUpdate(current.doc, payload);
@@ -231,7 +261,7 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
       return;
     }
     try {
-      await this.context.hub.apply(this.name, update, this, this.#principal!.id);
+      await this.context.hub.apply(this.name, update, this, this.#principal!);
       // The y-websocket protocol has no acknowledgement: nothing waits for the commit here.
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;

@@ -1,0 +1,52 @@
+import type { CollectionSubscription } from '@ferry/core';
+import type { AccessCache } from '../auth/AccessCache.js';
+import type { Principal } from '../auth/Auth.js';
+import type { DocumentHub } from '../documents/DocumentHub.js';
+import type { SyncReply } from './SyncReply.js';
+
+/** Where a sync of a collection under a read rule got to, and the records the client must let go of. */
+export interface ReadableChanges {
+  readonly cursor: string;
+  readonly hidden: readonly string[];
+}
+
+/**
+ * Syncs a collection whose records are read by rule, from the subscription's cursor. Each record changed
+ * since then is decided once, as it is now: sent whole if the principal may read it (the client may have
+ * nothing of it, if it just became readable, and a whole record holds every update since the cursor), left
+ * out otherwise. A record it may not read now but could read at the cursor is named in `hidden`, for the
+ * client to remove; a record it could read at neither time is never named, so no id leaks. Returns undefined
+ * if the connection closed meanwhile.
+ */
+export async function readableChanges(
+  hub: DocumentHub,
+  principal: Principal,
+  access: AccessCache,
+  subscription: CollectionSubscription,
+  reply: SyncReply,
+  isClosed: () => boolean,
+): Promise<ReadableChanges | undefined> {
+  const decided = new Set<string>();
+  const hidden: string[] = [];
+  let cursor = subscription.cursor;
+  for (;;) {
+    if (isClosed()) return undefined;
+    const page = await hub.storage.changes(subscription.collection, cursor, {
+      limit: 1000,
+      updatedSince: subscription.updatedSince,
+    });
+    for (const { name } of page.items) {
+      if (decided.has(name)) continue;
+      decided.add(name);
+      if (!(await access.canRead(name))) continue;
+      const record = await hub.snapshot(name);
+      if (hub.rules.canRead(principal, record.view)) {
+        await reply.add({ name, update: record.wholeState() });
+      } else if (subscription.cursor !== '') {
+        if (hub.rules.canRead(principal, await hub.viewAt(name, subscription.cursor))) hidden.push(name);
+      }
+    }
+    cursor = page.cursor;
+    if (!page.more) return { cursor, hidden };
+  }
+}
