@@ -1,14 +1,7 @@
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
 import { CloseCode, DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import type { RelayAuth } from '@ferry/server';
-import {
-  type Access,
-  AuthError,
-  type Fanout,
-  type FanoutListeners,
-  MemoryServerStorage,
-} from '@ferry/server';
+import { type Access, AuthError, MemoryServerStorage } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
@@ -17,6 +10,14 @@ import { AccessCache } from '../src/auth/AccessCache.js';
 import { ReadGate } from '../src/sync/ReadGate.js';
 import { onCleanup, startClient, startRelay, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
+import {
+  api,
+  eventStream,
+  linkedFanouts,
+  recordBytes,
+  subscribeCollection,
+  untilReceived,
+} from './readProbes.js';
 
 /**
  * Eve may read and write the collection `notes`, but not the records `notes/hidden…` (authorize answers
@@ -40,17 +41,6 @@ const auth: RelayAuth = {
   },
 };
 
-const as = (user: string) => ({ authorization: `Bearer ${user}` });
-
-async function api(base: string, path: string, init: { method?: string; user: string; json?: unknown }) {
-  const response = await fetch(base + path, {
-    method: init.method ?? 'GET',
-    headers: { ...as(init.user), 'content-type': 'application/json' },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  return { status: response.status, text: await response.text() };
-}
-
 /** Ana creates a record through REST. */
 async function create(base: string, id: string, title: string) {
   const created = await api(base, '/api/collections/notes/records', {
@@ -59,13 +49,6 @@ async function create(base: string, id: string, title: string) {
     json: { id, title },
   });
   expect(created.status).toBe(201);
-}
-
-/** Every frame a socket receives from now on, as raw bytes. */
-function recordBytes(socket: WebSocket): { text(): string } {
-  const frames: Buffer[] = [];
-  socket.on('message', (data: Buffer) => frames.push(Buffer.from(data)));
-  return { text: () => Buffer.concat(frames).toString('latin1') };
 }
 
 function expectNoLeak(text: string): void {
@@ -79,24 +62,8 @@ async function eveOnSync(url: string) {
 }
 
 /** Subscribes to `notes` and waits for the whole answer; returns the cursor reached. */
-async function subscribeNotes(client: RawClient, id: number, cursor = ''): Promise<string> {
-  client.send({
-    type: 'subscribe',
-    id,
-    collections: [{ collection: 'notes', cursor, updatedSince: 0 }],
-    documents: [],
-  });
-  const done = await client.next('sync', (m) => m.id === id && m.done);
-  return done.cursors.find((c) => c.collection === 'notes')!.cursor;
-}
-
-/** Waits until the bytes received hold `text`. */
-async function untilReceived(client: RawClient, bytes: { text(): string }, text: string) {
-  while (!bytes.text().includes(text)) {
-    if (client.closed) throw new Error(`closed before "${text}" arrived`);
-    await new Promise<void>((resolve) => client.socket.once('message', () => resolve()));
-  }
-}
+const subscribeNotes = (client: RawClient, id: number, cursor = '') =>
+  subscribeCollection(client, 'notes', id, cursor);
 
 async function relayWithRecords() {
   const relay = await startRelay({ auth, collections: [notes] });
@@ -216,25 +183,13 @@ describe('record-level read rules on REST', () => {
 
   it('leave it out of the change feed as Server-Sent Events, backlog and live', async () => {
     const relay = await relayWithRecords();
-    const url = new URL('/api/collections/notes/changes', relay.httpUrl);
-    const request = httpRequest(url, { headers: { ...as('eve'), accept: 'text/event-stream' } });
-    request.end();
-    const [response] = (await once(request, 'response')) as [import('node:http').IncomingMessage];
-    onCleanup(() => void request.destroy());
-    let text = '';
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    const untilText = async (wanted: string) => {
-      while (!text.includes(wanted)) await once(response, 'data');
-    };
-    await untilText('open1');
+    const feed = await eventStream(relay.httpUrl, 'notes', 'eve');
+    await feed.until('open1');
     await create(relay.httpUrl, 'hidden2', `later ${MARKER}`);
     await create(relay.httpUrl, 'open2', 'visible two');
-    await untilText('open2');
-    expectNoLeak(text);
-    expect(text).not.toContain('hidden2');
+    await feed.until('open2');
+    expectNoLeak(feed.text());
+    expect(feed.text()).not.toContain('hidden2');
   });
 });
 
@@ -314,21 +269,6 @@ async function expectUnchanged(base: string) {
   expect(JSON.parse(hidden.text).fields.title).toBe(`only ana ${MARKER}`);
   const readonly = await api(base, '/api/collections/notes/records/readonly1', { user: 'ana' });
   expect(JSON.parse(readonly.text).fields.title).toBe('read only');
-}
-
-/** Two relay nodes linked in memory: what one publishes, the other hears. */
-function linkedFanouts(): [Fanout, Fanout] {
-  const listeners: (FanoutListeners | undefined)[] = [undefined, undefined];
-  const node = (me: number): Fanout => ({
-    node: `node-${me}`,
-    publishUpdate: (message) => queueMicrotask(() => listeners[1 - me]?.update(message)),
-    publishAwareness: (message) => queueMicrotask(() => listeners[1 - me]?.awareness(message)),
-    listen: (l) => {
-      listeners[me] = l;
-    },
-    close: async () => {},
-  });
-  return [node(0), node(1)];
 }
 
 describe('the read decision', () => {
