@@ -47,7 +47,8 @@ describe('ensure through the relay', () => {
 
   it('gives one copy to two clients that ensure it offline, then connect', async () => {
     const relay = await startRelay({ collections: [messages] });
-    const [ana, bo] = await Promise.all([0, 1].map(() => startClient(relay, { sync: { manual: true } })));
+    const manual = { sync: { manual: true } };
+    const [ana, bo] = await Promise.all([startClient(relay, manual), startClient(relay, manual)]);
     for (const client of [ana, bo]) await client.collection(messages).ensure('welcome', WELCOME);
     for (const client of [ana, bo]) expect(client.sync!.status.pending).toBe(1);
 
