@@ -47,6 +47,21 @@ describe('collection.ensure', () => {
     expect(b.tasks.get('welcome')!.get('notes')).toBe('Hi! Welcome to Ferry Mail!');
   });
 
+  it('does not bring back seeded text that was edited away, when another replica ensures it later', async () => {
+    const { a, b } = await pair();
+    await a.tasks.ensure('welcome', WELCOME);
+    await a.tasks.update('welcome', { notes: 'Read me', tags: ['seed'], estimate: 8 });
+    await b.tasks.ensure('welcome', WELCOME);
+    mergeReplicas(a.client, b.client);
+    for (const side of [a, b]) {
+      expect(side.tasks.get('welcome')!.value).toMatchObject({
+        notes: 'Read me',
+        tags: ['seed'],
+        estimate: 8,
+      });
+    }
+  });
+
   it('merges a field given differently like two concurrent writes; the fields given alike stay single', async () => {
     const { a, b } = await pair();
     await a.tasks.ensure('welcome', { ...WELCOME, estimate: 1, notes: 'Hello' });
@@ -92,6 +107,7 @@ describe('collection.ensure', () => {
     const { a } = await pair();
     expect(() => a.tasks.ensure('bad', { title: 42 } as never)).toThrow(ValidationError);
     expect(() => a.tasks.ensure('bad', { notes: 'no title' } as never)).toThrow(ValidationError);
+    expect(() => a.tasks.ensure('bad id!', { title: 'ok' })).toThrow(/id/);
     expect(a.tasks.has('bad')).toBe(false);
     expect(a.client.documents.get('tasks/bad')).toBeUndefined();
   });
