@@ -47,23 +47,20 @@ const INBOX = [
 ];
 
 /**
- * Fills an empty account with a few messages and contacts. Only a device that has synced and found the
- * server empty does it: two devices creating the same records offline would each add their own copy of the
- * text fields, which merge by keeping both.
+ * Fills an empty account with a few messages and contacts. Each record is ensured, not created: devices that
+ * seed at the same moment, online or offline, write the same update and end up with one copy of each. A record
+ * the account has already, or deleted, is left as it is. Fields that differ from device to device (the time of
+ * receipt, the recipient) are plain values: one device's wins.
  */
 export async function seedIfEmpty(app: App): Promise<void> {
-  const held = (collection: string, id: string) =>
-    app.client.documents.get(`${collection}/${id}`) !== undefined;
-  if (held(app.messages.name, 'welcome')) return;
   const now = Date.now();
-  for (const { id, ...contact } of CONTACTS) {
-    if (!held(app.contacts.name, id)) await app.contacts.create(contact, { id });
-  }
+  for (const { id, ...contact } of CONTACTS) await app.contacts.ensure(id, contact);
   for (const { id, age, ...message } of INBOX) {
-    if (held(app.messages.name, id)) continue;
-    await app.messages.create(
-      { ...message, folder: 'inbox', to: app.me.email, receivedAt: new Date(now - age * HOUR) },
-      { id },
-    );
+    await app.messages.ensure(id, {
+      ...message,
+      folder: 'inbox',
+      to: app.me.email,
+      receivedAt: new Date(now - age * HOUR),
+    });
   }
 }

@@ -10,6 +10,7 @@ import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
 import type { QuerySpec, RecordValue } from '../query/types.js';
+import { initialContent } from '../record/initialContent.js';
 import {
   fieldsOf,
   hasContent,
@@ -17,6 +18,7 @@ import {
   metaOf,
   type RecordMeta,
   readMeta,
+  stampCreated,
   stampUpdated,
 } from '../record/layout.js';
 import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
@@ -126,6 +128,34 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
     const doc = this.context.replica.open(documentName(this.name, id));
     writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
+    const record = this.#records.get(id)!.handle;
+    return handled(this.context.replica.flush().then(() => record));
+  }
+
+  /**
+   * Creates the record unless this replica has it already, in which case nothing changes. The fields are
+   * written as the same update on every device (see initialContent), so devices that ensure one id at
+   * once, online or offline, end up with one copy: a field given the same value everywhere is written
+   * once, text included. Give the same `initial` everywhere; a field given differently merges like two
+   * concurrent writes. A deleted record stays deleted: the handle is returned with `deleted` true.
+   * createdAt/createdBy/updatedAt/updatedBy are this device's, plain values of which one wins.
+   */
+  ensure(id: string, initial: Input<S>): Promise<RecordHandle<S>> {
+    validateFields(this.name, this.definition.fields, initial as Record<string, unknown>, '', 'create');
+    assertRecordId(id);
+    const name = documentName(this.name, id);
+    const doc = this.context.replica.open(name);
+    if (!hasContent(doc)) {
+      const content = initialContent(name, this.definition.fields, initial as Record<string, unknown>);
+      const author = this.#author();
+      doc.transact((transaction) => {
+        Y.applyUpdate(doc, content);
+        // Yjs marks a transaction that applies an update as remote; this one is a change of this replica,
+        // stored, sent and tracked like a create (and Yjs must not think another client took its id).
+        transaction.local = true;
+        stampCreated(doc, author.now, author.actor);
+      }, FROM_API);
+    }
     const record = this.#records.get(id)!.handle;
     return handled(this.context.replica.flush().then(() => record));
   }
