@@ -7,9 +7,8 @@ export const isLoopback = (request: IncomingMessage): boolean =>
   LOOPBACK.has(request.socket.remoteAddress ?? '');
 
 /** The longest name a token may give on a relay without auth. */
-const isControl = (char: string) => char.charCodeAt(0) < 0x20 || char === '\u007f';
-
 const MAX_LOCAL_NAME = 200;
+const isControl = (char: string) => char.charCodeAt(0) < 0x20 || char === '\u007f';
 
 /**
  * What a relay does with no auth configured: connections from this machine may do anything, every other
