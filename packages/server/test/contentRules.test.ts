@@ -315,6 +315,43 @@ describe('a write rule', () => {
     );
   });
 
+  it('refuses edits made offline that break the rule: each rejected and rolled back, the rest saved', async () => {
+    const relay = await relayWithNotes();
+    const eve = await startClient(relay, { token: 'eve' });
+    const eveNotes = eve.collection(notes);
+    await eve.whenSynced();
+    await until(
+      (listener) => eveNotes.on('change', listener),
+      () => eveNotes.get('shared1') !== undefined,
+    );
+    eve.sync!.disconnect();
+    // Eve may read shared1 but not change it; she may not create a note in Ana's name; her own is fine.
+    await eveNotes.update('shared1', { title: 'eve may not write this' });
+    await eveNotes.create({ title: 'in ana’s name', owner: 'ana' }, { id: 'forged1' });
+    await eveNotes.create({ title: 'her own', owner: 'eve' }, { id: 'own1' });
+    expect(eve.sync!.status.pending).toBe(3);
+
+    const rejected: [string, number][] = [];
+    eve.sync!.on('rejected', (r) => rejected.push([r.name, r.code]));
+    eve.sync!.connect();
+    await eve.whenSynced();
+    expect(rejected.sort()).toEqual([
+      ['notes/forged1', DocumentErrorCode.Forbidden],
+      ['notes/shared1', DocumentErrorCode.Forbidden],
+    ]);
+    expect(eve.sync!.status.pending).toBe(0);
+    expect(eveNotes.get('shared1')!.get('title')).toBe('shared with eve');
+    expect(eveNotes.get('forged1')).toBeUndefined();
+    expect(eveNotes.get('own1')!.status).toBe('saved');
+    const shared = JSON.parse(
+      (await api(relay.httpUrl, '/api/collections/notes/records/shared1', { user: 'ana' })).text,
+    );
+    expect(shared.fields.title).toBe('shared with eve');
+    expect((await api(relay.httpUrl, '/api/collections/notes/records/forged1', { user: 'ana' })).status).toBe(
+      404,
+    );
+  });
+
   it('lets the owner write, and a copy of an accepted change sent again is not refused later', async () => {
     const relay = await relayWithNotes();
     const eve = await RawClient.hello(relay.url, 'eve');
