@@ -27,6 +27,7 @@ const notes = defineCollection('notes', {
   title: t.string(),
   owner: t.string(),
   readers: t.list(t.string()).default([]),
+  folder: t.string().default('inbox'),
 });
 const rules: Rules = {
   notes: {
@@ -42,7 +43,11 @@ const auth: RelayAuth = {
   authorize: () => 'write',
 };
 
-async function create(base: string, id: string, fields: { title: string; readers?: string[] }) {
+async function create(
+  base: string,
+  id: string,
+  fields: { title: string; readers?: string[]; folder?: string },
+) {
   const created = await api(base, '/api/collections/notes/records', {
     method: 'POST',
     user: 'ana',
@@ -369,5 +374,57 @@ describe('a write rule', () => {
     });
     eve.send({ type: 'push', id: 2, items: [{ name: 'notes/mine1', update }] });
     expect((await eve.next('ack', (m) => m.id === 2)).refused).toEqual([]);
+  });
+});
+
+describe('replicating by query', () => {
+  it('narrows what the rules let through to the records matching where, moving records in and out live', async () => {
+    const relay = await relayWithNotes();
+    await create(relay.httpUrl, 'archived1', {
+      title: 'shared, archived',
+      readers: ['eve'],
+      folder: 'archive',
+    });
+    const client = await startClient(relay, { token: 'eve' });
+    const inbox = client.collection(notes, { replicate: { where: { folder: 'inbox' } } });
+    await client.whenSynced();
+    await until(
+      (listener) => inbox.on('change', listener),
+      () => inbox.get('shared1') !== undefined,
+    );
+    expect(inbox.list().map((note) => note.id)).toEqual(['shared1']);
+
+    const hidden: string[] = [];
+    inbox.on('hidden', ({ id }) => hidden.push(id));
+    await patch(relay.httpUrl, 'shared1', { folder: 'archive' });
+    await patch(relay.httpUrl, 'archived1', { folder: 'inbox' });
+    await until(
+      (listener) => inbox.on('change', listener),
+      () => inbox.get('archived1') !== undefined && inbox.get('shared1') === undefined,
+    );
+    expect(hidden).toEqual(['shared1']);
+    expect(inbox.get('archived1')!.get('title')).toBe('shared, archived');
+    // Matching where never lets a record the rules hide through.
+    await patch(relay.httpUrl, SECRET, { folder: 'inbox' });
+    await patch(relay.httpUrl, 'archived1', { title: 'a later edit' });
+    await until(
+      (listener) => inbox.on('change', listener),
+      () => inbox.get('archived1')?.get('title') === 'a later edit',
+    );
+    expect(inbox.get(SECRET)).toBeUndefined();
+  });
+
+  it('closes a connection whose where is not a flat object of plain values', async () => {
+    const relay = await relayWithNotes();
+    const eve = await RawClient.hello(relay.url, 'eve');
+    eve.send({
+      type: 'subscribe',
+      id: 1,
+      collections: [
+        { collection: 'notes', cursor: '', updatedSince: 0, where: { folder: { $ne: 'x' } } as never },
+      ],
+      documents: [],
+    });
+    expect((await eve.whenClosed()).code).toBe(CloseCode.BadFrame);
   });
 });

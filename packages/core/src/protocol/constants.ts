@@ -3,7 +3,7 @@
  */
 
 /** Bumped on any incompatible change to the messages. Client and relay exchange it in Hello/Welcome. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The WebSocket path of Ferry's multiplexed protocol. */
 export const SYNC_PATH = '/sync';

@@ -19,7 +19,19 @@ export interface CollectionSubscription {
   readonly cursor: string;
   /** Only documents updated at or after this time (ms since epoch); 0 for all. */
   readonly updatedSince: number;
+  /**
+   * Only records whose fields equal these values (all of them), within what the relay's rules let the
+   * principal read. A record that stops matching is sent as `hidden`, one that starts matching whole.
+   */
+  readonly where?: FieldEquals;
 }
+
+/** Field values a collection subscription narrows to: plain values, compared for equality. */
+export type FieldEquals = Readonly<Record<string, string | number | boolean | null>>;
+
+/** At most this many fields in a subscription's `where`, and this long each string in it. */
+export const MAX_WHERE_FIELDS = 16;
+export const MAX_WHERE_STRING = 1024;
 
 export interface DocumentSubscription {
   readonly name: string;
@@ -146,6 +158,7 @@ export function encodeClientMessage(message: ClientMessage, seq: number): Uint8A
         encoding.writeVarString(e, c.collection);
         encoding.writeVarString(e, c.cursor);
         encoding.writeVarUint(e, c.updatedSince);
+        encoding.writeVarString(e, c.where ? JSON.stringify(c.where) : '');
       });
       writeList(e, message.documents, (d) => {
         encoding.writeVarString(e, d.name);
@@ -191,6 +204,7 @@ function readClientMessage(d: decoding.Decoder): ClientMessage {
           collection: readString(d),
           cursor: readString(d),
           updatedSince: decoding.readVarUint(d),
+          where: readWhere(readString(d)),
         })),
         documents: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
       };
@@ -353,6 +367,28 @@ function readList<T>(d: decoding.Decoder, read: () => T): T[] {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A subscription's `where`: a flat JSON object of plain values, bounded; '' for none. */
+function readWhere(json: string): FieldEquals | undefined {
+  if (json === '') return undefined;
+  let where: unknown;
+  try {
+    where = JSON.parse(json);
+  } catch {
+    throw new ProtocolError('A subscription’s where is not JSON.');
+  }
+  if (typeof where !== 'object' || where === null || Array.isArray(where))
+    throw new ProtocolError('A subscription’s where must be an object of field values.');
+  const entries = Object.entries(where);
+  if (entries.length > MAX_WHERE_FIELDS)
+    throw new ProtocolError(`A subscription’s where names at most ${MAX_WHERE_FIELDS} fields.`);
+  for (const [, value] of entries) {
+    const plain = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+    if (!plain || (typeof value === 'string' && value.length > MAX_WHERE_STRING))
+      throw new ProtocolError('A subscription’s where holds only strings, numbers, booleans and null.');
+  }
+  return where as FieldEquals;
+}
 
 function readString(d: decoding.Decoder): string {
   return utf8.decode(readBytes(d));

@@ -16,6 +16,7 @@ import {
   type DocumentUpdate,
   decodeServerMessage,
   encodeClientMessage,
+  type FieldEquals,
   type RefusedItem,
   type ServerMessage,
   updateEntrySize,
@@ -50,12 +51,17 @@ export interface SyncStatus {
   readonly error: string | undefined;
 }
 
-/** Which records of a collection this client keeps: all, only some ids, or only those changed recently. */
+/**
+ * Which records of a collection this client keeps: all, only some ids, only those changed recently, or only
+ * those whose fields equal `where` (within what the relay's rules let the user read; a record that stops
+ * matching leaves the device, as one the rules hide does).
+ */
 export type Replication =
   | 'all'
   | 'none'
   | { readonly ids: readonly string[] }
-  | { readonly updatedSince: Date | number };
+  | { readonly updatedSince: Date | number }
+  | { readonly where: FieldEquals };
 
 export interface SyncOptions {
   /** The relay's base URL, `ws://host:port` or `wss://…`; several relay nodes are tried in turn. */
@@ -599,11 +605,16 @@ export class SyncClient {
     for (const collection of collections) {
       const replication = this.#follows.get(collection);
       if (!replication || (typeof replication === 'object' && 'ids' in replication)) continue;
-      const updatedSince = typeof replication === 'object' ? new Date(replication.updatedSince).getTime() : 0;
+      const updatedSince =
+        typeof replication === 'object' && 'updatedSince' in replication
+          ? new Date(replication.updatedSince).getTime()
+          : 0;
+      const where = typeof replication === 'object' && 'where' in replication ? replication.where : undefined;
       subscriptions.push({
         collection,
         cursor: this.#outbox.cursors.get(cursorKey(collection, replication)),
         updatedSince,
+        where,
       });
     }
     const docs: DocumentSubscription[] = documents.map((name) => ({
@@ -743,6 +754,9 @@ const MAX_PUSHES_IN_FLIGHT = 4;
 function cursorKey(collection: string, replication: Replication | undefined): string {
   if (typeof replication === 'object' && 'updatedSince' in replication) {
     return `${collection}?updatedSince=${new Date(replication.updatedSince).getTime()}`;
+  }
+  if (typeof replication === 'object' && 'where' in replication) {
+    return `${collection}?where=${JSON.stringify(replication.where)}`;
   }
   return collection;
 }

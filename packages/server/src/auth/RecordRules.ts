@@ -1,3 +1,4 @@
+import type { FieldEquals } from '@ferry/core';
 import type { RecordView } from '../documents/RecordView.js';
 import type { Principal } from './Auth.js';
 
@@ -63,14 +64,22 @@ export class RecordRules {
   }
 
   /**
-   * What a reader receives of a change to a record under a read rule: the update while it may read the
-   * record before and after; the whole record when the change makes it readable (it has nothing of it);
-   * `hide` when the change takes it away; nothing when it may read neither.
+   * Whether `principal` receives the record: it may read it, and it matches the `where` the principal's
+   * subscription narrows to, if any.
    */
-  delivery(principal: Principal, change: RecordChange | undefined): Delivery {
+  receives(principal: Principal, record: RecordView, where?: FieldEquals): boolean {
+    return this.canRead(principal, record) && (where === undefined || matches(record, where));
+  }
+
+  /**
+   * What a reader receives of a change to a record decided by content: the update while it receives the
+   * record before and after; the whole record when the change gives it the record (it has nothing of it);
+   * `hide` when the change takes it away; nothing when it receives neither.
+   */
+  delivery(principal: Principal, change: RecordChange | undefined, where?: FieldEquals): Delivery {
     if (!change) return 'update';
-    const was = this.canRead(principal, change.before);
-    const is = this.canRead(principal, change.after);
+    const was = this.receives(principal, change.before, where);
+    const is = this.receives(principal, change.after, where);
     if (was) return is ? 'update' : 'hide';
     return is ? 'whole' : 'none';
   }
@@ -80,6 +89,13 @@ export class RecordRules {
     const write = this.#rules.get(record.collection)?.write;
     return typeof write === 'function' ? asked(() => write(principal, record.fields, record)) : true;
   }
+}
+
+/** Whether the record exists and each field named in `where` holds exactly its value. */
+function matches(record: RecordView, where: FieldEquals): boolean {
+  if (!record.exists) return false;
+  for (const [field, value] of Object.entries(where)) if (record.fields[field] !== value) return false;
+  return true;
 }
 
 /** Only `true` allows: a rule that throws or answers anything else (a truthy string, a promise) denies. */

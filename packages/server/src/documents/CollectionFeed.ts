@@ -21,6 +21,8 @@ export type Redeliver = (name: string, update: Uint8Array, cursor: string) => Pr
  */
 export class CollectionFeed {
   readonly subscribers = new Set<CollectionSubscriber>();
+  /** Subscribers that narrow what they receive by the records' content: changes must carry the record. */
+  readonly byContent = new Set<CollectionSubscriber>();
   #frontier: number;
   readonly #ahead = new Set<number>();
   #gapTimer: NodeJS.Timeout | undefined;

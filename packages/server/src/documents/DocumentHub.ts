@@ -156,16 +156,28 @@ export class DocumentHub {
     this.documents.unsubscribe(document, subscriber);
   }
 
-  /** Follows every change to a collection from now on. */
-  async subscribeCollection(collection: string, subscriber: CollectionSubscriber): Promise<void> {
-    (await this.#feed(collection)).subscribers.add(subscriber);
+  /**
+   * Follows every change to a collection from now on. A subscriber that narrows what it receives by the
+   * records' content says so: every change then carries the record before and after it.
+   */
+  async subscribeCollection(
+    collection: string,
+    subscriber: CollectionSubscriber,
+    byContent = false,
+  ): Promise<void> {
+    const feed = await this.#feed(collection);
+    feed.subscribers.add(subscriber);
+    if (byContent) feed.byContent.add(subscriber);
   }
 
   unsubscribeCollection(collection: string, subscriber: CollectionSubscriber): void {
     // After the feed is ready, like the subscribe it may overtake (which waits for it too).
     const feed = this.#feeds.get(collection);
     void (feed ? Promise.resolve(feed) : this.#readingHeads.get(collection))?.then(
-      (ready) => ready.subscribers.delete(subscriber),
+      (ready) => {
+        ready.subscribers.delete(subscriber);
+        ready.byContent.delete(subscriber);
+      },
       () => {},
     );
   }
@@ -193,7 +205,7 @@ export class DocumentHub {
     this.#check(update);
     const document = (await this.documents.find(name)) ?? (await this.open(name));
     this.documents.hold(document);
-    const readRule = this.rules.readsByContent(document.collection);
+    const readRule = this.#decidesByContent(document.collection);
     let before: RecordView | undefined;
     try {
       before = readRule || this.rules.writesByContent(document.collection) ? this.#view(document) : undefined;
@@ -271,7 +283,7 @@ export class DocumentHub {
   /** An update committed by another node (or read back from storage after a gap), with its cursor. */
   async #fromElsewhere(name: string, update: Uint8Array, cursor: string): Promise<void> {
     const parsed = parseDocumentName(name);
-    const readRule = parsed !== undefined && this.rules.readsByContent(parsed.collection);
+    const readRule = parsed !== undefined && this.#decidesByContent(parsed.collection);
     const document = await this.documents.find(name).catch(() => undefined);
     let change: RecordChange | undefined;
     if (document) {
@@ -351,6 +363,11 @@ export class DocumentHub {
       if (subscriber !== origin && !documentSubscribers.has(subscriber))
         subscriber.deliver(name, update, change);
     }
+  }
+
+  /** Whether who receives a change to the collection's records decides by their content. */
+  #decidesByContent(collection: string): boolean {
+    return this.rules.readsByContent(collection) || (this.#feeds.get(collection)?.byContent.size ?? 0) > 0;
   }
 
   /** Whether `principal` may read the loaded record as it is now, by its collection's read rule if any. */

@@ -8,6 +8,7 @@ import {
   type DocumentUpdate,
   decodeClientMessage,
   encodeServerMessage,
+  type FieldEquals,
   FrameSequence,
   isCollectionName,
   isDocumentName,
@@ -20,7 +21,7 @@ import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
-import { AuthError, type Principal } from '../auth/Auth.js';
+import { AuthError, collectionOf, type Principal } from '../auth/Auth.js';
 import type { RecordChange } from '../auth/RecordRules.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
@@ -40,6 +41,8 @@ type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 /** A collection this connection follows. Cursor news waits until its first sync has answered. */
 interface FollowedCollection {
   syncing: boolean;
+  /** The field values the client narrowed this collection to, if any. */
+  where: FieldEquals | undefined;
 }
 
 /**
@@ -93,7 +96,9 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
 
   deliver(name: string, update: Uint8Array, change?: RecordChange): void {
     this.#gate?.update(name, () => {
-      switch (this.context.hub.rules.delivery(this.#principal!, change)) {
+      // A record subscribed by name is received whatever its collection's subscription narrows to.
+      const where = this.#documents.has(name) ? undefined : this.#collections.get(collectionOf(name))?.where;
+      switch (this.context.hub.rules.delivery(this.#principal!, change, where)) {
         case 'update':
           this.#queue(name, update);
           break;
@@ -337,10 +342,10 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
         this.#documentError(collection, DocumentErrorCode.Forbidden, 'You may not read this collection.');
         continue;
       }
-      const followed = { syncing: true };
+      const followed = { syncing: true, where: subscription.where };
       this.#collections.set(collection, followed);
       // Follow live changes first, then read what is committed: nothing falls in between.
-      await hub.subscribeCollection(collection, this);
+      await hub.subscribeCollection(collection, this, subscription.where !== undefined);
       await hub.commits.commit();
       const cursor = await this.#syncCollection(subscription, reply);
       if (cursor === undefined) return;
@@ -361,7 +366,8 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   /** Sends a collection's changes since the cursor, as its read rule lets through; returns the cursor reached. */
   async #syncCollection(subscription: CollectionSubscription, reply: SyncReply): Promise<string | undefined> {
     const { hub } = this.context;
-    if (!hub.rules.readsByContent(subscription.collection)) return this.#streamChanges(subscription, reply);
+    if (!hub.rules.readsByContent(subscription.collection) && subscription.where === undefined)
+      return this.#streamChanges(subscription, reply);
     const readable = await readableChanges(
       hub,
       this.#principal!,

@@ -11,12 +11,13 @@ export interface ReadableChanges {
 }
 
 /**
- * Syncs a collection whose records are read by rule, from the subscription's cursor. Each record changed
+ * Syncs a collection whose records are read by rule, or narrowed by the subscription's `where`, from the
+ * subscription's cursor. Each record changed
  * since then is decided once, as it is now: sent whole if the principal may read it (the client may have
  * nothing of it, if it just became readable, and a whole record holds every update since the cursor), left
- * out otherwise. A record it may not read now but could read at the cursor is named in `hidden`, for the
- * client to remove; a record it could read at neither time is never named, so no id leaks. Returns undefined
- * if the connection closed meanwhile.
+ * out otherwise. A record it may not receive now but could at the cursor is named in `hidden`, for the
+ * client to remove; a record it could receive at neither time is never named, so no id leaks. Returns
+ * undefined if the connection closed meanwhile.
  */
 export async function readableChanges(
   hub: DocumentHub,
@@ -40,10 +41,12 @@ export async function readableChanges(
       decided.add(name);
       if (!(await access.canRead(name))) continue;
       const record = await hub.snapshot(name);
-      if (hub.rules.canRead(principal, record.view)) {
+      const { where } = subscription;
+      if (hub.rules.receives(principal, record.view, where)) {
         await reply.add({ name, update: record.wholeState() });
       } else if (subscription.cursor !== '') {
-        if (hub.rules.canRead(principal, await hub.viewAt(name, subscription.cursor))) hidden.push(name);
+        const then = await hub.viewAt(name, subscription.cursor);
+        if (hub.rules.receives(principal, then, where)) hidden.push(name);
       }
     }
     cursor = page.cursor;
