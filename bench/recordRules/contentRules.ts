@@ -5,7 +5,12 @@
  * - cold sync: a user's 10,000 readable records out of STORED records under the rule, against syncing a
  *   collection of 10,000 records with no rule.
  * Prints; asserts nothing. Run: npx turbo run build && node --import tsx bench/recordRules/contentRules.ts [STORED]
+ * (`STORED fan-out-only` runs the fan-out with the rule alone, for a profile).
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type ClientMessage,
   decodeServerMessage,
@@ -14,7 +19,7 @@ import {
   type ServerMessage,
   silentLogger,
 } from '@ferry/core';
-import { createRelay, MemoryServerStorage, type RelayAuth, type Rules } from '@ferry/server';
+import { createRelay, MemoryServerStorage, type RelayAuth, type Rules, SqliteStorage } from '@ferry/server';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 
@@ -136,7 +141,9 @@ async function fanOut(withRule: boolean) {
 }
 
 async function coldSync(stored: number, withRule: boolean) {
-  const storage = new MemoryServerStorage();
+  // The embedded default store: the memory store scans every entry to load one record.
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-rules-'));
+  const storage = new SqliteStorage({ path: dir, synchronous: 'normal' });
   // One record in every stored/VISIBLE is the user's; the others are someone else's.
   const every = Math.max(1, Math.floor(stored / VISIBLE));
   const mine = Y.encodeStateAsUpdate(recordFor('a record of the user', ['user']));
@@ -169,6 +176,7 @@ async function coldSync(stored: number, withRule: boolean) {
   const result = { ms, cpuMs: cpuMs(cpu), bytes: client.bytes() };
   client.socket.close();
   await relay.close();
+  rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
@@ -185,6 +193,11 @@ const rounds = async <T>(run: () => Promise<T>): Promise<T[]> => {
   return results;
 };
 
+if (process.argv[3] === 'fan-out-only') {
+  // For a profile: the fan-out with the rule alone, a few times.
+  for (let round = 0; round < 5; round++) await fanOut(true);
+  process.exit(0);
+}
 await fanOut(false);
 const fanOutRuns = {
   none: [] as Awaited<ReturnType<typeof fanOut>>[],
@@ -203,6 +216,7 @@ for (const [label, runs] of Object.entries(fanOutRuns)) {
 }
 for (const [label, stored, withRule] of [
   [`a collection of ${VISIBLE} records, no rule`, VISIBLE, false],
+  [`${VISIBLE} readable of ${VISIBLE} stored, read rule`, VISIBLE, true],
   [`${VISIBLE} readable of ${STORED} stored, read rule`, STORED, true],
 ] as const) {
   const runs = await rounds(() => coldSync(stored, withRule));
