@@ -23,7 +23,9 @@ function detailView(app: App, route: Route): View | undefined {
   }
   const message = app.messages.get(route.id);
   if (!message) return undefined;
-  return message.get('folder') === 'drafts' ? draftEditor(app, message) : messageView(app, message);
+  return message.get('state') === 'draft'
+    ? draftEditor(app, message)
+    : messageView(app, message, route.section);
 }
 
 async function main(): Promise<void> {
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
 
   let views: View[] = [];
   let waiting: (() => void) | undefined;
+  let current: Route | undefined;
   const render = (route: Route) => {
+    current = route;
     for (const view of views) view.dispose();
     waiting?.();
     waiting = undefined;
@@ -63,6 +67,10 @@ async function main(): Promise<void> {
     }
   };
   followRoute(render);
+  // Taken off a draft by its sender: the device no longer holds it, so neither does the open pane.
+  app.messages.on('hidden', ({ id }) => {
+    if (current && current.section !== 'contacts' && current.id === id) render(current);
+  });
   document.body.dataset.ready = 'true';
 
   // A fresh account gets some mail to play with, once this device knows the server has none.

@@ -1,0 +1,160 @@
+/**
+ * Each user sees only the mail to or from them. Ana writes to Chloé; Ben, on a device of his own and online
+ * the whole time, must never get that message by any path: his page, his IndexedDB, the frames his socket
+ * receives, the REST API and the change feed as Ben. Chloé getting it, and Ben getting what Ana writes to
+ * him, show that every probe can see a message at all.
+ */
+import type { Relay } from '@ferry/server';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/browser/chromium.js';
+import { compose, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+
+const MARKER = 'QX7-private-to-chloe';
+const SUBJECT = `Surprise party ${MARKER}`;
+const BODY = `Please keep it from Ben. ${MARKER}`;
+/** What Ana writes to Ben meanwhile: it reaches him on the same paths. */
+const FOR_BEN = 'Lunch on Thursday?';
+
+let relay: Relay;
+let closeRelay: () => Promise<void>;
+let browser: Browser;
+
+beforeAll(async () => {
+  const started = await startMailRelay();
+  relay = started.relay;
+  closeRelay = started.close;
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await closeRelay?.();
+});
+
+/** Everything in every object store of every IndexedDB database of the page's origin, keys included, as text. */
+function dumpIndexedDB(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const request = <T>(r: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const asText = (value: unknown): string => {
+      if (value instanceof ArrayBuffer) return asText(new Uint8Array(value));
+      if (ArrayBuffer.isView(value)) {
+        const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+      }
+      if (Array.isArray(value)) return value.map(asText).join('\n');
+      if (value && typeof value === 'object')
+        return Object.entries(value)
+          .map(([key, inner]) => `${key}: ${asText(inner)}`)
+          .join('\n');
+      return String(value);
+    };
+    const parts: string[] = [];
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue;
+      const db = await request(indexedDB.open(name));
+      for (const store of db.objectStoreNames) {
+        const transaction = db.transaction(store, 'readonly');
+        const keys = await request(transaction.objectStore(store).getAllKeys());
+        const values = await request(transaction.objectStore(store).getAll());
+        parts.push(`[${name}/${store}]`, asText(keys), asText(values));
+      }
+      db.close();
+    }
+    return parts.join('\n');
+  });
+}
+
+/** Every frame the page's sockets receive from now on, as text. */
+function socketFrames(page: Page): { text(): string } {
+  const frames: string[] = [];
+  page.on('websocket', (socket) =>
+    socket.on('framereceived', ({ payload }) =>
+      frames.push(typeof payload === 'string' ? payload : payload.toString('latin1')),
+    ),
+  );
+  return { text: () => frames.join('\n') };
+}
+
+/** A REST call as `user`, without auth configured: the bearer token names the user. */
+async function asUser(user: string, path: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(new URL(path, relay.httpUrl), {
+    headers: { authorization: `Bearer ${user}` },
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('the mail example keeps each user’s mail to themselves', () => {
+  it('never gives Ben a message Ana wrote to Chloé, by any path', async () => {
+    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/inbox');
+    const benFrames = socketFrames(ben.page);
+    await ben.page.reload();
+    await ben.page.waitForSelector('body[data-ready=true]', WAIT);
+    await ben.page.waitForSelector('.messages a[data-id=welcome-ben]', WAIT);
+    await ben.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+
+    const chloe = await openMail(relay, await browser.newContext(VIEWPORT), 'Chloé', '#/inbox');
+    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
+    const id = await compose(ana.page, 'chloe@example.org', SUBJECT, BODY);
+    await ana.page.click('nav a:text("Sent")');
+    await ana.page.waitForSelector(`.list[data-folder=sent] a[data-id="${id}"]`, WAIT);
+    await ana.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+
+    // Chloé gets it live, and so does every probe below when pointed at her: the probes can see it.
+    await chloe.page.waitForSelector(
+      `.list[data-folder=inbox] a[data-id="${id}"] .subject:text("${SUBJECT}")`,
+      WAIT,
+    );
+    await chloe.page.click(`.messages a[data-id="${id}"]`);
+    await chloe.page.waitForSelector(`.reader .body:text("${BODY}")`, WAIT);
+    await chloe.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+    expect(await dumpIndexedDB(chloe.page)).toContain(MARKER);
+    const forChloe = await asUser('chloe@example.org', `/api/collections/messages/records/${id}`);
+    expect(forChloe.status).toBe(200);
+    expect(forChloe.text).toContain(MARKER);
+    expect((await asUser('chloe@example.org', '/api/collections/messages/changes')).text).toContain(id);
+
+    const forBen = await compose(ana.page, 'ben@example.org', FOR_BEN, 'At noon, as usual.');
+    await ben.page.waitForSelector(`.list[data-folder=inbox] li.unread a[data-id="${forBen}"]`, WAIT);
+    expect(benFrames.text()).toContain(FOR_BEN);
+
+    // Ben opens it by link, after the relay has everything: the app waits for a message that never comes.
+    await ben.page.goto(`${relay.httpUrl}/?user=Ben#/inbox/${id}`);
+    await ben.page.waitForSelector('body[data-ready=true]', WAIT);
+    await ben.page.waitForSelector('.messages a[data-id=welcome-ben]', WAIT);
+    await ben.page.waitForSelector('.placeholder:text("Loading")', WAIT);
+    for (const folder of ['Inbox', 'Drafts', 'Outbox', 'Sent']) {
+      await ben.page.click(`nav a:text("${folder}")`);
+      await ben.page.waitForSelector(`.list h2:text("${folder}")`, WAIT);
+      expect(await ben.page.content()).not.toContain(MARKER);
+    }
+
+    const benStore = await dumpIndexedDB(ben.page);
+    expect(benStore).toContain(FOR_BEN);
+    expect(benStore).not.toContain(MARKER);
+    expect(benStore).not.toContain(id);
+    expect(benFrames.text()).not.toContain(MARKER);
+    expect(benFrames.text()).not.toContain(id);
+
+    const record = await asUser('ben@example.org', `/api/collections/messages/records/${id}`);
+    expect(record.status).toBe(404);
+    expect(record.text).not.toContain(MARKER);
+    expect((await asUser('ben@example.org', `/api/collections/messages/records/${id}/history`)).status).toBe(
+      404,
+    );
+    const list = await asUser('ben@example.org', '/api/collections/messages/records?limit=1000');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(FOR_BEN);
+    expect(list.text).not.toContain(MARKER);
+    const feed = await asUser('ben@example.org', '/api/collections/messages/changes');
+    expect(feed.status).toBe(200);
+    expect(feed.text).toContain(forBen);
+    expect(feed.text).not.toContain(id);
+
+    expect([...ana.errors, ...ben.errors, ...chloe.errors]).toEqual([]);
+  }, 180_000);
+});
