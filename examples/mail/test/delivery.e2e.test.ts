@@ -5,10 +5,18 @@
  * has read it.
  */
 import type { Relay } from '@ferry/server';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test/browser/chromium.js';
-import { compose, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+import {
+  compose,
+  openMail,
+  startMailRelay,
+  untilSeeded,
+  untilUnreadCount,
+  VIEWPORT,
+  WAIT,
+} from './mailHarness.js';
 
 const SUBJECT = 'Minutes from the offsite';
 const BODY = 'Written on the train, sent when I got a signal.';
@@ -31,13 +39,6 @@ afterAll(async () => {
 
 const inboxRow = (id: string, unread: boolean) =>
   `.list[data-folder=inbox] li${unread ? '.unread' : ':not(.unread)'} a[data-id="${id}"]`;
-/** Waits until the count next to the inbox in the page's navigation is `count`. */
-const untilUnreadCount = (page: Page, count: number) =>
-  page.waitForFunction(
-    (n) => document.querySelector('nav a[href="#/inbox"] .count')?.textContent === String(n),
-    count,
-    WAIT,
-  );
 
 describe('the mail example delivering a message', () => {
   it('sends from the outbox on reconnect, delivers live, and keeps read marks per person', async () => {
@@ -49,8 +50,7 @@ describe('the mail example delivering a message', () => {
       [ben, 'ben'],
     ] as const) {
       await page.waitForSelector(`.messages a[data-id=welcome-${slug}]`, WAIT);
-      await page.waitForSelector('#unsent[data-pending="0"]', WAIT);
-      await untilUnreadCount(page, 4);
+      await untilSeeded(page);
     }
     await ana.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 

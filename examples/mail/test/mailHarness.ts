@@ -67,3 +67,17 @@ export async function compose(page: Page, to: string, subject: string, body: str
   await page.click('button:text("Send")');
   return id;
 }
+
+/** Waits until the count of unread mail next to the page's inbox is `count`. */
+export const untilUnreadCount = (page: Page, count: number) =>
+  page.waitForFunction(
+    (n) => document.querySelector('nav a[href="#/inbox"] .count')?.textContent === String(n),
+    count,
+    WAIT,
+  );
+
+/** Waits until a new user's device has filled their inbox (four unread messages) and the relay has it all. */
+export async function untilSeeded(page: Page): Promise<void> {
+  await untilUnreadCount(page, 4);
+  await page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+}

@@ -7,7 +7,7 @@ import type { Relay } from '@ferry/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
-import { openId, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+import { openId, openMail, startMailRelay, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
 
 let relay: Relay;
 let closeRelay: () => Promise<void>;
@@ -45,7 +45,7 @@ describe('the mail example in Chromium', () => {
 
     // Ana's device is the first of her account: it fetches nothing, so it fills her inbox, and saves it.
     await ana.page.waitForSelector('.messages a[data-id=welcome-ana]', WAIT);
-    await ana.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+    await untilSeeded(ana.page);
 
     await ana.page.click('text=Compose');
     await ana.page.waitForSelector('.editor textarea', WAIT);
@@ -64,7 +64,8 @@ describe('the mail example in Chromium', () => {
     await ben.page.waitForSelector(`.list[data-folder=drafts] a[data-id="${draftId}"]`, WAIT);
     await ben.page.waitForSelector('.presence[data-others=Ana]', WAIT);
     await ana.page.waitForSelector('.presence[data-others=Ben]', WAIT);
-    // The app's shell must be on Ben's device before the network goes.
+    // Ben's own inbox is filled and saved, and the app's shell is on his device, before the network goes.
+    await untilSeeded(ben.page);
     await ben.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 
     await benContext.setOffline(true);

@@ -1,7 +1,7 @@
 import { formatAddresses } from '../addresses.js';
 import type { App } from '../app.js';
 import { h, shortDate, type View } from '../dom.js';
-import { folderWhere, isReadBy } from '../folders.js';
+import { folderWhere, isMine, isReadBy } from '../folders.js';
 import { hrefOf } from '../router.js';
 import type { Folder, Message } from '../schema.js';
 import { MARK_LABELS } from '../sync/SyncMarks.js';
@@ -52,7 +52,10 @@ export function folderList(app: App, folder: Folder, selected: string | undefine
   };
 
   const render = () => {
-    const records = query.current.map((value) => app.messages.get(value.id)).filter((m) => m !== undefined);
+    const records = query.current
+      .filter((value) => isMine(value, app.me.email))
+      .map((value) => app.messages.get(value.id))
+      .filter((m) => m !== undefined);
     list.replaceChildren(...records.map(row));
     if (records.length === 0) list.append(h('li', { class: 'empty' }, EMPTY[folder]));
   };

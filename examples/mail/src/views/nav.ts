@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import { h, type View } from '../dom.js';
-import { folderWhere, isReadBy } from '../folders.js';
+import { folderWhere, isMine, isReadBy } from '../folders.js';
 import { go, hrefOf, type Route, type Section } from '../router.js';
 import type { Folder } from '../schema.js';
 import { newDraft } from './newDraft.js';
@@ -38,8 +38,9 @@ export function nav(app: App, route: Route): View {
     const query = app.messages.query({ where: folderWhere(folder, me) });
     const render = (current: typeof query.current) => {
       // Read marks are per person, so "unread" is counted here rather than asked of the query.
-      const count =
-        folder === 'inbox' ? current.filter((message) => !isReadBy(message, me)).length : current.length;
+      const count = current.filter(
+        (message) => isMine(message, me) && (folder !== 'inbox' || !isReadBy(message, me)),
+      ).length;
       counts.get(folder)!.textContent = count > 0 ? String(count) : '';
     };
     render(query.current);
