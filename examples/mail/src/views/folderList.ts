@@ -26,7 +26,9 @@ export function folderList(app: App, folder: Folder, selected: string | undefine
   const row = (message: Message) => {
     const value = message.value;
     const mark = app.marks.of(message);
-    const who = folder === 'inbox' ? value.from : formatAddresses(value.to) || '(no recipient)';
+    // Received mail, and drafts others named me on, show who they are from; my own, whom they are to.
+    const theirs = folder === 'inbox' || value.from !== app.me.email;
+    const who = theirs ? value.from : formatAddresses(value.to) || '(no recipient)';
     const when = value.sentAt ?? message.meta.updatedAt;
     const unread = folder === 'inbox' && !isReadBy(value, app.me.email);
     const waiting = folder === 'outbox' && app.client.sync?.status.connection !== 'online';
