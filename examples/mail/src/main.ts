@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   let views: View[] = [];
   let waiting: (() => void) | undefined;
   let current: Route | undefined;
+  /** Messages the relay took off this device while open here (their sender took me off them). */
+  const unshared = new Set<string>();
   const render = (route: Route) => {
     current = route;
     for (const view of views) view.dispose();
@@ -55,7 +57,11 @@ async function main(): Promise<void> {
         h(
           'p',
           { class: 'placeholder' },
-          route.id ? 'Loading… (it arrives when this device syncs)' : 'Nothing open.',
+          !route.id
+            ? 'Nothing open.'
+            : unshared.has(route.id)
+              ? 'This is no longer shared with you.'
+              : 'Loading… (it arrives when this device syncs)',
         ),
     );
     if (route.id && !detail) {
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
   followRoute(render);
   // Taken off a draft by its sender: the device no longer holds it, so neither does the open pane.
   app.messages.on('hidden', ({ id }) => {
+    unshared.add(id);
     if (current && current.section !== 'contacts' && current.id === id) render(current);
   });
   document.body.dataset.ready = 'true';

@@ -8,7 +8,7 @@ import type { Relay } from '@ferry/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test/browser/chromium.js';
-import { compose, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+import { compose, openId, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
 
 const MARKER = 'QX7-private-to-chloe';
 const SUBJECT = `Surprise party ${MARKER}`;
@@ -156,5 +156,36 @@ describe('the mail example keeps each user’s mail to themselves', () => {
     expect(feed.text).not.toContain(id);
 
     expect([...ana.errors, ...ben.errors, ...chloe.errors]).toEqual([]);
+  }, 180_000);
+
+  it('takes a draft off the device of someone its sender takes off it', async () => {
+    const marker = 'QX8-draft-for-ben-until-it-was-not';
+    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/drafts');
+    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/drafts');
+    await ana.page.click('text=Compose');
+    await ana.page.waitForSelector('.editor textarea', WAIT);
+    const id = openId(ana.page);
+    await ana.page.fill('input[name=to]', 'ben@example.org');
+    await ana.page.fill('input[name=subject]', `Gift ideas ${marker}`);
+
+    // Named on it, Ben has the draft and can open it.
+    await ben.page.click(`.list[data-folder=drafts] a[data-id="${id}"]`);
+    await ben.page.waitForFunction(
+      (text) => (document.querySelector('input[name=subject]') as HTMLInputElement | null)?.value === text,
+      `Gift ideas ${marker}`,
+      WAIT,
+    );
+    await ben.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+    expect(await dumpIndexedDB(ben.page)).toContain(marker);
+
+    // Ana writes to Chloé instead: the draft leaves Ben's list, his open pane and his IndexedDB.
+    await ana.page.fill('input[name=to]', 'chloe@example.org');
+    await ben.page.waitForSelector(`.list a[data-id="${id}"]`, { ...WAIT, state: 'detached' });
+    await ben.page.waitForSelector('.placeholder:text("This is no longer shared with you.")', WAIT);
+    await ana.page.fill('input[name=subject]', `Gift ideas for Ben ${marker}`);
+    await ana.page.waitForSelector('.editor header .mark[data-sync=saved]', WAIT);
+    await expect.poll(() => dumpIndexedDB(ben.page), WAIT).not.toContain(marker);
+    expect(await ben.page.content()).not.toContain(marker);
+    expect([...ana.errors, ...ben.errors]).toEqual([]);
   }, 180_000);
 });
