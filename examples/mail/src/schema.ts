@@ -27,7 +27,6 @@ export const contacts = defineCollection('contacts', {
   notes: t.text().default(''),
 });
 
-export type MessageState = 'draft' | 'outbox' | 'sent';
 export type Folder = 'inbox' | 'drafts' | 'outbox' | 'sent';
 export type Message = RecordHandle<typeof messages.fields>;
 export type Contact = RecordHandle<typeof contacts.fields>;

@@ -23,7 +23,9 @@ export const OFFLINE_NOISE = [
 ];
 export const VIEWPORT = { viewport: { width: 1280, height: 760 } };
 
-/** A relay with no data of its own serving the built app under the example's rules; `close` removes it all. */
+/**
+ * A relay with no data of its own serving the built app under the example's rules; `close` removes it all.
+ */
 export async function startMailRelay(): Promise<{ relay: Relay; close(): Promise<void> }> {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error('examples/mail/dist is missing: run `npm run build` first (npm test does).');

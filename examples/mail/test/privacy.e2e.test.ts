@@ -1,12 +1,14 @@
 /**
  * Each user sees only the mail to or from them. Ana writes to Chloé; Ben, on a device of his own and online
  * the whole time, must never get that message by any path: his page, his IndexedDB, the frames his socket
- * receives, the REST API and the change feed as Ben. Chloé getting it, and Ben getting what Ana writes to
- * him, show that every probe can see a message at all.
+ * receives, the REST API and the change feed (paged and live) as Ben. Chloé getting it, and Ben getting
+ * what Ana writes to him, show that every probe can see a message at all.
  */
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Relay } from '@ferry/server';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { launchChromium } from '../../../test/browser/chromium.js';
 import { compose, openId, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
 
@@ -32,7 +34,7 @@ afterAll(async () => {
   await closeRelay?.();
 });
 
-/** Everything in every object store of every IndexedDB database of the page's origin, keys included, as text. */
+/** Everything in every object store of every IndexedDB database of the page's origin, keys included. */
 function dumpIndexedDB(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const request = <T>(r: IDBRequest<T>) =>
@@ -88,6 +90,27 @@ async function asUser(user: string, path: string): Promise<{ status: number; tex
   return { status: response.status, text: await response.text() };
 }
 
+/** The messages' change feed as Server-Sent Events, live, as `user`: the text so far, and a wait for more. */
+async function liveChanges(user: string) {
+  const request = httpRequest(new URL('/api/collections/messages/changes', relay.httpUrl), {
+    headers: { authorization: `Bearer ${user}`, accept: 'text/event-stream' },
+  });
+  request.end();
+  const [response] = (await once(request, 'response')) as [IncomingMessage];
+  let text = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  return {
+    text: () => text,
+    async until(wanted: string) {
+      while (!text.includes(wanted)) await once(response, 'data');
+    },
+    close: () => void request.destroy(),
+  };
+}
+
 describe('the mail example keeps each user’s mail to themselves', () => {
   it('never gives Ben a message Ana wrote to Chloé, by any path', async () => {
     const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/inbox');
@@ -97,6 +120,8 @@ describe('the mail example keeps each user’s mail to themselves', () => {
     await ben.page.waitForSelector('.messages a[data-id=welcome-ben]', WAIT);
     await ben.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
 
+    const benFeed = await liveChanges('ben@example.org');
+    onTestFinished(benFeed.close);
     const chloe = await openMail(relay, await browser.newContext(VIEWPORT), 'Chloé', '#/inbox');
     const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
     const id = await compose(ana.page, 'chloe@example.org', SUBJECT, BODY);
@@ -154,6 +179,8 @@ describe('the mail example keeps each user’s mail to themselves', () => {
     expect(feed.status).toBe(200);
     expect(feed.text).toContain(forBen);
     expect(feed.text).not.toContain(id);
+    await benFeed.until(forBen);
+    expect(benFeed.text()).not.toContain(id);
 
     expect([...ana.errors, ...ben.errors, ...chloe.errors]).toEqual([]);
   }, 180_000);

@@ -55,7 +55,7 @@ export function messageView(app: App, message: Message, folder: Folder): View {
   };
 }
 
-/** Adds me to the readers of a message sent to me, item by item, so that recipients opening it at once all count. */
+/** Adds me to the readers of a message sent to me, as one item, so recipients opening it at once all count. */
 function markRead(app: App, message: Message): void {
   const value = message.value;
   const me = app.me.email;
