@@ -1,5 +1,5 @@
 /**
- * Takes the README's picture of the mail example: Ana's draft while Ben writes in it too.
+ * Takes the README's picture of the mail example: Ana's draft while Ben, whom she named on it, writes in it too.
  * Run after a build: `npm run screenshot -w @ferry/example-mail` (writes docs/mail-example.png).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@ferry/core';
 import { createRelay } from '@ferry/server';
 import { launchChromium } from '../../../test/browser/chromium.js';
+import rules from '../rules.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const target = fileURLToPath(new URL('../../../docs/mail-example.png', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'ferry-mail-screenshot-'));
-const relay = await createRelay({ port: 0, staticDir: dist, dataDir, logger: silentLogger });
+const relay = await createRelay({ port: 0, staticDir: dist, dataDir, logger: silentLogger, rules });
 const browser = await launchChromium();
 try {
   const open = async (user: string, hash: string) => {
@@ -24,10 +25,14 @@ try {
   };
   const ana = await open('Ana', '#/inbox');
   await ana.waitForSelector('#unsent[data-pending="0"]');
-  await ana.click('.messages a[data-id=launch]');
+  await ana.click('.messages a[data-id=launch-ana]');
   await ana.click('text=Reply');
   await ana.waitForSelector('.editor textarea');
   const draft = new URL(ana.url()).hash;
+  // Naming Ben on the draft shares it with him.
+  await ana.click('input[name=to]');
+  await ana.keyboard.press('End');
+  await ana.keyboard.type(',ben@example.org');
   await ana.click('textarea[name=body]');
   await ana.keyboard.press('Control+Home');
   await ana.keyboard.type('Hi Grace, the checklist looks good.');

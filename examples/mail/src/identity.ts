@@ -1,6 +1,11 @@
-/** Who is using this device: a name shown to others editing the same draft, and a colour for it. */
+/**
+ * Who is using this device: a name shown to others editing the same draft, a colour for it, and the address
+ * the relay knows them by (it sees only the mail to or from it).
+ */
 export interface Identity {
   readonly name: string;
+  /** The name as letters, digits and dots: `chloe` for Chloé. Part of ids and of the address. */
+  readonly slug: string;
   readonly email: string;
   readonly color: string;
 }
@@ -15,11 +20,19 @@ export function currentIdentity(): Identity {
   let name = fromUrl || localStorage.getItem(KEY) || NAMES[Math.floor(Math.random() * NAMES.length)]!;
   name = name.slice(0, 40);
   localStorage.setItem(KEY, name);
-  return {
-    name,
-    email: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@example.org`,
-    color: colorOf(name),
-  };
+  const slug = slugOf(name);
+  return { name, slug, email: `${slug}@example.org`, color: colorOf(name) };
+}
+
+/** "Chloé" → "chloe", "Ana María" → "ana.maria": accents dropped, anything else a dot. */
+export function slugOf(name: string): string {
+  const plain = name
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '.')
+    .replace(/^\.+|\.+$/g, '');
+  return plain || 'someone';
 }
 
 export function colorOf(name: string): string {

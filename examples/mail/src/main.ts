@@ -23,7 +23,9 @@ function detailView(app: App, route: Route): View | undefined {
   }
   const message = app.messages.get(route.id);
   if (!message) return undefined;
-  return message.get('folder') === 'drafts' ? draftEditor(app, message) : messageView(app, message);
+  return message.get('state') === 'draft'
+    ? draftEditor(app, message)
+    : messageView(app, message, route.section);
 }
 
 async function main(): Promise<void> {
@@ -36,7 +38,11 @@ async function main(): Promise<void> {
 
   let views: View[] = [];
   let waiting: (() => void) | undefined;
+  let current: Route | undefined;
+  /** Messages the relay took off this device while open here (their sender took me off them). */
+  const unshared = new Set<string>();
   const render = (route: Route) => {
+    current = route;
     for (const view of views) view.dispose();
     waiting?.();
     waiting = undefined;
@@ -51,7 +57,11 @@ async function main(): Promise<void> {
         h(
           'p',
           { class: 'placeholder' },
-          route.id ? 'Loading… (it arrives when this device syncs)' : 'Nothing open.',
+          !route.id
+            ? 'Nothing open.'
+            : unshared.has(route.id)
+              ? 'This is no longer shared with you.'
+              : 'Loading… (it arrives when this device syncs)',
         ),
     );
     if (route.id && !detail) {
@@ -63,6 +73,11 @@ async function main(): Promise<void> {
     }
   };
   followRoute(render);
+  // Taken off a draft by its sender: the device no longer holds it, so neither does the open pane.
+  app.messages.on('hidden', ({ id }) => {
+    unshared.add(id);
+    if (current && current.section !== 'contacts' && current.id === id) render(current);
+  });
   document.body.dataset.ready = 'true';
 
   // A fresh account gets some mail to play with, once this device knows the server has none.

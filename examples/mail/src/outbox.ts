@@ -1,8 +1,9 @@
 import type { App } from './app.js';
 
 /**
- * Sends what waits in the outbox. There is no mail server behind this example: a message is "sent" once the
- * relay has committed it, which happens as soon as this device is online. It then moves to Sent.
+ * Sends what waits in my outbox. There is no mail server behind this example: a message is "sent" once the
+ * relay has committed it, which happens as soon as this device is online. It then moves to Sent, and the
+ * recipients' devices, which may read it (see `rules.js`), show it in their inbox.
  */
 export function startSending(app: App): () => void {
   const sync = app.client.sync;
@@ -10,8 +11,10 @@ export function startSending(app: App): () => void {
   const send = () => {
     if (sync.status.connection !== 'online') return;
     for (const message of app.messages.list()) {
-      if (message.get('folder') === 'outbox' && message.status === 'saved') {
-        void message.update({ folder: 'sent', sentAt: new Date() });
+      const { state, from } = message.value;
+      // A recipient of a draft holds it too; only the sender's device sends it.
+      if (state === 'outbox' && from === app.me.email && message.status === 'saved') {
+        void message.update({ state: 'sent', sentAt: new Date() });
       }
     }
   };

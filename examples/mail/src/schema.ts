@@ -1,19 +1,23 @@
 import { defineCollection, type RecordHandle, t } from '@ferry/core';
 
-/** Every message is one record; its folder says where it is: received, being written, waiting, gone. */
+/**
+ * Every message is one record, shared by its sender and its recipients (see `rules.js`). `state` is the
+ * sender's: being written, waiting to go, gone. Each person's folders are views of it (`folders.ts`), and
+ * each person's read mark is theirs alone, in `readBy`.
+ */
 export const messages = defineCollection('messages', {
-  folder: t.enum(['inbox', 'drafts', 'outbox', 'sent']),
+  state: t.enum(['draft', 'outbox', 'sent']),
   from: t.string().default(''),
-  to: t.string().default(''),
+  to: t.list(t.string()).default([]),
   // Text fields: several people can write a draft's subject and body at once without losing a word.
   subject: t.text().default(''),
   body: t.text().default(''),
-  read: t.boolean().default(false),
-  receivedAt: t.date().optional(),
+  // The addresses of the recipients who opened it; a list so that two of them marking it read both count.
+  readBy: t.list(t.string()).default([]),
   sentAt: t.date().optional(),
 });
 
-/** The address book, shared by everyone on the account and editable by several people at once. */
+/** The address book, shared by everyone on the relay and editable by several people at once. */
 export const contacts = defineCollection('contacts', {
   name: t.string(),
   email: t.string().default(''),

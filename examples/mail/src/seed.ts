@@ -47,20 +47,21 @@ const INBOX = [
 ];
 
 /**
- * Fills an empty account with a few messages and contacts. Each record is ensured, not created: devices that
- * seed at the same moment, online or offline, write the same update and end up with one copy of each. A record
- * the account has already, or deleted, is left as it is. Fields that differ from device to device (the time of
- * receipt, the recipient) are plain values: one device's wins.
+ * Fills a new account with a few messages to the user, and the shared contacts. Each record is ensured, not
+ * created: devices that seed at the same moment, online or offline, write the same update and end up with one
+ * copy of each. A record the account has already, or deleted, is left as it is. A message's id names its
+ * user (`welcome-ana`): each user's copy is a record of its own, which only that user may read. The time
+ * of receipt differs from device to device; it is a plain value, so one device's wins.
  */
 export async function seedIfEmpty(app: App): Promise<void> {
   const now = Date.now();
   for (const { id, ...contact } of CONTACTS) await app.contacts.ensure(id, contact);
   for (const { id, age, ...message } of INBOX) {
-    await app.messages.ensure(id, {
+    await app.messages.ensure(`${id}-${app.me.slug}`, {
       ...message,
-      folder: 'inbox',
-      to: app.me.email,
-      receivedAt: new Date(now - age * HOUR),
+      state: 'sent',
+      to: [app.me.email],
+      sentAt: new Date(now - age * HOUR),
     });
   }
 }

@@ -1,60 +1,29 @@
 /**
  * The whole path in a real browser: two people write the same draft, one of them offline, through a reload
- * while still offline, and both end up with the same text holding every word either typed.
+ * while still offline, and both end up with the same text holding every word either typed. The draft is
+ * addressed to the co-writer: the relay's rules share it with the people named on it, and only them.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@ferry/core';
-import { createRelay, type Relay } from '@ferry/server';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Relay } from '@ferry/server';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchChromium, pageErrors } from '../../../test/browser/chromium.js';
-
-const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
-/** Waits are generous: a loaded two-core machine runs this next to the rest of the suite. */
-const WAIT = { timeout: 30_000 };
-/** What Chromium logs, as errors, about requests it could not make while offline. */
-const OFFLINE_NOISE = [
-  /net::ERR_INTERNET_DISCONNECTED/,
-  /WebSocket connection to .* failed/,
-  /Failed to load resource/,
-];
+import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
+import { openId, openMail, startMailRelay, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
 
 let relay: Relay;
+let closeRelay: () => Promise<void>;
 let browser: Browser;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) {
-    throw new Error('examples/mail/dist is missing: run `npm run build` first (npm test does).');
-  }
-  dataDir = mkdtempSync(join(tmpdir(), 'ferry-mail-e2e-'));
-  [relay, browser] = await Promise.all([
-    createRelay({ port: 0, staticDir: DIST, dataDir, logger: silentLogger }),
-    launchChromium(),
-  ]);
+  const started = await startMailRelay();
+  relay = started.relay;
+  closeRelay = started.close;
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await relay?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await closeRelay?.();
 });
-
-/** Opens the mail app as `user` at `hash`, once its data is loaded. */
-async function openMail(
-  context: BrowserContext,
-  user: string,
-  hash: string,
-): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
-  const errors = pageErrors(page, OFFLINE_NOISE);
-  await page.goto(`${relay.httpUrl}/?user=${user}${hash}`);
-  await page.waitForSelector('body[data-ready=true]', WAIT);
-  return { page, errors };
-}
 
 /** Waits until the page's control `selector` holds `value`. */
 const untilValue = (page: Page, selector: string, value: string) =>
@@ -71,31 +40,32 @@ const draftMark = (page: Page, mark: string) =>
 
 describe('the mail example in Chromium', () => {
   it('merges a draft written by two people, one offline through a reload, with every word kept', async () => {
-    const ana = await openMail(
-      await browser.newContext({ viewport: { width: 1280, height: 760 } }),
-      'Ana',
-      '#/inbox',
-    );
-    const benContext = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
+    const benContext = await browser.newContext(VIEWPORT);
 
-    // Ana's device is the first on the account: it fetches nothing, so it fills the inbox, and saves it.
-    await ana.page.waitForSelector('.messages a[data-id=welcome]', WAIT);
-    await ana.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
+    // Ana's device is the first of her account: it fetches nothing, so it fills her inbox, and saves it.
+    await ana.page.waitForSelector('.messages a[data-id=welcome-ana]', WAIT);
+    await untilSeeded(ana.page);
 
     await ana.page.click('text=Compose');
     await ana.page.waitForSelector('.editor textarea', WAIT);
-    const draftId = new URL(ana.page.url()).hash.split('/')[2]!;
+    const draftId = openId(ana.page);
+    // Naming Ben on the draft is what shares it with him.
+    await ana.page.click('input[name=to]');
+    await ana.page.keyboard.type('ben@example.org');
     await ana.page.click('input[name=subject]');
     await ana.page.keyboard.type('Launch');
     await ana.page.click('textarea[name=body]');
     await ana.page.keyboard.type('Hello team, the launch is on Friday.');
     await draftMark(ana.page, 'saved');
 
-    const ben = await openMail(benContext, 'Ben', `#/drafts/${draftId}`);
+    const ben = await openMail(relay, benContext, 'Ben', `#/drafts/${draftId}`);
     await untilValue(ben.page, 'textarea[name=body]', 'Hello team, the launch is on Friday.');
+    await ben.page.waitForSelector(`.list[data-folder=drafts] a[data-id="${draftId}"]`, WAIT);
     await ben.page.waitForSelector('.presence[data-others=Ana]', WAIT);
     await ana.page.waitForSelector('.presence[data-others=Ben]', WAIT);
-    // The app's shell must be on Ben's device before the network goes.
+    // Ben's own inbox is filled and saved, and the app's shell is on his device, before the network goes.
+    await untilSeeded(ben.page);
     await ben.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 
     await benContext.setOffline(true);
@@ -107,7 +77,8 @@ describe('the mail example in Chromium', () => {
     await ben.page.keyboard.press('Control+Home');
     await ben.page.keyboard.type('Hi all! ');
     await ben.page.click('input[name=to]');
-    await ben.page.keyboard.type('team@example.org');
+    await ben.page.keyboard.press('End');
+    await ben.page.keyboard.type(', team@example.org');
     await ana.page.click('textarea[name=body]');
     await ana.page.keyboard.press('Control+End');
     await ana.page.keyboard.type(' Please bring the slides.');
@@ -126,7 +97,7 @@ describe('the mail example in Chromium', () => {
     await ben.page.reload();
     await ben.page.waitForSelector('body[data-ready=true]', WAIT);
     await untilValue(ben.page, 'textarea[name=body]', 'Hi all! Hello team, the launch is on Friday.');
-    expect(await value(ben.page, 'input[name=to]')).toBe('team@example.org');
+    expect(await value(ben.page, 'input[name=to]')).toBe('ben@example.org,team@example.org');
     expect(await value(ben.page, 'input[name=subject]')).toBe('Launch');
     await draftMark(ben.page, 'unsent');
     await ben.page.waitForSelector('#offline-banner:not([hidden])', WAIT);
@@ -137,7 +108,7 @@ describe('the mail example in Chromium', () => {
     for (const { page } of [ana, ben]) {
       await untilValue(page, 'textarea[name=body]', merged);
       await untilValue(page, 'input[name=subject]', 'Launch on Friday');
-      await untilValue(page, 'input[name=to]', 'team@example.org');
+      await untilValue(page, 'input[name=to]', 'ben@example.org,team@example.org');
       await draftMark(page, 'saved');
       await page.waitForSelector('#unsent[data-pending="0"]', WAIT);
       await page.waitForSelector('#offline-banner', { ...WAIT, state: 'hidden' });
@@ -149,15 +120,15 @@ describe('the mail example in Chromium', () => {
   }, 180_000);
 
   it('reads the inbox offline after a reload, and sends what waits in the outbox once back online', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
-    const { page, errors } = await openMail(context, 'Chloé', '#/inbox');
-    await page.waitForSelector('.messages a[data-id=welcome]', WAIT);
+    const context = await browser.newContext(VIEWPORT);
+    const { page, errors } = await openMail(relay, context, 'Chloé', '#/inbox');
+    await page.waitForSelector('.messages a[data-id=welcome-chloe]', WAIT);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 
     await context.setOffline(true);
     await page.reload();
     await page.waitForSelector('body[data-ready=true]', WAIT);
-    await page.click('.messages a[data-id=welcome]');
+    await page.click('.messages a[data-id=welcome-chloe]');
     await page.waitForSelector('.reader .body:text("This inbox lives on your device")', WAIT);
     await page.click('text=Reply');
     await page.waitForSelector('.editor textarea', WAIT);

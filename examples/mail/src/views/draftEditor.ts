@@ -1,4 +1,5 @@
 import { bindForm } from '@ferry/adapters/dom';
+import { addressesInput } from '../addresses.js';
 import type { App } from '../app.js';
 import { h, type View } from '../dom.js';
 import { go } from '../router.js';
@@ -8,7 +9,8 @@ import { presenceBar } from '../sync/PresenceBar.js';
 /**
  * A draft, bound field by field to its record: typing goes into the record at once (and to the device's
  * store, and to the others editing it when online). Two people can type in the same field; both keep their
- * words. Send moves it to the outbox.
+ * words. Everyone named on it may write it (see `rules.js`); its sender alone sends it to the outbox or
+ * discards it.
  */
 export function draftEditor(app: App, draft: Message): View {
   const form = h(
@@ -30,14 +32,22 @@ export function draftEditor(app: App, draft: Message): View {
   );
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const discard = h('button', { type: 'button' }, 'Discard');
-  form.append(h('div', { class: 'actions' }, send, discard));
+  const sender = draft.get('from');
+  form.append(
+    h(
+      'div',
+      { class: 'actions' },
+      ...(sender === app.me.email ? [send, discard] : [h('span', { class: 'note' }, `${sender} sends it.`)]),
+    ),
+  );
 
-  const unbind = bindForm(form, draft);
+  const unbind = bindForm(form, draft, { formats: { to: addressesInput } });
   const badge = app.marks.badge(draft);
   const others = presenceBar(app.client, draft, app.me, form);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void draft.set('folder', 'outbox');
+    if (sender !== app.me.email) return;
+    void draft.set('state', 'outbox');
     go({ section: 'outbox', id: undefined });
   });
   discard.addEventListener('click', () => {

@@ -1,5 +1,7 @@
+import { formatAddresses } from '../addresses.js';
 import type { App } from '../app.js';
 import { h, shortDate, type View } from '../dom.js';
+import { folderWhere, isMine, isReadBy } from '../folders.js';
 import { hrefOf } from '../router.js';
 import type { Folder, Message } from '../schema.js';
 import { MARK_LABELS } from '../sync/SyncMarks.js';
@@ -12,25 +14,28 @@ const EMPTY: Record<Folder, string> = {
   sent: 'Nothing sent yet.',
 };
 
-/** The messages of one folder, newest first, each with its sync mark; follows every change live. */
+/** The messages of one of my folders, newest first, each with its sync mark; follows every change live. */
 export function folderList(app: App, folder: Folder, selected: string | undefined): View {
   const list = h('ul', { class: 'messages' });
   const element = h('section', { class: 'list', 'data-folder': folder }, h('h2', {}, TITLES[folder]), list);
   const query = app.messages.query({
-    where: { folder },
-    orderBy: [{ field: folder === 'inbox' ? 'receivedAt' : 'updatedAt', direction: 'desc' }],
+    where: folderWhere(folder, app.me.email),
+    orderBy: [{ field: folder === 'inbox' || folder === 'sent' ? 'sentAt' : 'updatedAt', direction: 'desc' }],
   });
 
   const row = (message: Message) => {
     const value = message.value;
     const mark = app.marks.of(message);
-    const who = folder === 'inbox' ? value.from : value.to || '(no recipient)';
-    const when = folder === 'inbox' ? value.receivedAt : (value.sentAt ?? message.meta.updatedAt);
+    // Received mail, and drafts others named me on, show who they are from; my own, whom they are to.
+    const theirs = folder === 'inbox' || value.from !== app.me.email;
+    const who = theirs ? value.from : formatAddresses(value.to) || '(no recipient)';
+    const when = value.sentAt ?? message.meta.updatedAt;
+    const unread = folder === 'inbox' && !isReadBy(value, app.me.email);
     const waiting = folder === 'outbox' && app.client.sync?.status.connection !== 'online';
     return h(
       'li',
       {
-        class: `message${value.read || folder !== 'inbox' ? '' : ' unread'}${message.id === selected ? ' selected' : ''}`,
+        class: `message${unread ? ' unread' : ''}${message.id === selected ? ' selected' : ''}`,
       },
       h(
         'a',
@@ -49,7 +54,10 @@ export function folderList(app: App, folder: Folder, selected: string | undefine
   };
 
   const render = () => {
-    const records = query.current.map((value) => app.messages.get(value.id)).filter((m) => m !== undefined);
+    const records = query.current
+      .filter((value) => isMine(value, app.me.email))
+      .map((value) => app.messages.get(value.id))
+      .filter((m) => m !== undefined);
     list.replaceChildren(...records.map(row));
     if (records.length === 0) list.append(h('li', { class: 'empty' }, EMPTY[folder]));
   };

@@ -1,5 +1,6 @@
 import type { App } from '../app.js';
 import { h, type View } from '../dom.js';
+import { folderWhere, isMine, isReadBy } from '../folders.js';
 import { go, hrefOf, type Route, type Section } from '../router.js';
 import type { Folder } from '../schema.js';
 import { newDraft } from './newDraft.js';
@@ -31,14 +32,16 @@ export function nav(app: App, route: Route): View {
     );
   });
   const element = h('nav', {}, compose, ...links);
-  const queries: [Folder, ReturnType<App['messages']['query']>][] = [
-    ['inbox', app.messages.query({ where: { folder: 'inbox', read: false } })],
-    ['drafts', app.messages.query({ where: { folder: 'drafts' } })],
-    ['outbox', app.messages.query({ where: { folder: 'outbox' } })],
-  ];
-  const offs = queries.map(([folder, query]) => {
-    const render = (current: readonly unknown[]) => {
-      counts.get(folder)!.textContent = current.length > 0 ? String(current.length) : '';
+  const me = app.me.email;
+  const counted: Folder[] = ['inbox', 'drafts', 'outbox'];
+  const offs = counted.map((folder) => {
+    const query = app.messages.query({ where: folderWhere(folder, me) });
+    const render = (current: typeof query.current) => {
+      // Read marks are per person, so "unread" is counted here rather than asked of the query.
+      const count = current.filter(
+        (message) => isMine(message, me) && (folder !== 'inbox' || !isReadBy(message, me)),
+      ).length;
+      counts.get(folder)!.textContent = count > 0 ? String(count) : '';
     };
     render(query.current);
     return query.subscribe(render);

@@ -4,7 +4,7 @@ import type { Message } from '../schema.js';
 /** Creates a draft from this device's user. Works offline like everything else. */
 export function newDraft(
   app: App,
-  fields: { to?: string; subject?: string; body?: string } = {},
+  fields: { to?: string[]; subject?: string; body?: string } = {},
 ): Promise<Message> {
-  return app.messages.create({ folder: 'drafts', from: app.me.email, ...fields });
+  return app.messages.create({ state: 'draft', from: app.me.email, ...fields });
 }
