@@ -38,6 +38,12 @@ export type Rules = Readonly<Record<string, CollectionRules>>;
 export class RecordRules {
   readonly #rules: ReadonlyMap<string, CollectionRules>;
 
+  /**
+   * The read rule's answers by view and principal. A view is made once per state of a record, and the view
+   * before a change is the view after the one before it: each reader is asked once per change, not twice.
+   */
+  readonly #readAnswers = new WeakMap<RecordView, WeakMap<Principal, boolean>>();
+
   constructor(rules: Rules = {}) {
     this.#rules = new Map(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
   }
@@ -60,7 +66,17 @@ export class RecordRules {
   canRead(principal: Principal, record: RecordView): boolean {
     const read = this.#rules.get(record.collection)?.read;
     if (typeof read !== 'function') return true;
-    return record.exists && asked(() => read(principal, record.fields, record));
+    if (!record.exists) return false;
+    let answers = this.#readAnswers.get(record);
+    const known = answers?.get(principal);
+    if (known !== undefined) return known;
+    const answer = asked(() => read(principal, record.fields, record));
+    if (!answers) {
+      answers = new WeakMap();
+      this.#readAnswers.set(record, answers);
+    }
+    answers.set(principal, answer);
+    return answer;
   }
 
   /**

@@ -21,7 +21,7 @@ import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
-import { AuthError, collectionOf, type Principal } from '../auth/Auth.js';
+import { AuthError, type Principal } from '../auth/Auth.js';
 import type { RecordChange } from '../auth/RecordRules.js';
 import { TokenExpiry } from '../auth/TokenExpiry.js';
 import type { ConnectionContext } from '../ConnectionContext.js';
@@ -97,7 +97,10 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   deliver(name: string, update: Uint8Array, change?: RecordChange): void {
     this.#gate?.update(name, () => {
       // A record subscribed by name is received whatever its collection's subscription narrows to.
-      const where = this.#documents.has(name) ? undefined : this.#collections.get(collectionOf(name))?.where;
+      const where =
+        change && !this.#documents.has(name)
+          ? this.#collections.get(change.after.collection)?.where
+          : undefined;
       switch (this.context.hub.rules.delivery(this.#principal!, change, where)) {
         case 'update':
           this.#queue(name, update);
