@@ -111,6 +111,7 @@ export {
   type SyncEvents,
   type SyncOptions,
   type SyncStatus,
+  type TabRole,
 } from './sync/SyncClient.js';
 export {
   type Transport,

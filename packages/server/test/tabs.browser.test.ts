@@ -17,6 +17,7 @@ import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
 import { startClient, startRelay } from './helpers.js';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+const notes = defineCollection('notes', { title: t.string() });
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** Waits are generous: a loaded two-core machine runs this next to other tests. */
@@ -130,18 +131,59 @@ async function relayBody(relay: Relay, id: string): Promise<string | undefined> 
   return text;
 }
 
-/** Puts draft `id` holding "base." on the relay, and opens two tabs that hold it. */
-async function twoTabsOn(relay: Relay, id: string) {
+/** Puts draft `id` holding "base." on the relay, and opens `count` tabs of one device that hold it. */
+async function tabsOn(relay: Relay, id: string, count: number) {
   const writer = await startClient(relay, { tabs: false });
   await writer.collection(drafts).create({ subject: 'Offer', body: 'base.' }, { id });
   await writer.whenSynced();
   await writer.close();
   const context = await browser.newContext();
-  const a = await openTab(context, relay);
-  const b = await openTab(context, relay);
-  await untilBody(a, id, 'base.');
-  await untilBody(b, id, 'base.');
-  return { context, a, b };
+  const tabs: Tab[] = [];
+  for (let i = 0; i < count; i++) tabs.push(await openTab(context, relay));
+  for (const tab of tabs) await untilBody(tab, id, 'base.');
+  return { context, tabs };
+}
+
+/** Puts draft `id` holding "base." on the relay, and opens two tabs that hold it. */
+async function twoTabsOn(relay: Relay, id: string) {
+  const { context, tabs } = await tabsOn(relay, id, 2);
+  return { context, a: tabs[0]!, b: tabs[1]! };
+}
+
+const role = (tab: Tab) => tab.page.evaluate(() => window.tabsPage.role());
+
+/** The sync connections the relay holds open now. */
+async function syncConnections(relay: Relay): Promise<number> {
+  const { values } = await relay.metrics.connections.get();
+  return values.find((value) => value.labels.protocol === 'sync')?.value ?? 0;
+}
+
+/** The one tab of `tabs` that holds the device's connection, once there is exactly one. */
+async function leaderOf(tabs: readonly Tab[]): Promise<Tab> {
+  let leaders: Tab[] = [];
+  await expect
+    .poll(
+      async () => {
+        const roles = await Promise.all(tabs.map(role));
+        leaders = tabs.filter((_, i) => roles[i] === 'leader');
+        return roles.filter((r) => r === 'follower').length === tabs.length - 1 ? leaders.length : -1;
+      },
+      { timeout: WAIT.timeout, interval: WAIT.polling },
+    )
+    .toBe(1);
+  return leaders[0]!;
+}
+
+/** Kills a tab without its unload handlers: its renderer crashes first when `how` is 'crash'. */
+async function kill(context: BrowserContext, tab: Tab, how: 'crash' | 'close'): Promise<void> {
+  if (how === 'crash') {
+    // The renderer dies mid-typing, as in a crash or an out-of-memory kill.
+    const cdp = await context.newCDPSession(tab.page);
+    const crashed = new Promise((resolve) => tab.page.once('crash', resolve));
+    void cdp.send('Page.crash').catch(() => {});
+    await crashed;
+  }
+  await tab.page.close({ runBeforeUnload: false });
 }
 
 async function goOffline(context: BrowserContext, tabs: Tab[]): Promise<void> {
@@ -296,6 +338,90 @@ describe('several tabs of one app in Chromium', () => {
       ).toEqual([]);
       await context.close();
     }
+  }, 300_000);
+});
+
+describe('one connection per device in Chromium', () => {
+  it('holds one connection for three tabs; the leader sends what followers type and fetches what only they opened', async () => {
+    const relay = await startRelay();
+    const { context, tabs } = await tabsOn(relay, 'd', 3);
+    for (const tab of tabs) await untilConnection(tab, 'online');
+    await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+    const leader = await leaderOf(tabs);
+    const [first, second] = tabs.filter((tab) => tab !== leader) as [Tab, Tab];
+
+    await append(first, 'd', ' from a follower.');
+    for (const tab of tabs) await untilSaved(tab, 'd');
+    expect(await relayBody(relay, 'd')).toBe('base. from a follower.');
+
+    // Only the second follower opens notes: the leader subscribes for it, and passes on what comes.
+    expect(await second.page.evaluate(() => window.tabsPage.notes())).toEqual([]);
+    const other = await startClient(relay, { tabs: false });
+    await other.collection(notes).create({ title: 'for the follower' }, { id: 'n' });
+    await other.whenSynced();
+    await second.page.waitForFunction(
+      () => window.tabsPage.notes().includes('for the follower'),
+      undefined,
+      WAIT,
+    );
+    expect(await syncConnections(relay)).toBe(2);
+    await other.close();
+    expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('hands the connection over when the leader is closed or crashes while all tabs type, online and offline', async () => {
+    const seed = seedFromEnv();
+    const random = seededRandom(seed);
+    const relay = await startRelay();
+    const rounds = [
+      [true, 'close'],
+      [true, 'crash'],
+      [false, 'close'],
+      [false, 'crash'],
+    ] as const;
+    const handOvers: string[] = [];
+    for (const [round, [online, how]] of rounds.entries()) {
+      const id = `h${round}`;
+      const context$ = `seed ${seed}, round ${round} (${online ? 'online' : 'offline'}, ${how})`;
+      const { context, tabs } = await tabsOn(relay, id, 3);
+      const leader = await leaderOf(tabs);
+      await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+      if (!online) await goOffline(context, tabs);
+      for (const [i, tab] of tabs.entries())
+        await tab.page.evaluate(([draft, prefix]) => window.tabsPage.startTyping(draft, prefix), [
+          id,
+          `${'abc'[i]}${round}w`,
+        ] as const);
+      await leader.page.waitForFunction((n) => window.tabsPage.typedSoFar() >= n, random.int(1, 30), WAIT);
+      const killing = Date.now();
+      await kill(context, leader, how);
+      const killed = Date.now();
+      const survivors = tabs.filter((tab) => tab !== leader);
+      const next = await leaderOf(survivors);
+      if (online) {
+        await untilConnection(next, 'online');
+        handOvers.push(`${how}: ${Date.now() - killed} ms (${Date.now() - killing} ms with the ${how})`);
+      }
+      const typed: string[] = [];
+      for (const tab of survivors)
+        typed.push(...(await tab.page.evaluate(() => window.tabsPage.stopTyping())));
+      await append(survivors[0]!, id, ' end.');
+      if (!online) await context.setOffline(false);
+      for (const tab of survivors) await untilSaved(tab, id);
+      const shown = (await body(survivors[0]!, id))!;
+      await untilBody(survivors[1]!, id, shown);
+      for (const word of typed) expect(shown, context$).toContain(`${word} `);
+      expect(shown.endsWith(' end.'), context$).toBe(true);
+      expect(await relayBody(relay, id), context$).toBe(shown);
+      await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+      expect(
+        survivors.flatMap((tab) => tab.errors),
+        context$,
+      ).toEqual([]);
+      await context.close();
+    }
+    console.info(`a follower leads and is online again after the leader's ${handOvers.join('; ')}`);
   }, 300_000);
 });
 

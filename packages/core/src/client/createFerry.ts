@@ -3,6 +3,7 @@ import { ClosedError, FerryError, type StorageError } from '../errors.js';
 import { parseDocumentName, randomId } from '../ids.js';
 import { Replica } from '../replica/Replica.js';
 import { TabChannel } from '../replica/TabChannel.js';
+import { browserLocks, TabLeadership } from '../replica/TabLeadership.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Shape } from '../schema/fields.js';
 import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
@@ -126,6 +127,12 @@ export class FerryClient {
       tabs ??
       (options.tabs && typeof BroadcastChannel !== 'undefined' ? new TabChannel(options.tabs) : undefined);
     this.#tabs?.attach(documents);
+    const locks = browserLocks();
+    // One connection per device where the browser can elect the tab that holds it: see TabLeadership.
+    const leadership =
+      this.#tabs && locks && options.url
+        ? new TabLeadership(locks, `${options.tabs} ${[options.url].flat().join(' ')}`, documents.id)
+        : undefined;
     this.sync = options.url
       ? new SyncClient(
           documents,
@@ -138,6 +145,7 @@ export class FerryClient {
           },
           this.logger,
           this.actor,
+          this.#tabs && { link: this.#tabs, leadership },
         )
       : undefined;
   }

@@ -22,14 +22,17 @@ import {
 import { FrameSequence } from '../protocol/sequence.js';
 import { FROM_RELAY, FROM_ROLLBACK } from '../replica/origins.js';
 import type { Replica } from '../replica/Replica.js';
+import type { TabLeadership } from '../replica/TabLeadership.js';
 import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
+import { ForwardedPresence } from './ForwardedPresence.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
-import { type RejectedChange, Rollbacks } from './Rollbacks.js';
+import { type RejectedChange, Rollbacks, writeAgain } from './Rollbacks.js';
+import type { TabLink, TabSyncBody, TabSyncMessage } from './TabSyncMessage.js';
 import {
   type Transport,
   type TransportConnection,
@@ -38,6 +41,27 @@ import {
 } from './Transport.js';
 
 export type ConnectionState = 'online' | 'connecting' | 'offline' | 'unauthorized';
+
+/**
+ * How this client reaches the relay among the device's tabs: `leader` holds the device's one connection,
+ * a `follower` goes through the leader, and a client `alone` (no Web Locks, tabs off, Node) has its own.
+ */
+export type TabRole = 'leader' | 'follower' | 'alone';
+
+/** The other tabs of the device, and the election of the one that connects. */
+export interface TabSync {
+  readonly link: TabLink;
+  /** Absent where the browser has no Web Locks: every tab then connects on its own. */
+  readonly leadership?: TabLeadership;
+}
+
+interface Follower {
+  /** Its last `want`. */
+  seq: number;
+  collections: Map<string, Replication>;
+  documents: Set<string>;
+  unwatch: () => void;
+}
 
 export interface SyncStatus {
   readonly connection: ConnectionState;
@@ -148,6 +172,17 @@ export class SyncClient {
   #syncedWaiters: (() => void)[] = [];
   #closed = false;
   readonly #removeBrowserListeners: () => void;
+  readonly #tabs: TabSync | undefined;
+  /** The relay, as the device's tabs name it: tabs of one store may sync with different relays. */
+  readonly #scope: string;
+  #role: TabRole;
+  /** Leader: what each follower subscribed to, and the presence it sends. */
+  readonly #followers = new Map<string, Follower>();
+  readonly #forwarded = new ForwardedPresence();
+  /** Follower: the number of its last `want`, and the leader's last word on the connection. */
+  #wantSeq = 0;
+  #leaderSaid: { synced: boolean; wants: Readonly<Record<string, number>> } | undefined;
+  #stopListeningToTabs: () => void = () => {};
 
   constructor(
     private readonly replica: Replica,
@@ -155,7 +190,11 @@ export class SyncClient {
     private readonly logger: Logger,
     /** Who this client is: its tabs share their presence as one (see Presence). */
     private readonly actor = 'anonymous',
+    tabs?: TabSync,
   ) {
+    this.#tabs = tabs;
+    this.#role = tabs?.leadership ? 'follower' : 'alone';
+    this.#scope = typeof options.url === 'string' ? options.url : options.url.join(' ');
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
     this.#outbox = new Outbox(replica, (name) => {
@@ -179,7 +218,20 @@ export class SyncClient {
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
     this.#wanted = !options.manual;
-    if (this.#wanted) this.#connect();
+    if (tabs) {
+      this.#stopListeningToTabs = tabs.link.onMessage((message) => {
+        if (message.scope === this.#scope && message.tab !== tabs.link.tab) this.#heard(message);
+      });
+    }
+    if (tabs?.leadership) {
+      this.#sendWant();
+      tabs.leadership.start(() => this.#lead());
+    } else if (this.#wanted) this.#connect();
+  }
+
+  /** Whether this tab holds the device's connection (`leader`), goes through it, or has its own. */
+  get role(): TabRole {
+    return this.#role;
   }
 
   on = this.#events.on.bind(this.#events);
@@ -231,16 +283,22 @@ export class SyncClient {
     const presence = new Presence(this.replica.open(name), this.actor, (left) => {
       if (this.#presence.get(name) !== left) return;
       this.#presence.delete(name);
-      if (this.#state === 'online' && !this.#documents.has(name)) {
+      if (this.#role === 'follower') this.#sendWant();
+      else if (this.#state === 'online' && !this.#subscriptions().documents.has(name)) {
         this.#send({ type: 'unsubscribe', collections: [], documents: [name] });
       }
     });
     presence.awareness.on('update', (_change: unknown, origin: unknown) => {
-      if (origin !== 'local' || this.#state !== 'online') return;
-      this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
+      if (origin !== 'local') return;
+      // A follower's presence goes to the relay through the leader, whatever the connection is now.
+      if (this.#role === 'follower') this.#post({ kind: 'presence', name, update: presence.encodeLocal() });
+      else if (this.#state === 'online')
+        this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
     });
     this.#presence.set(name, presence);
-    if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
+    if (this.#role === 'follower') this.#sendWant();
+    // Subscribed again when a follower's subscription holds it already: the answer says who is there.
+    else if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
     return presence;
   }
 
@@ -263,12 +321,18 @@ export class SyncClient {
     if (typeof replication === 'object' && 'ids' in replication) {
       for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
     }
-    if (this.#state === 'online') this.#subscribe([collection]);
+    if (this.#role === 'follower') this.#sendWant();
+    else if (this.#state === 'online') this.#subscribe([collection]);
   }
 
   /** Goes online (after disconnect(), or when created with `manual`). */
   connect(): void {
     if (this.#closed) return;
+    if (this.#role === 'follower') {
+      this.#wanted = true;
+      this.#post({ kind: 'connect', wanted: true });
+      return;
+    }
     this.#wanted = true;
     this.#error = undefined;
     if (!this.#connection) {
@@ -279,6 +343,15 @@ export class SyncClient {
 
   /** Goes offline and stays offline until connect(). Local work carries on; changes wait in the outbox. */
   disconnect(): void {
+    if (this.#role === 'follower') {
+      this.#wanted = false;
+      this.#post({ kind: 'connect', wanted: false });
+      return;
+    }
+    this.#goOffline();
+  }
+
+  #goOffline(): void {
     this.#wanted = false;
     clearTimeout(this.#reconnectTimer);
     this.#connection?.close(1000, 'client went offline');
@@ -294,15 +367,201 @@ export class SyncClient {
   close(): void {
     if (this.#closed) return;
     for (const presence of [...this.#presence.values()]) presence.leave();
-    this.disconnect();
+    this.#goOffline();
     this.#closed = true;
     this.#removeBrowserListeners();
+    this.#stopListeningToTabs();
+    for (const follower of this.#followers.values()) follower.unwatch();
+    this.#followers.clear();
+    this.#forwarded.close();
+    // The next tab in line takes the device's connection over.
+    this.#tabs?.leadership?.close();
+  }
+
+  // --- the device's tabs -------------------------------------------------------------------------------
+
+  /** This tab got the leader lock: it holds the device's connection from now on. */
+  #lead(): void {
+    if (this.#closed) return;
+    this.#role = 'leader';
+    this.#tabs?.link.shareRelayed(true);
+    this.#leaderSaid = undefined;
+    // The previous leader may or may not have sent what this tab holds: everything pending goes whole.
+    this.#outbox.unsent();
+    for (const presence of this.#presence.values()) presence.forgetOthers();
+    this.#state = 'offline';
+    this.#post({ kind: 'leader' });
+    if (this.#wanted) void this.#connect();
+    else this.#emitStatus();
+  }
+
+  #heard(message: TabSyncMessage): void {
+    switch (message.kind) {
+      case 'want':
+        if (this.#role === 'leader') this.#followerWants(message);
+        return;
+      case 'leader':
+        if (this.#role === 'follower') {
+          this.#leaderSaid = undefined;
+          this.#sendWant();
+        }
+        return;
+      case 'status':
+        if (this.#role === 'follower') this.#leaderSays(message);
+        return;
+      case 'presence':
+        if (this.#role !== 'leader') return;
+        this.#forwarded.received(message.tab, message.name, message.update);
+        if (this.#state === 'online' && this.#subscriptions().documents.has(message.name))
+          this.#send({ type: 'awareness', name: message.name, update: message.update });
+        return;
+      case 'awareness':
+        if (this.#role === 'follower') this.#presence.get(message.name)?.receive(message.update);
+        return;
+      case 'refused':
+        this.#outbox.rejectedElsewhere(
+          message.name,
+          new WriteRejectedError(message.name, message.code, message.message),
+        );
+        return;
+      case 'rejected':
+        this.#rejectedElsewhere(message);
+        return;
+      case 'connect':
+        if (this.#role !== 'leader') return;
+        if (message.wanted) this.connect();
+        else this.disconnect();
+        return;
+    }
+  }
+
+  /** Every subscription of the device's tabs: the leader subscribes to all of them. */
+  #subscriptions(): { collections: Map<string, Replication>; documents: Set<string> } {
+    const collections = new Map(this.#follows);
+    const documents = new Set([...this.#documents, ...this.#presence.keys()]);
+    for (const follower of this.#followers.values()) {
+      for (const [collection, replication] of follower.collections)
+        if (!collections.has(collection)) collections.set(collection, replication);
+      for (const name of follower.documents) documents.add(name);
+    }
+    return { collections, documents };
+  }
+
+  #replicationOf(collection: string): Replication | undefined {
+    return this.#follows.get(collection) ?? this.#subscriptions().collections.get(collection);
+  }
+
+  #followerWants(message: Extract<TabSyncMessage, { kind: 'want' }>): void {
+    const before = this.#subscriptions();
+    let follower = this.#followers.get(message.tab);
+    if (!follower) {
+      const tab = message.tab;
+      const unwatch = this.#tabs?.leadership?.watch(tab, () => this.#followerGone(tab)) ?? (() => {});
+      follower = { seq: 0, collections: new Map(), documents: new Set(), unwatch };
+      this.#followers.set(tab, follower);
+    }
+    const known = follower.documents;
+    follower.seq = message.seq;
+    follower.collections = new Map(message.collections);
+    follower.documents = new Set(message.documents);
+    // A document new to this follower is asked for again even when subscribed already: the relay's answer
+    // says who is present there, which the follower has not heard.
+    this.#resubscribe(
+      before,
+      [...follower.documents].filter((name) => !known.has(name)),
+    );
+    // Tells the follower its subscriptions are in, and how the connection is.
+    this.#emitStatus();
+  }
+
+  #followerGone(tab: string): void {
+    if (!this.#followers.has(tab)) return;
+    const before = this.#subscriptions();
+    this.#followers.delete(tab);
+    for (const { name, update } of this.#forwarded.drop(tab))
+      if (this.#state === 'online' && before.documents.has(name))
+        this.#send({ type: 'awareness', name, update });
+    this.#resubscribe(before);
+    this.#emitStatus();
+  }
+
+  /** Subscribes to what the device's tabs want now and did not before; unsubscribes what none wants. */
+  #resubscribe(
+    before: { collections: Map<string, Replication>; documents: Set<string> },
+    again: readonly string[] = [],
+  ): void {
+    if (this.#state !== 'online') return;
+    const after = this.#subscriptions();
+    const added = [...after.collections.keys()].filter((c) => !before.collections.has(c));
+    const addedDocuments = [
+      ...new Set([...after.documents].filter((d) => !before.documents.has(d)).concat(again)),
+    ];
+    this.#subscribe(added, addedDocuments);
+    const removed = [...before.collections.keys()].filter((c) => !after.collections.has(c));
+    const removedDocuments = [...before.documents].filter((d) => !after.documents.has(d));
+    if (removed.length > 0 || removedDocuments.length > 0)
+      this.#send({ type: 'unsubscribe', collections: removed, documents: removedDocuments });
+  }
+
+  /** A follower's subscriptions, all of them, for the leader. */
+  #sendWant(): void {
+    if (this.#role !== 'follower' || this.#closed) return;
+    this.#post({
+      kind: 'want',
+      seq: ++this.#wantSeq,
+      collections: [...this.#follows],
+      documents: [...new Set([...this.#documents, ...this.#presence.keys()])],
+    });
+  }
+
+  #leaderSays(message: Extract<TabSyncMessage, { kind: 'status' }>): void {
+    const was = this.#state;
+    this.#leaderSaid = { synced: message.synced, wants: message.wants };
+    this.#error = message.error;
+    if (message.lastSyncedAt !== undefined) this.#lastSyncedAt = new Date(message.lastSyncedAt);
+    this.#state = message.connection;
+    if (was === 'online' && message.connection !== 'online')
+      for (const presence of this.#presence.values()) presence.forgetOthers();
+    // The relay dropped this tab's presence with the leader's previous connection, or never had it.
+    if (was !== 'online' && message.connection === 'online')
+      for (const presence of this.#presence.values()) presence.announce();
+    this.#emitStatus();
+    this.#checkSynced();
+  }
+
+  /** Another tab heard the relay refuse a change (or a read): this tab tells the same. */
+  #rejectedElsewhere(message: Extract<TabSyncMessage, { kind: 'rejected' }>): void {
+    const { name, code, change, attempted } = message;
+    this.#events.emit('rejected', {
+      name,
+      code,
+      message: message.message,
+      change,
+      attempted,
+      retry: () => {
+        const doc = this.replica.get(name);
+        if (doc && attempted) writeAgain(doc, attempted);
+      },
+      discard: () => {},
+    });
+  }
+
+  /** Tells this tab and the others that the relay refused a change. */
+  #reject(rejected: RejectedChange): void {
+    this.#events.emit('rejected', rejected);
+    const { name, code, message, change, attempted } = rejected;
+    this.#post({ kind: 'rejected', name, code, message, change, attempted });
+  }
+
+  #post(body: TabSyncBody): void {
+    const link = this.#tabs?.link;
+    link?.post({ ...body, scope: this.#scope, tab: link.tab } as TabSyncMessage);
   }
 
   // --- connection --------------------------------------------------------------------------------------
 
   async #connect(): Promise<void> {
-    if (this.#closed || this.#connection) return;
+    if (this.#closed || this.#connection || this.#role === 'follower') return;
     clearTimeout(this.#reconnectTimer);
     this.#setState('connecting');
     let token: string;
@@ -438,10 +697,10 @@ export class SyncClient {
         this.#staleTokenRetries = 0;
         this.#setState('online');
         this.#startHeartbeat(connection);
-        this.#subscribe(
-          [...this.#follows.keys()],
-          [...new Set([...this.#documents, ...this.#presence.keys()])],
-        );
+        {
+          const wanted = this.#subscriptions();
+          this.#subscribe([...wanted.collections.keys()], [...wanted.documents]);
+        }
         for (const name of this.#outbox.pending()) this.#toPush.add(name);
         this.#schedulePush();
         for (const presence of this.#presence.values()) presence.announce();
@@ -461,7 +720,7 @@ export class SyncClient {
         return;
       case 'cursor':
         this.#outbox.cursors.set(
-          cursorKey(message.collection, this.#follows.get(message.collection)),
+          cursorKey(message.collection, this.#replicationOf(message.collection)),
           message.cursor,
         );
         return;
@@ -473,8 +732,10 @@ export class SyncClient {
         if (message.code !== DocumentErrorCode.Forbidden) return;
         // A rollback's own question: the rollback reports the refusal.
         if (this.#rollbacks.unreadable(message.name)) return;
-        this.#events.emit('rejected', {
-          ...message,
+        this.#reject({
+          name: message.name,
+          code: message.code,
+          message: message.message,
           change: undefined,
           attempted: undefined,
           retry: () => {},
@@ -483,6 +744,9 @@ export class SyncClient {
         return;
       case 'awareness':
         this.#presence.get(message.name)?.receive(message.update);
+        // The device's other tabs see others' presence through this connection.
+        if (this.#role === 'leader')
+          this.#post({ kind: 'awareness', name: message.name, update: message.update });
         return;
       case 'pong':
         return;
@@ -506,7 +770,7 @@ export class SyncClient {
   #answered(id: number, cursors: readonly { collection: string; cursor: string }[]): void {
     // Cursors are stored after the updates they cover: the store writes them in the same flush or later.
     for (const { collection, cursor } of cursors)
-      this.#outbox.cursors.set(cursorKey(collection, this.#follows.get(collection)), cursor);
+      this.#outbox.cursors.set(cursorKey(collection, this.#replicationOf(collection)), cursor);
     this.#answering.delete(id);
     this.#checkSynced();
   }
@@ -557,13 +821,16 @@ export class SyncClient {
     const again = this.#rollbacks.finish(
       id,
       new Set(answered.map((d) => d.name)),
-      ({ name, code, message }) => this.#outbox.rejected(name, new WriteRejectedError(name, code, message)),
-      (rejected) => this.#events.emit('rejected', rejected),
+      ({ name, code, message }) => {
+        // Before the marks go: a tab waiting for them to be saved learns why they leave the outbox.
+        this.#post({ kind: 'refused', name, code, message });
+        this.#outbox.rejected(name, new WriteRejectedError(name, code, message));
+      },
+      (rejected) => this.#reject(rejected),
     );
     // Subscribed only to be answered: live updates keep coming through the collection (or not at all).
-    const done = answered
-      .map((d) => d.name)
-      .filter((name) => !this.#documents.has(name) && !this.#presence.has(name));
+    const wanted = this.#subscriptions().documents;
+    const done = answered.map((d) => d.name).filter((name) => !wanted.has(name));
     if (done.length > 0) this.#send({ type: 'unsubscribe', collections: [], documents: done });
     for (const name of again) this.#toPush.add(name);
     if (again.length > 0) setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
@@ -578,7 +845,7 @@ export class SyncClient {
     if (collections.length === 0 && documents.length === 0) return;
     const subscriptions: CollectionSubscription[] = [];
     for (const collection of collections) {
-      const replication = this.#follows.get(collection);
+      const replication = this.#replicationOf(collection);
       if (!replication || (typeof replication === 'object' && 'ids' in replication)) continue;
       const updatedSince = typeof replication === 'object' ? new Date(replication.updatedSince).getTime() : 0;
       subscriptions.push({
@@ -597,6 +864,8 @@ export class SyncClient {
   }
 
   #schedulePush(name?: string): void {
+    // The leader sends every record the device's outbox marks, whichever tab changed it.
+    if (this.#role === 'follower') return;
     if (name) this.#toPush.add(name);
     if (this.#pushScheduled || this.#state !== 'online') return;
     this.#pushScheduled = true;
@@ -655,6 +924,16 @@ export class SyncClient {
   // --- status ------------------------------------------------------------------------------------------
 
   #isSynced(): boolean {
+    if (this.#role === 'follower') {
+      const said = this.#leaderSaid;
+      return (
+        this.#state === 'online' &&
+        this.#outbox.size === 0 &&
+        said !== undefined &&
+        said.synced &&
+        (said.wants[this.#tabs!.link.tab] ?? 0) >= this.#wantSeq
+      );
+    }
     return (
       this.#state === 'online' &&
       this.#answering.size === 0 &&
@@ -681,6 +960,15 @@ export class SyncClient {
   #emitStatus(): void {
     this.#reportedPending = this.#outbox.size;
     this.#events.emit('status', this.status);
+    if (this.#role !== 'leader') return;
+    this.#post({
+      kind: 'status',
+      connection: this.#state,
+      error: this.#error,
+      lastSyncedAt: this.#lastSyncedAt?.getTime(),
+      synced: this.#isSynced(),
+      wants: Object.fromEntries([...this.#followers].map(([tab, follower]) => [tab, follower.seq])),
+    });
   }
 
   #listenToBrowser(): () => void {

@@ -3,6 +3,7 @@
 import { createFerry, defineCollection, type FerryClient, type Presence, t } from '@ferry/core';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+const notes = defineCollection('notes', { title: t.string() });
 
 let ferry: FerryClient | undefined;
 const presences = new Map<string, Presence>();
@@ -53,6 +54,17 @@ const tabsPage = {
       pending: sync.status.pending,
       connection: sync.status.connection,
     };
+  },
+  /** Whether this tab holds the device's connection, goes through the leader, or has its own. */
+  role(): string {
+    return client().sync!.role;
+  },
+  /** Opens the notes collection, which the other tabs may not have opened. */
+  notes(): string[] {
+    return client()
+      .collection(notes)
+      .list()
+      .map((note) => note.get('title'));
   },
   presence(id: string, state: Record<string, unknown>): void {
     let presence = presences.get(id);
