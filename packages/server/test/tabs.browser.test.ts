@@ -8,13 +8,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { defineCollection, t } from '@ferry/core';
+import { DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import { seededRandom, seedFromEnv } from '@ferry/core/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
-import { startClient, startRelay } from './helpers.js';
+import { startClient, startRelay, until } from './helpers.js';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
 const notes = defineCollection('notes', { title: t.string() });
@@ -84,9 +84,9 @@ async function openPage(context: BrowserContext): Promise<Tab> {
 }
 
 /** Opens a tab of the app on the relay. */
-async function openTab(context: BrowserContext, relay: Relay): Promise<Tab> {
+async function openTab(context: BrowserContext, relay: Relay, token?: string): Promise<Tab> {
   const tab = await openPage(context);
-  await tab.page.evaluate((url) => window.tabsPage.open(url), relay.url);
+  await tab.page.evaluate(([url, as]) => window.tabsPage.open(url, as), [relay.url, token] as const);
   return tab;
 }
 
@@ -132,14 +132,14 @@ async function relayBody(relay: Relay, id: string): Promise<string | undefined> 
 }
 
 /** Puts draft `id` holding "base." on the relay, and opens `count` tabs of one device that hold it. */
-async function tabsOn(relay: Relay, id: string, count: number) {
-  const writer = await startClient(relay, { tabs: false });
+async function tabsOn(relay: Relay, id: string, count: number, tokens?: { writer: string; tabs: string }) {
+  const writer = await startClient(relay, { tabs: false, token: tokens?.writer });
   await writer.collection(drafts).create({ subject: 'Offer', body: 'base.' }, { id });
   await writer.whenSynced();
   await writer.close();
   const context = await browser.newContext();
   const tabs: Tab[] = [];
-  for (let i = 0; i < count; i++) tabs.push(await openTab(context, relay));
+  for (let i = 0; i < count; i++) tabs.push(await openTab(context, relay, tokens?.tabs));
   for (const tab of tabs) await untilBody(tab, id, 'base.');
   return { context, tabs };
 }
@@ -423,6 +423,76 @@ describe('one connection per device in Chromium', () => {
     }
     console.info(`a follower leads and is online again after the leader's ${handOvers.join('; ')}`);
   }, 300_000);
+
+  it('rejects a refused edit made in a follower in every tab, with its reason, and rolls it back there', async () => {
+    const relay = await startRelay({
+      auth: {
+        authenticate: (token) => ({ id: token }),
+        authorize: (principal) => (principal.id === 'editor' ? 'write' : 'read'),
+      },
+    });
+    const { context, tabs } = await tabsOn(relay, 'd', 3, { writer: 'editor', tabs: 'reader' });
+    const leader = await leaderOf(tabs);
+    const follower = tabs.find((tab) => tab !== leader)!;
+    await append(follower, 'd', ' refused.');
+    for (const tab of tabs) {
+      await tab.page.waitForFunction(
+        () => {
+          const now = window.tabsPage.status('d');
+          return now.record === 'rejected' && now.pending === 0 && window.tabsPage.body('d') === 'base.';
+        },
+        undefined,
+        WAIT,
+      );
+      expect(await tab.page.evaluate(() => window.tabsPage.rejections())).toEqual([
+        `drafts/d ${DocumentErrorCode.ReadOnly}`,
+      ]);
+    }
+    expect(await relayBody(relay, 'd')).toBe('base.');
+    expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('shows the person once on another device while tabs set presence, die and take over', async () => {
+    const relay = await startRelay();
+    const { context, tabs } = await tabsOn(relay, 'd', 3);
+    const leader = await leaderOf(tabs);
+    const followers = tabs.filter((tab) => tab !== leader);
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    const shows = (field: string) =>
+      until(
+        (listener) => watching.on('change', listener),
+        () => watching.others.length === 1 && watching.others[0]!.state.field === field,
+      );
+    // The leader's state first, the followers' after: the one set last is shown, once.
+    const order = [leader, ...followers];
+    for (const [i, tab] of order.entries()) {
+      await tab.page.evaluate((field) => window.tabsPage.presence('d', { user: 'Ana', field }), `f${i}`);
+      await shows(`f${i}`);
+    }
+    for (const tab of tabs)
+      await tab.page.waitForFunction(() => window.tabsPage.others('d').length === 1, undefined, WAIT);
+    // The follower that set it dies: the leader clears its state, and the previous one shows.
+    await kill(context, followers[1]!, 'close');
+    await shows('f1');
+    // The leader dies: the relay drops what its connection sent; the last tab leads and shows itself again.
+    const cleared = until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 0,
+    );
+    await kill(context, leader, 'crash');
+    await cleared;
+    await shows('f1');
+    expect(await role(followers[0]!)).toBe('leader');
+    await followers[0]!.page.waitForFunction(() => window.tabsPage.others('d').length === 1, undefined, WAIT);
+    expect(watching.others.map((o) => o.state)).toEqual([{ user: 'Ana', field: 'f1' }]);
+    await other.close();
+    await context.close();
+  }, 120_000);
 });
 
 const words$ = (text: string) => text.split(/\s+/).filter(Boolean);

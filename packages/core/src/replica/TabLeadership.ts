@@ -38,12 +38,19 @@ export class TabLeadership {
     return this.#leader;
   }
 
-  /** Holds this tab's own lock, then waits in line for the leader lock; `onLead` runs once granted. */
-  start(onLead: () => void): void {
+  /**
+   * Takes this tab's own lock (`onHeld` runs once it has it: from then on the leader can watch it), and
+   * waits in line for the leader lock (`onLead` runs once granted).
+   */
+  start(onHeld: () => void, onLead: () => void): void {
     const held = new Promise<void>((resolve) => {
       this.#release = resolve;
     });
-    this.#request(this.#tabLock(this.tab), () => held);
+    this.#request(this.#tabLock(this.tab), () => {
+      if (this.#closed) return;
+      onHeld();
+      return held;
+    });
     this.#request(`ferry:leader:${this.scope}`, () => {
       if (this.#closed) return;
       this.#leader = true;

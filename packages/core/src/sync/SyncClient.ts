@@ -181,6 +181,8 @@ export class SyncClient {
   readonly #forwarded = new ForwardedPresence();
   /** Follower: the number of its last `want`, and the leader's last word on the connection. */
   #wantSeq = 0;
+  /** Whether this tab holds its own lock: the leader watches it from its first `want` on. */
+  #tabLockHeld = false;
   #leaderSaid: { synced: boolean; wants: Readonly<Record<string, number>> } | undefined;
   #stopListeningToTabs: () => void = () => {};
 
@@ -224,8 +226,13 @@ export class SyncClient {
       });
     }
     if (tabs?.leadership) {
-      this.#sendWant();
-      tabs.leadership.start(() => this.#lead());
+      tabs.leadership.start(
+        () => {
+          this.#tabLockHeld = true;
+          this.#sendWant();
+        },
+        () => this.#lead(),
+      );
     } else if (this.#wanted) this.#connect();
   }
 
@@ -505,7 +512,7 @@ export class SyncClient {
 
   /** A follower's subscriptions, all of them, for the leader. */
   #sendWant(): void {
-    if (this.#role !== 'follower' || this.#closed) return;
+    if (this.#role !== 'follower' || this.#closed || !this.#tabLockHeld) return;
     this.#post({
       kind: 'want',
       seq: ++this.#wantSeq,
@@ -929,8 +936,7 @@ export class SyncClient {
       return (
         this.#state === 'online' &&
         this.#outbox.size === 0 &&
-        said !== undefined &&
-        said.synced &&
+        said?.synced === true &&
         (said.wants[this.#tabs!.link.tab] ?? 0) >= this.#wantSeq
       );
     }

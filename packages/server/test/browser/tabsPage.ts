@@ -9,6 +9,7 @@ let ferry: FerryClient | undefined;
 const presences = new Map<string, Presence>();
 let typing: { stop: () => void; typed: string[] } | undefined;
 let holding: { release: () => void } | undefined;
+const rejections: string[] = [];
 
 const client = () => {
   if (!ferry) throw new Error('open() first');
@@ -27,9 +28,14 @@ declare global {
 }
 
 const tabsPage = {
-  async open(url: string): Promise<void> {
-    ferry = await createFerry({ url, actor: 'ana', sync: { backoff: { min: 10, max: 200 } } });
+  async open(url: string, token?: string): Promise<void> {
+    ferry = await createFerry({ url, token, actor: 'ana', sync: { backoff: { min: 10, max: 200 } } });
     ferry.collection(drafts);
+    ferry.sync!.on('rejected', ({ name, code }) => rejections.push(`${name} ${code}`));
+  },
+  /** The refusals this tab was told of: document and reason. */
+  rejections(): string[] {
+    return rejections;
   },
   /** Resolves once everything this tab applied is in IndexedDB. */
   flush(): Promise<void> {
