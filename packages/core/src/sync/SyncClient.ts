@@ -27,7 +27,7 @@ import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
-import { ForwardedPresence } from './ForwardedPresence.js';
+import { Followers, type Subscriptions } from './Followers.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
@@ -53,14 +53,6 @@ export interface TabSync {
   readonly link: TabLink;
   /** Absent where the browser has no Web Locks: every tab then connects on its own. */
   readonly leadership?: TabLeadership;
-}
-
-interface Follower {
-  /** Its last `want`. */
-  seq: number;
-  collections: Map<string, Replication>;
-  documents: Set<string>;
-  unwatch: () => void;
 }
 
 export interface SyncStatus {
@@ -177,8 +169,7 @@ export class SyncClient {
   readonly #scope: string;
   #role: TabRole;
   /** Leader: what each follower subscribed to, and the presence it sends. */
-  readonly #followers = new Map<string, Follower>();
-  readonly #forwarded = new ForwardedPresence();
+  readonly #followers: Followers;
   /** Follower: the number of its last `want`, and the leader's last word on the connection. */
   #wantSeq = 0;
   /** Whether this tab holds its own lock: the leader watches it from its first `want` on. */
@@ -196,6 +187,7 @@ export class SyncClient {
   ) {
     this.#tabs = tabs;
     this.#role = tabs?.leadership ? 'follower' : 'alone';
+    this.#followers = new Followers(tabs?.leadership, (tab) => this.#followerGone(tab));
     this.#scope = typeof options.url === 'string' ? options.url : options.url.join(' ');
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
@@ -378,9 +370,7 @@ export class SyncClient {
     this.#closed = true;
     this.#removeBrowserListeners();
     this.#stopListeningToTabs();
-    for (const follower of this.#followers.values()) follower.unwatch();
-    this.#followers.clear();
-    this.#forwarded.close();
+    this.#followers.close();
     // The next tab in line takes the device's connection over.
     this.#tabs?.leadership?.close();
   }
@@ -418,7 +408,7 @@ export class SyncClient {
         return;
       case 'presence':
         if (this.#role !== 'leader') return;
-        this.#forwarded.received(message.tab, message.name, message.update);
+        this.#followers.presence(message.tab, message.name, message.update);
         if (this.#state === 'online' && this.#subscriptions().documents.has(message.name))
           this.#send({ type: 'awareness', name: message.name, update: message.update });
         return;
@@ -443,15 +433,11 @@ export class SyncClient {
   }
 
   /** Every subscription of the device's tabs: the leader subscribes to all of them. */
-  #subscriptions(): { collections: Map<string, Replication>; documents: Set<string> } {
-    const collections = new Map(this.#follows);
-    const documents = new Set([...this.#documents, ...this.#presence.keys()]);
-    for (const follower of this.#followers.values()) {
-      for (const [collection, replication] of follower.collections)
-        if (!collections.has(collection)) collections.set(collection, replication);
-      for (const name of follower.documents) documents.add(name);
-    }
-    return { collections, documents };
+  #subscriptions(): Subscriptions {
+    return this.#followers.union({
+      collections: this.#follows,
+      documents: new Set([...this.#documents, ...this.#presence.keys()]),
+    });
   }
 
   #replicationOf(collection: string): Replication | undefined {
@@ -460,32 +446,23 @@ export class SyncClient {
 
   #followerWants(message: Extract<TabSyncMessage, { kind: 'want' }>): void {
     const before = this.#subscriptions();
-    let follower = this.#followers.get(message.tab);
-    if (!follower) {
-      const tab = message.tab;
-      const unwatch = this.#tabs?.leadership?.watch(tab, () => this.#followerGone(tab)) ?? (() => {});
-      follower = { seq: 0, collections: new Map(), documents: new Set(), unwatch };
-      this.#followers.set(tab, follower);
-    }
-    const known = follower.documents;
-    follower.seq = message.seq;
-    follower.collections = new Map(message.collections);
-    follower.documents = new Set(message.documents);
+    const fresh = this.#followers.want(message.tab, message.seq, {
+      collections: new Map(message.collections),
+      documents: new Set(message.documents),
+    });
     // A document new to this follower is asked for again even when subscribed already: the relay's answer
     // says who is present there, which the follower has not heard.
-    this.#resubscribe(
-      before,
-      [...follower.documents].filter((name) => !known.has(name)),
-    );
+    this.#resubscribe(before, fresh);
     // Tells the follower its subscriptions are in, and how the connection is.
     this.#emitStatus();
   }
 
   #followerGone(tab: string): void {
-    if (!this.#followers.has(tab)) return;
     const before = this.#subscriptions();
-    this.#followers.delete(tab);
-    for (const { name, update } of this.#forwarded.drop(tab))
+    const removals = this.#followers.forget(tab);
+    if (!removals) return;
+    // Before unsubscribing: the relay takes presence only on documents subscribed.
+    for (const { name, update } of removals)
       if (this.#state === 'online' && before.documents.has(name))
         this.#send({ type: 'awareness', name, update });
     this.#resubscribe(before);
@@ -493,10 +470,7 @@ export class SyncClient {
   }
 
   /** Subscribes to what the device's tabs want now and did not before; unsubscribes what none wants. */
-  #resubscribe(
-    before: { collections: Map<string, Replication>; documents: Set<string> },
-    again: readonly string[] = [],
-  ): void {
+  #resubscribe(before: Subscriptions, again: readonly string[] = []): void {
     if (this.#state !== 'online') return;
     const after = this.#subscriptions();
     const added = [...after.collections.keys()].filter((c) => !before.collections.has(c));
@@ -973,7 +947,7 @@ export class SyncClient {
       error: this.#error,
       lastSyncedAt: this.#lastSyncedAt?.getTime(),
       synced: this.#isSynced(),
-      wants: Object.fromEntries([...this.#followers].map(([tab, follower]) => [tab, follower.seq])),
+      wants: this.#followers.acknowledged(),
     });
   }
 
