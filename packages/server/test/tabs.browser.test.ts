@@ -158,6 +158,12 @@ async function syncConnections(relay: Relay): Promise<number> {
   return values.find((value) => value.labels.protocol === 'sync')?.value ?? 0;
 }
 
+/** The bytes the relay has received, over every connection so far. */
+async function bytesReceived(relay: Relay): Promise<number> {
+  const { values } = await relay.metrics.bytesIn.get();
+  return values.reduce((sum, value) => sum + value.value, 0);
+}
+
 /** The one tab of `tabs` that holds the device's connection, once there is exactly one. */
 async function leaderOf(tabs: readonly Tab[]): Promise<Tab> {
   let leaders: Tab[] = [];
@@ -423,6 +429,25 @@ describe('one connection per device in Chromium', () => {
     }
     console.info(`a follower leads and is online again after the leader's ${handOvers.join('; ')}`);
   }, 300_000);
+
+  it('uploads what one tab types once, however many tabs are open', async () => {
+    const uploaded: number[] = [];
+    for (const count of [1, 2, 3]) {
+      const relay = await startRelay();
+      const { context, tabs } = await tabsOn(relay, 'd', count);
+      for (const tab of tabs) await untilSaved(tab, 'd');
+      const typist = tabs[tabs.length - 1]!;
+      const before = await bytesReceived(relay);
+      await typist.page.evaluate(() => window.tabsPage.typeKeys('d', 200));
+      for (const tab of tabs) await untilSaved(tab, 'd');
+      uploaded.push((await bytesReceived(relay)) - before);
+      expect(await relayBody(relay, 'd')).toBe(`base.${'k'.repeat(200)}`);
+      await context.close();
+    }
+    console.info(`bytes the relay received for 200 keystrokes with 1, 2, 3 tabs: ${uploaded.join(', ')}`);
+    // Each tab sent every change before (three tabs, three times the bytes); now the leader sends it once.
+    expect(uploaded[2]!).toBeLessThan(uploaded[0]! * 1.5);
+  }, 120_000);
 
   it('rejects a refused edit made in a follower in every tab, with its reason, and rolls it back there', async () => {
     const relay = await startRelay({

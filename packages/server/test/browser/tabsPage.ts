@@ -96,6 +96,13 @@ const tabsPage = {
     next();
     typing = { stop: () => clearTimeout(timer), typed };
   },
+  /** Types `count` characters into the draft, each stored (and so sent) on its own. */
+  async typeKeys(id: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      tabsPage.append(id, 'k');
+      await client().flush();
+    }
+  },
   stopTyping(): string[] {
     typing?.stop();
     return typing?.typed ?? [];
