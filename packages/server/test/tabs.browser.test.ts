@@ -348,7 +348,7 @@ describe('several tabs of one app in Chromium', () => {
 });
 
 describe('one connection per device in Chromium', () => {
-  it('holds one connection for three tabs; the leader sends what followers type and fetches what only they opened', async () => {
+  it('holds one connection for three tabs; the leader sends what followers type, fetches what only one opened, and drops it when that tab is gone', async () => {
     const relay = await startRelay();
     const { context, tabs } = await tabsOn(relay, 'd', 3);
     for (const tab of tabs) await untilConnection(tab, 'online');
@@ -363,6 +363,7 @@ describe('one connection per device in Chromium', () => {
     // Only the second follower opens notes: the leader subscribes for it, and passes on what comes.
     expect(await second.page.evaluate(() => window.tabsPage.notes())).toEqual([]);
     const other = await startClient(relay, { tabs: false });
+    const otherDrafts = other.collection(drafts);
     await other.collection(notes).create({ title: 'for the follower' }, { id: 'n' });
     await other.whenSynced();
     await second.page.waitForFunction(
@@ -371,8 +372,29 @@ describe('one connection per device in Chromium', () => {
       WAIT,
     );
     expect(await syncConnections(relay)).toBe(2);
+
+    // When that follower is gone, the leader clears its presence and unsubscribes what only it wanted: a
+    // note made after that does not come, though a draft changed after it does.
+    const watching = otherDrafts.get('d')!.presence();
+    await second.page.evaluate(() => window.tabsPage.presence('d', { user: 'Ana' }));
+    await until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 1,
+    );
+    await kill(context, second, 'close');
+    await until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 0,
+    );
+    await other.collection(notes).create({ title: 'nobody here follows notes' }, { id: 'n2' });
+    await other.whenSynced();
+    otherDrafts.get('d')!.text('body').insert(0, '> ');
+    await other.whenSynced();
+    await untilBody(leader, 'd', '> base. from a follower.');
+    for (const tab of [leader, first])
+      expect(await tab.page.evaluate(() => window.tabsPage.holds('notes/n2'))).toBe(false);
     await other.close();
-    expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
+    expect([...leader.errors, ...first.errors]).toEqual([]);
     await context.close();
   }, 120_000);
 

@@ -41,6 +41,10 @@ const tabsPage = {
   flush(): Promise<void> {
     return client().flush();
   },
+  /** Whether this tab holds a document, whatever collections it opened. */
+  holds(name: string): boolean {
+    return client().documents.get(name) !== undefined;
+  },
   has(id: string): boolean {
     return client().collection(drafts).get(id) !== undefined;
   },
