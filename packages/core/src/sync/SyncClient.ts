@@ -176,6 +176,11 @@ export class SyncClient {
   #tabLockHeld = false;
   #leaderSaid: { synced: boolean; wants: Readonly<Record<string, number>> } | undefined;
   #stopListeningToTabs: () => void = () => {};
+  /**
+   * Records whose refusal this tab has told its app of, until they change again: with a socket per tab,
+   * several tabs can be refused the same change, and each tells the others.
+   */
+  readonly #rejectedShown = new Set<string>();
 
   constructor(
     private readonly replica: Replica,
@@ -207,6 +212,7 @@ export class SyncClient {
         this.#outbox.settled(name, made);
         return;
       }
+      this.#rejectedShown.delete(name);
       this.#outbox.changed(name, updates, made);
       this.#schedulePush(name);
     });
@@ -513,7 +519,7 @@ export class SyncClient {
   /** Another tab heard the relay refuse a change (or a read): this tab tells the same. */
   #rejectedElsewhere(message: Extract<TabSyncMessage, { kind: 'rejected' }>): void {
     const { name, code, change, attempted } = message;
-    this.#events.emit('rejected', {
+    this.#showRejected({
       name,
       code,
       message: message.message,
@@ -529,9 +535,15 @@ export class SyncClient {
 
   /** Tells this tab and the others that the relay refused a change. */
   #reject(rejected: RejectedChange): void {
-    this.#events.emit('rejected', rejected);
+    this.#showRejected(rejected);
     const { name, code, message, change, attempted } = rejected;
     this.#post({ kind: 'rejected', name, code, message, change, attempted });
+  }
+
+  #showRejected(rejected: RejectedChange): void {
+    if (this.#rejectedShown.has(rejected.name)) return;
+    this.#rejectedShown.add(rejected.name);
+    this.#events.emit('rejected', rejected);
   }
 
   #post(body: TabSyncBody): void {
@@ -584,6 +596,8 @@ export class SyncClient {
     this.#answering.clear();
     this.#rollbacks.clear();
     this.#outbox.unsent();
+    // A refusal heard again on the next connection (a document this client may not read) is told again.
+    this.#rejectedShown.clear();
     for (const presence of this.#presence.values()) presence.forgetOthers();
     this.logger.info({ code, reason }, 'disconnected from the relay');
     if (!this.#wanted) {
