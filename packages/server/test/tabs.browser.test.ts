@@ -358,6 +358,7 @@ describe('one connection per device in Chromium', () => {
 
     await append(first, 'd', ' from a follower.');
     for (const tab of tabs) await untilSaved(tab, 'd');
+    for (const tab of tabs) expect(await tab.page.evaluate(() => window.tabsPage.synced())).toBe(true);
     expect(await relayBody(relay, 'd')).toBe('base. from a follower.');
 
     // Only the second follower opens notes: the leader subscribes for it, and passes on what comes.

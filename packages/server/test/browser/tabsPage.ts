@@ -37,6 +37,11 @@ const tabsPage = {
   rejections(): string[] {
     return rejections;
   },
+  /** Resolves once this tab has caught up with the relay, through whichever tab holds the connection. */
+  async synced(): Promise<true> {
+    await client().whenSynced();
+    return true;
+  },
   /** Resolves once everything this tab applied is in IndexedDB. */
   flush(): Promise<void> {
     return client().flush();
