@@ -6,6 +6,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createFerry, defineCollection, IndexedDBStorage, type LocalStorage, t } from '@ferry/core';
+import { MemoryLocks } from '@ferry/core/testing';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
@@ -28,11 +29,12 @@ type Device = ReturnType<typeof device>;
 async function openTab(
   on: Device,
   relay: { url: string },
-  options: { online?: boolean; storage?: LocalStorage } = {},
+  options: { online?: boolean; storage?: LocalStorage; locks?: MemoryLocks } = {},
 ) {
   const tab = await createFerry({
     storage: options.storage ?? new IndexedDBStorage({ indexedDB: on.indexedDB, name: 'app' }),
     tabs: on.channel,
+    locks: options.locks,
     url: relay.url,
     webSocket: NodeWebSocket,
     actor: 'ana',
@@ -207,5 +209,89 @@ describe('several tabs of one app', () => {
       () => inA.others.some((o) => o.state.user === 'Bo'),
     );
     expect(inA.others.map((o) => o.state)).toEqual([{ user: 'Bo' }]);
+  });
+});
+
+const notes = defineCollection('notes', { title: t.string() });
+
+/** The sync connections the relay holds open now. */
+async function syncConnections(relay: Awaited<ReturnType<typeof startRelay>>): Promise<number> {
+  const { values } = await relay.metrics.connections.get();
+  return values.find((value) => value.labels.protocol === 'sync')?.value ?? 0;
+}
+
+/** Resolves once the tab says it leads (or follows) and the device's connection is online. */
+const untilOnlineAs = (tab: Tab, role: 'leader' | 'follower') =>
+  until(
+    (l) => tab.sync!.on('status', l),
+    () => tab.sync!.role === role && tab.sync!.status.connection === 'online',
+  );
+
+describe('one connection per device, with Web Locks (in memory here)', () => {
+  it('connects through one tab, sends what the others type, and hands over when that tab closes', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const [leader, first, second] = [
+      await openTab(on, relay, { online: true, locks }),
+      await openTab(on, relay, { online: true, locks }),
+      await openTab(on, relay, { online: true, locks }),
+    ] as [Tab, Tab, Tab];
+    for (const tab of [leader, first, second]) tab.collection(drafts);
+    await untilOnlineAs(leader, 'leader');
+    for (const tab of [first, second]) await untilOnlineAs(tab, 'follower');
+    await expect.poll(() => syncConnections(relay)).toBe(1);
+
+    append(first, 'd', ' F.');
+    await first.collection(drafts).get('d')!.whenSaved();
+    for (const tab of [leader, first, second]) {
+      await until(
+        (l) => tab.sync!.on('status', l),
+        () => tab.sync!.status.pending === 0,
+      );
+      expect(tab.collection(drafts).get('d')!.status).toBe('saved');
+    }
+    await second.whenSynced();
+    expect(await relayBody(relay, 'd')).toBe('base. F.');
+
+    await leader.close();
+    await untilOnlineAs(first, 'leader');
+    append(second, 'd', ' after.');
+    await second.collection(drafts).get('d')!.whenSaved();
+    expect(await relayBody(relay, 'd')).toBe('base. F. after.');
+    await expect.poll(() => syncConnections(relay)).toBe(1);
+  });
+
+  it('subscribes the leader to what only a follower opened, and drops it when that tab closes', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    const follower = await openTab(on, relay, { online: true, locks });
+    leader.collection(drafts);
+    await untilOnlineAs(follower, 'follower');
+    const followerNotes = follower.collection(notes);
+    await follower.whenSynced();
+
+    const other = await startClient(relay, { tabs: false });
+    const otherDrafts = other.collection(drafts);
+    await other.collection(notes).create({ title: 'for the follower' }, { id: 'n' });
+    await other.whenSynced();
+    await until(
+      (l) => followerNotes.on('change', l),
+      () => followerNotes.get('n')?.get('title') === 'for the follower',
+    );
+
+    await follower.close();
+    // Gone once the follower's lock is free: the leader unsubscribes, then hears of nothing more in notes.
+    await other.collection(notes).create({ title: 'nobody follows notes' }, { id: 'n2' });
+    await other.whenSynced();
+    otherDrafts.get('d')!.text('body').insert(0, '> ');
+    await other.whenSynced();
+    await showsBody(leader, 'd', '> base.');
+    expect(leader.documents.get('notes/n2')).toBeUndefined();
+    expect(leader.documents.get('notes/n')).toBeDefined();
   });
 });
