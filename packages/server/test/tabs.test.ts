@@ -243,6 +243,13 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
     for (const tab of [first, second]) await untilOnlineAs(tab, 'follower');
     await expect.poll(() => syncConnections(relay)).toBe(1);
 
+    const statuses = [first, second].map((tab) => {
+      const seen: string[] = [];
+      tab.sync!.watchStatus('drafts/d', (status) => {
+        if (seen.at(-1) !== status) seen.push(status);
+      });
+      return seen;
+    });
     append(first, 'd', ' F.');
     await first.collection(drafts).get('d')!.whenSaved();
     for (const tab of [leader, first, second]) {
@@ -254,6 +261,9 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
     }
     await second.whenSynced();
     expect(await relayBody(relay, 'd')).toBe('base. F.');
+    // The followers show the leader's push as it goes: `sent`, then `saved`.
+    expect(statuses[0]).toEqual(['local', 'sent', 'saved']);
+    expect(statuses[1]!.slice(-2)).toEqual(['sent', 'saved']);
 
     await leader.close();
     await untilOnlineAs(first, 'leader');

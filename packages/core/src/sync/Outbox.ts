@@ -303,6 +303,7 @@ export class Outbox {
       this.#pending.delete(name);
       // Sent by another tab (the leader) and committed: nothing of it is left to send from here.
       this.#unsent.delete(name);
+      this.#inFlight.delete(name);
     }
     const committed = this.#committed.get(name);
     if (committed && [...this.#marks.of(name)].some((change) => covers(committed, change))) {

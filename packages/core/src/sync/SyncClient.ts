@@ -406,8 +406,14 @@ export class SyncClient {
       case 'leader':
         if (this.#role === 'follower') {
           this.#leaderSaid = undefined;
+          // What the previous leader had in flight is sent again by this one.
+          this.#outbox.unsent();
           this.#sendWant();
         }
+        return;
+      case 'sent':
+        if (this.#role !== 'follower') return;
+        for (const [name, carries] of message.records) this.#outbox.sent(name, new Map(carries));
         return;
       case 'status':
         if (this.#role === 'follower') this.#leaderSays(message);
@@ -507,8 +513,10 @@ export class SyncClient {
     this.#error = message.error;
     if (message.lastSyncedAt !== undefined) this.#lastSyncedAt = new Date(message.lastSyncedAt);
     this.#state = message.connection;
-    if (was === 'online' && message.connection !== 'online')
+    if (was === 'online' && message.connection !== 'online') {
+      this.#outbox.unsent();
       for (const presence of this.#presence.values()) presence.forgetOthers();
+    }
     // The relay dropped this tab's presence with the leader's previous connection, or never had it.
     if (was !== 'online' && message.connection === 'online')
       for (const presence of this.#presence.values()) presence.announce();
@@ -887,6 +895,8 @@ export class SyncClient {
       this.#inFlight.set(id, { items: meta, sentAt: Date.now() });
       this.#send({ type: 'push', id, items });
       for (const item of meta) this.#outbox.sent(item.name, item.carries);
+      if (this.#role === 'leader')
+        this.#post({ kind: 'sent', records: meta.map((item) => [item.name, [...item.carries]] as const) });
       items = [];
       meta = [];
       bytes = 0;

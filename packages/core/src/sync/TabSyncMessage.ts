@@ -27,6 +27,11 @@ export type TabSyncBody =
       /** The last `want` of each follower the leader has subscribed to. */
       readonly wants: Readonly<Record<string, number>>;
     }
+  /** The leader pushed these records, carrying these changes (per tab, the highest number): `sent`. */
+  | {
+      readonly kind: 'sent';
+      readonly records: readonly (readonly [string, readonly (readonly [string, number])[]])[];
+    }
   /** A follower's own presence on a record, an awareness update for the leader to send. */
   | { readonly kind: 'presence'; readonly name: string; readonly update: Uint8Array }
   /** Others' presence on a record, as the relay sent it to the leader. */
