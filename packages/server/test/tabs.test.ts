@@ -304,4 +304,32 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
     expect(leader.documents.get('notes/n2')).toBeUndefined();
     expect(leader.documents.get('notes/n')).toBeDefined();
   });
+
+  it('stays online while many tabs come and go with presence on one record, and shows the person once', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    leader.collection(drafts);
+    await untilOnlineAs(leader, 'leader');
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    // More tabs than the relay takes presence client ids from one connection on one record (8).
+    for (let i = 0; i < 10; i++) {
+      const tab = await openTab(on, relay, { online: true, locks });
+      tab.collection(drafts);
+      await untilOnlineAs(tab, 'follower');
+      tab.collection(drafts).get('d')!.presence().set({ user: 'Ana', tab: i });
+      await until(
+        (l) => watching.on('change', l),
+        () => watching.others.length === 1 && watching.others[0]!.state.tab === i,
+      );
+      await tab.close();
+    }
+    expect(leader.sync!.status).toMatchObject({ connection: 'online', error: undefined });
+  });
 });

@@ -1,5 +1,4 @@
 import type { TabLeadership } from '../replica/TabLeadership.js';
-import { ForwardedPresence } from './ForwardedPresence.js';
 import type { Replication } from './SyncClient.js';
 
 /** What a tab, or the device's tabs together, replicate from the relay. */
@@ -16,12 +15,10 @@ interface Follower extends Subscriptions {
 
 /**
  * What the leader tab knows of the device's other tabs: what each subscribed to (the leader subscribes to
- * all of it) and the presence it sends through the leader. A follower is forgotten when its tab lock frees,
- * that is when it closed or died.
+ * all of it). A follower is forgotten when its tab lock frees, that is when it closed or died.
  */
 export class Followers {
   readonly #followers = new Map<string, Follower>();
-  readonly #presence = new ForwardedPresence();
 
   constructor(
     private readonly leadership: TabLeadership | undefined,
@@ -36,18 +33,13 @@ export class Followers {
     return [...subscriptions.documents].filter((name) => !known?.documents.has(name));
   }
 
-  /** A follower's presence on record `name`, an awareness update the leader sends on. */
-  presence(tab: string, name: string, update: Uint8Array): void {
-    this.#presence.received(tab, name, update);
-  }
-
-  /** Forgets a tab that is gone. Returns the awareness updates that clear its presence, if it was known. */
-  forget(tab: string): { name: string; update: Uint8Array }[] | undefined {
+  /** Forgets a tab that is gone. Returns whether it was known. */
+  forget(tab: string): boolean {
     const follower = this.#followers.get(tab);
-    if (!follower) return undefined;
+    if (!follower) return false;
     this.#followers.delete(tab);
     follower.unwatch();
-    return this.#presence.drop(tab);
+    return true;
   }
 
   /** `own` and every follower's subscriptions; a collection keeps the replication named first. */
@@ -70,6 +62,5 @@ export class Followers {
   close(): void {
     for (const follower of this.#followers.values()) follower.unwatch();
     this.#followers.clear();
-    this.#presence.close();
   }
 }

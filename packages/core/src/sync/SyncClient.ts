@@ -27,9 +27,10 @@ import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
+import { DevicePresence } from './DevicePresence.js';
 import { Followers, type Subscriptions } from './Followers.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
-import { Presence } from './Presence.js';
+import { Presence, type PresenceState } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
 import { type RejectedChange, Rollbacks, writeAgain } from './Rollbacks.js';
 import type { TabLink, TabSyncBody, TabSyncMessage } from './TabSyncMessage.js';
@@ -168,8 +169,13 @@ export class SyncClient {
   /** The relay, as the device's tabs name it: tabs of one store may sync with different relays. */
   readonly #scope: string;
   #role: TabRole;
-  /** Leader: what each follower subscribed to, and the presence it sends. */
+  /** Leader: what each follower subscribed to. */
   readonly #followers: Followers;
+  /** Leader: the device's presence on each record, which its tabs set. */
+  readonly #devicePresence = new DevicePresence((name, update) => {
+    if (this.#role === 'leader' && this.#state === 'online' && this.#subscriptions().documents.has(name))
+      this.#send({ type: 'awareness', name, update });
+  });
   /** Follower: the number of its last `want`, and the leader's last word on the connection. */
   #wantSeq = 0;
   /** Whether this tab holds its own lock: the leader watches it from its first `want` on. */
@@ -295,8 +301,10 @@ export class SyncClient {
     });
     presence.awareness.on('update', (_change: unknown, origin: unknown) => {
       if (origin !== 'local') return;
-      // A follower's presence goes to the relay through the leader, whatever the connection is now.
-      if (this.#role === 'follower') this.#post({ kind: 'presence', name, update: presence.encodeLocal() });
+      const state = presence.awareness.getLocalState() as PresenceState | null;
+      // With a leader, the tab's state joins the device's, whatever the connection is now.
+      if (this.#role === 'follower') this.#post({ kind: 'presence', name, state });
+      else if (this.#role === 'leader') this.#devicePresence.set(this.#tabs!.link.tab, name, state);
       else if (this.#state === 'online')
         this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
     });
@@ -377,6 +385,7 @@ export class SyncClient {
     this.#removeBrowserListeners();
     this.#stopListeningToTabs();
     this.#followers.close();
+    this.#devicePresence.close();
     // The next tab in line takes the device's connection over.
     this.#tabs?.leadership?.close();
   }
@@ -391,8 +400,13 @@ export class SyncClient {
     this.#leaderSaid = undefined;
     // The previous leader may or may not have sent what this tab holds: everything pending goes whole.
     this.#outbox.unsent();
-    for (const presence of this.#presence.values()) presence.forgetOthers();
+    for (const [name, presence] of this.#presence) {
+      presence.forgetOthers();
+      const state = presence.awareness.getLocalState() as PresenceState | null;
+      this.#devicePresence.set(this.#tabs!.link.tab, name, state);
+    }
     this.#state = 'offline';
+    // The followers answer with their subscriptions and presence.
     this.#post({ kind: 'leader' });
     if (this.#wanted) void this.#connect();
     else this.#emitStatus();
@@ -409,6 +423,10 @@ export class SyncClient {
           // What the previous leader had in flight is sent again by this one.
           this.#outbox.unsent();
           this.#sendWant();
+          for (const [name, presence] of this.#presence) {
+            const state = presence.awareness.getLocalState() as PresenceState | null;
+            if (state !== null) this.#post({ kind: 'presence', name, state });
+          }
         }
         return;
       case 'sent':
@@ -419,10 +437,7 @@ export class SyncClient {
         if (this.#role === 'follower') this.#leaderSays(message);
         return;
       case 'presence':
-        if (this.#role !== 'leader') return;
-        this.#followers.presence(message.tab, message.name, message.update);
-        if (this.#state === 'online' && this.#subscriptions().documents.has(message.name))
-          this.#send({ type: 'awareness', name: message.name, update: message.update });
+        if (this.#role === 'leader') this.#devicePresence.set(message.tab, message.name, message.state);
         return;
       case 'awareness':
         if (this.#role === 'follower') this.#presence.get(message.name)?.receive(message.update);
@@ -471,12 +486,9 @@ export class SyncClient {
 
   #followerGone(tab: string): void {
     const before = this.#subscriptions();
-    const removals = this.#followers.forget(tab);
-    if (!removals) return;
     // Before unsubscribing: the relay takes presence only on documents subscribed.
-    for (const { name, update } of removals)
-      if (this.#state === 'online' && before.documents.has(name))
-        this.#send({ type: 'awareness', name, update });
+    this.#devicePresence.forget(tab);
+    if (!this.#followers.forget(tab)) return;
     this.#resubscribe(before);
     this.#emitStatus();
   }
@@ -517,9 +529,6 @@ export class SyncClient {
       this.#outbox.unsent();
       for (const presence of this.#presence.values()) presence.forgetOthers();
     }
-    // The relay dropped this tab's presence with the leader's previous connection, or never had it.
-    if (was !== 'online' && message.connection === 'online')
-      for (const presence of this.#presence.values()) presence.announce();
     this.#emitStatus();
     this.#checkSynced();
   }
@@ -707,6 +716,7 @@ export class SyncClient {
         for (const name of this.#outbox.pending()) this.#toPush.add(name);
         this.#schedulePush();
         for (const presence of this.#presence.values()) presence.announce();
+        if (this.#role === 'leader') this.#devicePresence.announce();
         // Nothing to ask for and nothing to send: caught up already.
         this.#checkSynced();
         return;

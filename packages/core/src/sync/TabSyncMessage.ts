@@ -1,3 +1,4 @@
+import type { PresenceState } from './Presence.js';
 import type { ConnectionState, Replication } from './SyncClient.js';
 
 /**
@@ -32,8 +33,8 @@ export type TabSyncBody =
       readonly kind: 'sent';
       readonly records: readonly (readonly [string, readonly (readonly [string, number])[]])[];
     }
-  /** A follower's own presence on a record, an awareness update for the leader to send. */
-  | { readonly kind: 'presence'; readonly name: string; readonly update: Uint8Array }
+  /** A follower's own presence state on a record (`null`: it left), for the leader to send as the device's. */
+  | { readonly kind: 'presence'; readonly name: string; readonly state: PresenceState | null }
   /** Others' presence on a record, as the relay sent it to the leader. */
   | { readonly kind: 'awareness'; readonly name: string; readonly update: Uint8Array }
   | {
