@@ -2,10 +2,14 @@ import { isTabSyncMessage, type TabLink, type TabSyncMessage } from '../sync/Tab
 import { FROM_RELAY, FROM_ROLLBACK, FROM_TAB } from './origins.js';
 import type { ChangeId, Replica } from './Replica.js';
 
-/** A change made in a tab, or (`by` absent) what the leader tab received from the relay. */
+/**
+ * A change made in a tab, or (`by` absent) what the leader tab received from the relay. One update each, as
+ * tabs of earlier versions of Ferry send and read them: a tab opened before an upgrade still shares with
+ * the ones opened after it.
+ */
 interface TabMessage {
   name: string;
-  updates: Uint8Array[];
+  update: Uint8Array;
   by?: string;
   seq?: number;
   /** A rollback to what the relay accepted: settled at once, never sent. */
@@ -41,8 +45,7 @@ export class TabChannel implements TabLink {
         return;
       }
       const message = (event.data ?? {}) as TabMessage;
-      if (typeof message.name !== 'string' || !Array.isArray(message.updates)) return;
-      if (!message.updates.every((update) => update instanceof Uint8Array)) return;
+      if (typeof message.name !== 'string' || !(message.update instanceof Uint8Array)) return;
       if (message.by !== undefined && (typeof message.by !== 'string' || typeof message.seq !== 'number'))
         return;
       if (this.#heard) this.#heard.push(message);
@@ -78,10 +81,11 @@ export class TabChannel implements TabLink {
       if (name.startsWith(TAB_PRIVATE_PREFIX)) return;
       if (local && made) {
         const rollback = origin === FROM_ROLLBACK || undefined;
-        this.#channel.postMessage({ name, updates: [...updates], ...made, rollback } satisfies TabMessage);
+        for (const update of updates)
+          this.#channel.postMessage({ name, update, ...made, rollback } satisfies TabMessage);
       } else if (origin === FROM_RELAY && this.#shareRelayed) {
         // The other tabs have no connection of their own: what reaches this one is theirs too.
-        this.#channel.postMessage({ name, updates: [...updates] } satisfies TabMessage);
+        for (const update of updates) this.#channel.postMessage({ name, update } satisfies TabMessage);
       }
     });
   }
@@ -92,12 +96,12 @@ export class TabChannel implements TabLink {
     this.#channel.close();
   }
 
-  #apply({ name, updates, by, seq, rollback }: TabMessage): void {
+  #apply({ name, update, by, seq, rollback }: TabMessage): void {
     try {
-      if (by === undefined || seq === undefined) this.#replica?.applyRemote(name, updates, FROM_RELAY);
+      if (by === undefined || seq === undefined) this.#replica?.applyRemote(name, [update], FROM_RELAY);
       else {
         const origin = rollback ? FROM_ROLLBACK : FROM_TAB;
-        this.#replica?.applyRemote(name, updates, origin, { by, seq } satisfies ChangeId);
+        this.#replica?.applyRemote(name, [update], origin, { by, seq } satisfies ChangeId);
       }
     } catch {
       // Another tab of this app sent it; if it is unreadable, that tab's own copy and the relay still have it.
