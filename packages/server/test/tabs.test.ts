@@ -332,4 +332,25 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
     }
     expect(leader.sync!.status).toMatchObject({ connection: 'online', error: undefined });
   });
+
+  it('takes a follower’s disconnect() and connect() to the device’s one connection', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    const follower = await openTab(on, relay, { online: true, locks });
+    await untilOnlineAs(follower, 'follower');
+    const connection = (state: string) => (tab: Tab) =>
+      until(
+        (l) => tab.sync!.on('status', l),
+        () => tab.sync!.status.connection === state,
+      );
+    follower.sync!.disconnect();
+    for (const tab of [leader, follower]) await connection('offline')(tab);
+    await expect.poll(() => syncConnections(relay)).toBe(0);
+    follower.sync!.connect();
+    for (const tab of [leader, follower]) await connection('online')(tab);
+    await expect.poll(() => syncConnections(relay)).toBe(1);
+  });
 });
