@@ -330,12 +330,14 @@ export class SyncClient {
   /** Replicates a collection (called by client.collection()). */
   follow(collection: string, replication: Replication): void {
     if (replication === 'none') return;
+    // A leader may follow it already for another tab.
+    const followed = this.#subscriptions().collections.has(collection);
     this.#follows.set(collection, replication);
     if (typeof replication === 'object' && 'ids' in replication) {
       for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
     }
     if (this.#role === 'follower') this.#sendWant();
-    else if (this.#state === 'online') this.#subscribe([collection]);
+    else if (this.#state === 'online' && !followed) this.#subscribe([collection]);
   }
 
   /** Goes online (after disconnect(), or when created with `manual`). */
@@ -527,6 +529,7 @@ export class SyncClient {
     this.#state = message.connection;
     if (was === 'online' && message.connection !== 'online') {
       this.#outbox.unsent();
+      this.#rejectedShown.clear();
       for (const presence of this.#presence.values()) presence.forgetOthers();
     }
     this.#emitStatus();
