@@ -72,6 +72,7 @@ export {
 export { type Author, readRecord, writeCreate, writeDeleted, writePatch } from './record/writes.js';
 export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB } from './replica/origins.js';
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
+export type { LockManagerLike } from './replica/TabLeadership.js';
 export { type FieldIssue, fitsStored } from './schema/codec.js';
 export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
 export {
@@ -112,6 +113,7 @@ export {
   type SyncEvents,
   type SyncOptions,
   type SyncStatus,
+  type TabRole,
 } from './sync/SyncClient.js';
 export {
   type Transport,

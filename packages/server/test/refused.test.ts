@@ -200,8 +200,18 @@ describe('refused writes', () => {
     );
 
     const rejection = nextRejection(online);
-    await offlineNotes.update('a', { title: 'from the offline tab' });
+    const toldOffline = nextRejection(offline);
+    const updated = offlineNotes.update('a', { title: 'from the offline tab' });
+    const offlineSaved = offlineNotes.whenSaved('a').then(
+      () => 'saved',
+      (error: Error) => error.message,
+    );
+    await updated;
     expect((await rejection).code).toBe(DocumentErrorCode.ReadOnly);
+    // The tab that made the edit hears of the refusal too, with its reason, and whoever waited on it.
+    const told = await toldOffline;
+    expect([told.name, told.code]).toEqual(['notes/a', DocumentErrorCode.ReadOnly]);
+    expect(await offlineSaved).toMatch(/refused/);
     await online.whenSynced();
     expect(online.sync!.status.pending).toBe(0);
     // The other tab sees the rollback and no pending change, without ever connecting.
@@ -214,5 +224,7 @@ describe('refused writes', () => {
       () => offlineNotes.get('a')!.get('title') === 'original',
     );
     expect(online.collection(notes).get('a')!.get('title')).toBe('original');
+    expect(offlineNotes.get('a')!.status).toBe('rejected');
+    expect(online.collection(notes).get('a')!.status).toBe('rejected');
   });
 });

@@ -8,15 +8,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { defineCollection, t } from '@ferry/core';
+import { DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import { seededRandom, seedFromEnv } from '@ferry/core/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
-import { startClient, startRelay } from './helpers.js';
+import { startClient, startRelay, until } from './helpers.js';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+const notes = defineCollection('notes', { title: t.string() });
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** Waits are generous: a loaded two-core machine runs this next to other tests. */
@@ -83,9 +84,9 @@ async function openPage(context: BrowserContext): Promise<Tab> {
 }
 
 /** Opens a tab of the app on the relay. */
-async function openTab(context: BrowserContext, relay: Relay): Promise<Tab> {
+async function openTab(context: BrowserContext, relay: Relay, token?: string): Promise<Tab> {
   const tab = await openPage(context);
-  await tab.page.evaluate((url) => window.tabsPage.open(url), relay.url);
+  await tab.page.evaluate(([url, as]) => window.tabsPage.open(url, as), [relay.url, token] as const);
   return tab;
 }
 
@@ -130,18 +131,65 @@ async function relayBody(relay: Relay, id: string): Promise<string | undefined> 
   return text;
 }
 
-/** Puts draft `id` holding "base." on the relay, and opens two tabs that hold it. */
-async function twoTabsOn(relay: Relay, id: string) {
-  const writer = await startClient(relay, { tabs: false });
+/** Puts draft `id` holding "base." on the relay, and opens `count` tabs of one device that hold it. */
+async function tabsOn(relay: Relay, id: string, count: number, tokens?: { writer: string; tabs: string }) {
+  const writer = await startClient(relay, { tabs: false, token: tokens?.writer });
   await writer.collection(drafts).create({ subject: 'Offer', body: 'base.' }, { id });
   await writer.whenSynced();
   await writer.close();
   const context = await browser.newContext();
-  const a = await openTab(context, relay);
-  const b = await openTab(context, relay);
-  await untilBody(a, id, 'base.');
-  await untilBody(b, id, 'base.');
-  return { context, a, b };
+  const tabs: Tab[] = [];
+  for (let i = 0; i < count; i++) tabs.push(await openTab(context, relay, tokens?.tabs));
+  for (const tab of tabs) await untilBody(tab, id, 'base.');
+  return { context, tabs };
+}
+
+/** Puts draft `id` holding "base." on the relay, and opens two tabs that hold it. */
+async function twoTabsOn(relay: Relay, id: string) {
+  const { context, tabs } = await tabsOn(relay, id, 2);
+  return { context, a: tabs[0]!, b: tabs[1]! };
+}
+
+const role = (tab: Tab) => tab.page.evaluate(() => window.tabsPage.role());
+
+/** The sync connections the relay holds open now. */
+async function syncConnections(relay: Relay): Promise<number> {
+  const { values } = await relay.metrics.connections.get();
+  return values.find((value) => value.labels.protocol === 'sync')?.value ?? 0;
+}
+
+/** The bytes the relay has received, over every connection so far. */
+async function bytesReceived(relay: Relay): Promise<number> {
+  const { values } = await relay.metrics.bytesIn.get();
+  return values.reduce((sum, value) => sum + value.value, 0);
+}
+
+/** The one tab of `tabs` that holds the device's connection, once there is exactly one. */
+async function leaderOf(tabs: readonly Tab[]): Promise<Tab> {
+  let leaders: Tab[] = [];
+  await expect
+    .poll(
+      async () => {
+        const roles = await Promise.all(tabs.map(role));
+        leaders = tabs.filter((_, i) => roles[i] === 'leader');
+        return roles.filter((r) => r === 'follower').length === tabs.length - 1 ? leaders.length : -1;
+      },
+      { timeout: WAIT.timeout, interval: WAIT.polling },
+    )
+    .toBe(1);
+  return leaders[0]!;
+}
+
+/** Kills a tab without its unload handlers: its renderer crashes first when `how` is 'crash'. */
+async function kill(context: BrowserContext, tab: Tab, how: 'crash' | 'close'): Promise<void> {
+  if (how === 'crash') {
+    // The renderer dies mid-typing, as in a crash or an out-of-memory kill.
+    const cdp = await context.newCDPSession(tab.page);
+    const crashed = new Promise((resolve) => tab.page.once('crash', resolve));
+    void cdp.send('Page.crash').catch(() => {});
+    await crashed;
+  }
+  await tab.page.close({ runBeforeUnload: false });
 }
 
 async function goOffline(context: BrowserContext, tabs: Tab[]): Promise<void> {
@@ -297,6 +345,203 @@ describe('several tabs of one app in Chromium', () => {
       await context.close();
     }
   }, 300_000);
+});
+
+describe('one connection per device in Chromium', () => {
+  it('holds one connection for three tabs; the leader sends what followers type, fetches what only one opened, and drops it when that tab is gone', async () => {
+    const relay = await startRelay();
+    const { context, tabs } = await tabsOn(relay, 'd', 3);
+    for (const tab of tabs) await untilConnection(tab, 'online');
+    await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+    const leader = await leaderOf(tabs);
+    const [first, second] = tabs.filter((tab) => tab !== leader) as [Tab, Tab];
+
+    await append(first, 'd', ' from a follower.');
+    for (const tab of tabs) await untilSaved(tab, 'd');
+    for (const tab of tabs) expect(await tab.page.evaluate(() => window.tabsPage.synced())).toBe(true);
+    expect(await relayBody(relay, 'd')).toBe('base. from a follower.');
+
+    // Only the second follower opens notes: the leader subscribes for it, and passes on what comes.
+    expect(await second.page.evaluate(() => window.tabsPage.notes())).toEqual([]);
+    const other = await startClient(relay, { tabs: false });
+    const otherDrafts = other.collection(drafts);
+    await other.collection(notes).create({ title: 'for the follower' }, { id: 'n' });
+    await other.whenSynced();
+    await second.page.waitForFunction(
+      () => window.tabsPage.notes().includes('for the follower'),
+      undefined,
+      WAIT,
+    );
+    // The device's and the other client's (the relay counts a closed one out when it hears of it).
+    await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(2);
+
+    // When that follower is gone, the leader clears its presence and unsubscribes what only it wanted: a
+    // note made after that does not come, though a draft changed after it does.
+    const watching = otherDrafts.get('d')!.presence();
+    await second.page.evaluate(() => window.tabsPage.presence('d', { user: 'Ana' }));
+    await until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 1,
+    );
+    await kill(context, second, 'close');
+    await until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 0,
+    );
+    await other.collection(notes).create({ title: 'nobody here follows notes' }, { id: 'n2' });
+    await other.whenSynced();
+    otherDrafts.get('d')!.text('body').insert(0, '> ');
+    await other.whenSynced();
+    await untilBody(leader, 'd', '> base. from a follower.');
+    for (const tab of [leader, first])
+      expect(await tab.page.evaluate(() => window.tabsPage.holds('notes/n2'))).toBe(false);
+    await other.close();
+    expect([...leader.errors, ...first.errors]).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('hands the connection over when the leader is closed or crashes while all tabs type, online and offline', async () => {
+    const seed = seedFromEnv();
+    const random = seededRandom(seed);
+    const relay = await startRelay();
+    const rounds = [
+      [true, 'close'],
+      [true, 'crash'],
+      [false, 'close'],
+      [false, 'crash'],
+    ] as const;
+    const handOvers: string[] = [];
+    for (const [round, [online, how]] of rounds.entries()) {
+      const id = `h${round}`;
+      const context$ = `seed ${seed}, round ${round} (${online ? 'online' : 'offline'}, ${how})`;
+      const { context, tabs } = await tabsOn(relay, id, 3);
+      const leader = await leaderOf(tabs);
+      await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+      if (!online) await goOffline(context, tabs);
+      for (const [i, tab] of tabs.entries())
+        await tab.page.evaluate(([draft, prefix]) => window.tabsPage.startTyping(draft, prefix), [
+          id,
+          `${'abc'[i]}${round}w`,
+        ] as const);
+      await leader.page.waitForFunction((n) => window.tabsPage.typedSoFar() >= n, random.int(1, 30), WAIT);
+      const killing = Date.now();
+      await kill(context, leader, how);
+      const killed = Date.now();
+      const survivors = tabs.filter((tab) => tab !== leader);
+      const next = await leaderOf(survivors);
+      if (online) {
+        await untilConnection(next, 'online');
+        handOvers.push(`${how}: ${Date.now() - killed} ms (${Date.now() - killing} ms with the ${how})`);
+      }
+      const typed: string[] = [];
+      for (const tab of survivors)
+        typed.push(...(await tab.page.evaluate(() => window.tabsPage.stopTyping())));
+      await append(survivors[0]!, id, ' end.');
+      if (!online) await context.setOffline(false);
+      for (const tab of survivors) await untilSaved(tab, id);
+      const shown = (await body(survivors[0]!, id))!;
+      await untilBody(survivors[1]!, id, shown);
+      for (const word of typed) expect(shown, context$).toContain(`${word} `);
+      expect(shown.endsWith(' end.'), context$).toBe(true);
+      expect(await relayBody(relay, id), context$).toBe(shown);
+      await expect.poll(() => syncConnections(relay), { timeout: WAIT.timeout }).toBe(1);
+      expect(
+        survivors.flatMap((tab) => tab.errors),
+        context$,
+      ).toEqual([]);
+      await context.close();
+    }
+    console.info(`a follower leads and is online again after the leader's ${handOvers.join('; ')}`);
+  }, 300_000);
+
+  it('uploads what one tab types once, however many tabs are open', async () => {
+    const uploaded: number[] = [];
+    for (const count of [1, 2, 3]) {
+      const relay = await startRelay();
+      const { context, tabs } = await tabsOn(relay, 'd', count);
+      for (const tab of tabs) await untilSaved(tab, 'd');
+      const typist = tabs[tabs.length - 1]!;
+      const before = await bytesReceived(relay);
+      await typist.page.evaluate(() => window.tabsPage.typeKeys('d', 200));
+      for (const tab of tabs) await untilSaved(tab, 'd');
+      uploaded.push((await bytesReceived(relay)) - before);
+      expect(await relayBody(relay, 'd')).toBe(`base.${'k'.repeat(200)}`);
+      await context.close();
+    }
+    console.info(`bytes the relay received for 200 keystrokes with 1, 2, 3 tabs: ${uploaded.join(', ')}`);
+    // Each tab sent every change before (three tabs, three times the bytes); now the leader sends it once.
+    expect(uploaded[2]!).toBeLessThan(uploaded[0]! * 1.5);
+  }, 120_000);
+
+  it('rejects a refused edit made in a follower in every tab, with its reason, and rolls it back there', async () => {
+    const relay = await startRelay({
+      auth: {
+        authenticate: (token) => ({ id: token }),
+        authorize: (principal) => (principal.id === 'editor' ? 'write' : 'read'),
+      },
+    });
+    const { context, tabs } = await tabsOn(relay, 'd', 3, { writer: 'editor', tabs: 'reader' });
+    const leader = await leaderOf(tabs);
+    const follower = tabs.find((tab) => tab !== leader)!;
+    await append(follower, 'd', ' refused.');
+    for (const tab of tabs) {
+      await tab.page.waitForFunction(
+        () => {
+          const now = window.tabsPage.status('d');
+          return now.record === 'rejected' && now.pending === 0 && window.tabsPage.body('d') === 'base.';
+        },
+        undefined,
+        WAIT,
+      );
+      expect(await tab.page.evaluate(() => window.tabsPage.rejections())).toEqual([
+        `drafts/d ${DocumentErrorCode.ReadOnly}`,
+      ]);
+    }
+    expect(await relayBody(relay, 'd')).toBe('base.');
+    expect(tabs.flatMap((tab) => tab.errors)).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('shows the person once on another device while tabs set presence, die and take over', async () => {
+    const relay = await startRelay();
+    const { context, tabs } = await tabsOn(relay, 'd', 3);
+    const leader = await leaderOf(tabs);
+    const followers = tabs.filter((tab) => tab !== leader);
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    const shows = (field: string) =>
+      until(
+        (listener) => watching.on('change', listener),
+        () => watching.others.length === 1 && watching.others[0]!.state.field === field,
+      );
+    // The leader's state first, the followers' after: the one set last is shown, once.
+    const order = [leader, ...followers];
+    for (const [i, tab] of order.entries()) {
+      await tab.page.evaluate((field) => window.tabsPage.presence('d', { user: 'Ana', field }), `f${i}`);
+      await shows(`f${i}`);
+    }
+    for (const tab of tabs)
+      await tab.page.waitForFunction(() => window.tabsPage.others('d').length === 1, undefined, WAIT);
+    // The follower that set it dies: the leader clears its state, and the previous one shows.
+    await kill(context, followers[1]!, 'close');
+    await shows('f1');
+    // The leader dies: the relay drops what its connection sent; the last tab leads and shows itself again.
+    const cleared = until(
+      (listener) => watching.on('change', listener),
+      () => watching.others.length === 0,
+    );
+    await kill(context, leader, 'crash');
+    await cleared;
+    await shows('f1');
+    expect(await role(followers[0]!)).toBe('leader');
+    await followers[0]!.page.waitForFunction(() => window.tabsPage.others('d').length === 1, undefined, WAIT);
+    expect(watching.others.map((o) => o.state)).toEqual([{ user: 'Ana', field: 'f1' }]);
+    await other.close();
+    await context.close();
+  }, 120_000);
 });
 
 const words$ = (text: string) => text.split(/\s+/).filter(Boolean);

@@ -6,6 +6,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createFerry, defineCollection, IndexedDBStorage, type LocalStorage, t } from '@ferry/core';
+import { MemoryLocks } from '@ferry/core/testing';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
@@ -28,11 +29,12 @@ type Device = ReturnType<typeof device>;
 async function openTab(
   on: Device,
   relay: { url: string },
-  options: { online?: boolean; storage?: LocalStorage } = {},
+  options: { online?: boolean; storage?: LocalStorage; locks?: MemoryLocks } = {},
 ) {
   const tab = await createFerry({
     storage: options.storage ?? new IndexedDBStorage({ indexedDB: on.indexedDB, name: 'app' }),
     tabs: on.channel,
+    locks: options.locks,
     url: relay.url,
     webSocket: NodeWebSocket,
     actor: 'ana',
@@ -207,5 +209,148 @@ describe('several tabs of one app', () => {
       () => inA.others.some((o) => o.state.user === 'Bo'),
     );
     expect(inA.others.map((o) => o.state)).toEqual([{ user: 'Bo' }]);
+  });
+});
+
+const notes = defineCollection('notes', { title: t.string() });
+
+/** The sync connections the relay holds open now. */
+async function syncConnections(relay: Awaited<ReturnType<typeof startRelay>>): Promise<number> {
+  const { values } = await relay.metrics.connections.get();
+  return values.find((value) => value.labels.protocol === 'sync')?.value ?? 0;
+}
+
+/** Resolves once the tab says it leads (or follows) and the device's connection is online. */
+const untilOnlineAs = (tab: Tab, role: 'leader' | 'follower') =>
+  until(
+    (l) => tab.sync!.on('status', l),
+    () => tab.sync!.role === role && tab.sync!.status.connection === 'online',
+  );
+
+describe('one connection per device, with Web Locks (in memory here)', () => {
+  it('connects through one tab, sends what the others type, and hands over when that tab closes', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const [leader, first, second] = [
+      await openTab(on, relay, { online: true, locks }),
+      await openTab(on, relay, { online: true, locks }),
+      await openTab(on, relay, { online: true, locks }),
+    ] as [Tab, Tab, Tab];
+    for (const tab of [leader, first, second]) tab.collection(drafts);
+    await untilOnlineAs(leader, 'leader');
+    for (const tab of [first, second]) await untilOnlineAs(tab, 'follower');
+    await expect.poll(() => syncConnections(relay)).toBe(1);
+
+    const statuses = [first, second].map((tab) => {
+      const seen: string[] = [];
+      tab.sync!.watchStatus('drafts/d', (status) => {
+        if (seen.at(-1) !== status) seen.push(status);
+      });
+      return seen;
+    });
+    append(first, 'd', ' F.');
+    await first.collection(drafts).get('d')!.whenSaved();
+    for (const tab of [leader, first, second]) {
+      await until(
+        (l) => tab.sync!.on('status', l),
+        () => tab.sync!.status.pending === 0,
+      );
+      expect(tab.collection(drafts).get('d')!.status).toBe('saved');
+    }
+    await second.whenSynced();
+    expect(await relayBody(relay, 'd')).toBe('base. F.');
+    // The followers show the leader's push as it goes: `sent`, then `saved`.
+    expect(statuses[0]).toEqual(['local', 'sent', 'saved']);
+    expect(statuses[1]!.slice(-2)).toEqual(['sent', 'saved']);
+
+    await leader.close();
+    await untilOnlineAs(first, 'leader');
+    append(second, 'd', ' after.');
+    await second.collection(drafts).get('d')!.whenSaved();
+    expect(await relayBody(relay, 'd')).toBe('base. F. after.');
+    await expect.poll(() => syncConnections(relay)).toBe(1);
+  });
+
+  it('subscribes the leader to what only a follower opened, and drops it when that tab closes', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    const follower = await openTab(on, relay, { online: true, locks });
+    leader.collection(drafts);
+    await untilOnlineAs(follower, 'follower');
+    const followerNotes = follower.collection(notes);
+    await follower.whenSynced();
+
+    const other = await startClient(relay, { tabs: false });
+    const otherDrafts = other.collection(drafts);
+    await other.collection(notes).create({ title: 'for the follower' }, { id: 'n' });
+    await other.whenSynced();
+    await until(
+      (l) => followerNotes.on('change', l),
+      () => followerNotes.get('n')?.get('title') === 'for the follower',
+    );
+
+    await follower.close();
+    // Gone once the follower's lock is free: the leader unsubscribes, then hears of nothing more in notes.
+    await other.collection(notes).create({ title: 'nobody follows notes' }, { id: 'n2' });
+    await other.whenSynced();
+    otherDrafts.get('d')!.text('body').insert(0, '> ');
+    await other.whenSynced();
+    await showsBody(leader, 'd', '> base.');
+    expect(leader.documents.get('notes/n2')).toBeUndefined();
+    expect(leader.documents.get('notes/n')).toBeDefined();
+  });
+
+  it('stays online while many tabs come and go with presence on one record, and shows the person once', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    leader.collection(drafts);
+    await untilOnlineAs(leader, 'leader');
+    const other = await startClient(relay, { tabs: false, actor: 'bo' });
+    const there = other.collection(drafts);
+    await other.whenSynced();
+    const watching = there.get('d')!.presence();
+    watching.set({ user: 'Bo' });
+    // More tabs than the relay takes presence client ids from one connection on one record (8).
+    for (let i = 0; i < 10; i++) {
+      const tab = await openTab(on, relay, { online: true, locks });
+      tab.collection(drafts);
+      await untilOnlineAs(tab, 'follower');
+      tab.collection(drafts).get('d')!.presence().set({ user: 'Ana', tab: i });
+      await until(
+        (l) => watching.on('change', l),
+        () => watching.others.length === 1 && watching.others[0]!.state.tab === i,
+      );
+      await tab.close();
+    }
+    expect(leader.sync!.status).toMatchObject({ connection: 'online', error: undefined });
+  });
+
+  it('takes a follower’s disconnect() and connect() to the device’s one connection', async () => {
+    const relay = await startRelay();
+    const on = device();
+    await withBaseDraft(relay, on);
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    const follower = await openTab(on, relay, { online: true, locks });
+    await untilOnlineAs(follower, 'follower');
+    const connection = (state: string) => (tab: Tab) =>
+      until(
+        (l) => tab.sync!.on('status', l),
+        () => tab.sync!.status.connection === state,
+      );
+    follower.sync!.disconnect();
+    for (const tab of [leader, follower]) await connection('offline')(tab);
+    await expect.poll(() => syncConnections(relay)).toBe(0);
+    follower.sync!.connect();
+    for (const tab of [leader, follower]) await connection('online')(tab);
+    await expect.poll(() => syncConnections(relay)).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { ClosedError, FerryError, type StorageError } from '../errors.js';
 import { parseDocumentName, randomId } from '../ids.js';
 import { Replica } from '../replica/Replica.js';
 import { TabChannel } from '../replica/TabChannel.js';
+import { browserLocks, type LockManagerLike, TabLeadership } from '../replica/TabLeadership.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Shape } from '../schema/fields.js';
 import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
@@ -42,6 +43,12 @@ export interface FerryOptions {
    * for IndexedDB storage (named after the database), off otherwise; `false` turns it off.
    */
   tabs?: string | false;
+  /**
+   * How the tabs sharing `tabs` elect the one that holds the connection to the relay (the others go through
+   * it): the Web Locks API, `navigator.locks` by default where the browser has it. `false`, or no Web Locks:
+   * every tab connects on its own.
+   */
+  locks?: LockManagerLike | false;
   /** Further sync settings: heartbeat, backoff, manual connect. */
   sync?: Omit<SyncOptions, 'url' | 'token' | 'webSocket' | 'transport'>;
 }
@@ -137,6 +144,12 @@ export class FerryClient {
       tabs ??
       (options.tabs && typeof BroadcastChannel !== 'undefined' ? new TabChannel(options.tabs) : undefined);
     this.#tabs?.attach(documents);
+    const locks = options.locks === false ? undefined : (options.locks ?? browserLocks());
+    // One connection per device where the browser can elect the tab that holds it: see TabLeadership.
+    const leadership =
+      this.#tabs && locks && options.url
+        ? new TabLeadership(locks, `${options.tabs} ${[options.url].flat().join(' ')}`, documents.id)
+        : undefined;
     this.sync = options.url
       ? new SyncClient(
           documents,
@@ -149,6 +162,7 @@ export class FerryClient {
           },
           this.logger,
           this.actor,
+          this.#tabs && { link: this.#tabs, leadership },
         )
       : undefined;
   }

@@ -1,11 +1,19 @@
-import { FROM_TAB } from './origins.js';
+import { isTabSyncMessage, type TabLink, type TabSyncMessage } from '../sync/TabSyncMessage.js';
+import { FROM_RELAY, FROM_ROLLBACK, FROM_TAB } from './origins.js';
 import type { ChangeId, Replica } from './Replica.js';
 
+/**
+ * A change made in a tab, or (`by` absent) what the leader tab received from the relay. One update each, as
+ * tabs of earlier versions of Ferry send and read them: a tab opened before an upgrade still shares with
+ * the ones opened after it.
+ */
 interface TabMessage {
   name: string;
   update: Uint8Array;
-  by: string;
-  seq: number;
+  by?: string;
+  seq?: number;
+  /** A rollback to what the relay accepted: settled at once, never sent. */
+  rollback?: boolean;
 }
 
 /** Local documents named so belong to one tab and are never shared with the others (its relay cursors). */
@@ -21,21 +29,46 @@ export const TAB_PRIVATE_PREFIX = '~tab/';
  * A tab listens before it reads the store, and applies what it heard meanwhile once it has: a change made
  * while it was opening reaches it one way or the other.
  */
-export class TabChannel {
+export class TabChannel implements TabLink {
   readonly #channel: BroadcastChannel;
   #heard: TabMessage[] | undefined = [];
   #replica: Replica | undefined;
   #stop: () => void = () => {};
+  #shareRelayed = false;
+  readonly #listeners = new Set<(message: TabSyncMessage) => void>();
 
   constructor(channelName: string) {
     this.#channel = new BroadcastChannel(channelName);
-    this.#channel.onmessage = (event: MessageEvent<TabMessage>) => {
-      const message = event.data ?? {};
+    this.#channel.onmessage = (event: MessageEvent<unknown>) => {
+      if (isTabSyncMessage(event.data)) {
+        for (const listener of [...this.#listeners]) listener(event.data);
+        return;
+      }
+      const message = (event.data ?? {}) as TabMessage;
       if (typeof message.name !== 'string' || !(message.update instanceof Uint8Array)) return;
-      if (typeof message.by !== 'string' || typeof message.seq !== 'number') return;
+      if (message.by !== undefined && (typeof message.by !== 'string' || typeof message.seq !== 'number'))
+        return;
       if (this.#heard) this.#heard.push(message);
       else this.#apply(message);
     };
+  }
+
+  get tab(): string {
+    return this.#replica?.id ?? '';
+  }
+
+  /** Sends a sync client's message to the other tabs, in order with the changes shared before it. */
+  post(message: TabSyncMessage): void {
+    this.#channel.postMessage(message);
+  }
+
+  onMessage(listener: (message: TabSyncMessage) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  shareRelayed(on: boolean): void {
+    this.#shareRelayed = on;
   }
 
   /** Starts sharing the replica's changes, after applying those heard while it opened. */
@@ -44,20 +77,32 @@ export class TabChannel {
     const heard = this.#heard ?? [];
     this.#heard = undefined;
     for (const message of heard) this.#apply(message);
-    this.#stop = replica.on('change', ({ name, updates, local, made }) => {
-      if (!local || !made || name.startsWith(TAB_PRIVATE_PREFIX)) return;
-      for (const update of updates) this.#channel.postMessage({ name, update, ...made } satisfies TabMessage);
+    this.#stop = replica.on('change', ({ name, updates, local, made, origin }) => {
+      if (name.startsWith(TAB_PRIVATE_PREFIX)) return;
+      if (local && made) {
+        const rollback = origin === FROM_ROLLBACK || undefined;
+        for (const update of updates)
+          this.#channel.postMessage({ name, update, ...made, rollback } satisfies TabMessage);
+      } else if (origin === FROM_RELAY && this.#shareRelayed) {
+        // The other tabs have no connection of their own: what reaches this one is theirs too.
+        for (const update of updates) this.#channel.postMessage({ name, update } satisfies TabMessage);
+      }
     });
   }
 
   close(): void {
     this.#stop();
+    this.#listeners.clear();
     this.#channel.close();
   }
 
-  #apply({ name, update, by, seq }: TabMessage): void {
+  #apply({ name, update, by, seq, rollback }: TabMessage): void {
     try {
-      this.#replica?.applyRemote(name, [update], FROM_TAB, { by, seq } satisfies ChangeId);
+      if (by === undefined || seq === undefined) this.#replica?.applyRemote(name, [update], FROM_RELAY);
+      else {
+        const origin = rollback ? FROM_ROLLBACK : FROM_TAB;
+        this.#replica?.applyRemote(name, [update], origin, { by, seq } satisfies ChangeId);
+      }
     } catch {
       // Another tab of this app sent it; if it is unreadable, that tab's own copy and the relay still have it.
     }

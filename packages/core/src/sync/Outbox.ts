@@ -207,6 +207,17 @@ export class Outbox {
     this.#settle(name);
   }
 
+  /**
+   * Another tab heard the relay refuse the record's changes for good, and settles their marks: this tab
+   * shows the record `rejected`, and whoever waits here for them to be saved gets `error`.
+   */
+  rejectedElsewhere(name: string, error: Error): void {
+    for (const waiter of this.#waiters.get(name) ?? []) waiter.reject(error);
+    this.#waiters.delete(name);
+    this.#rejected.add(name);
+    this.#refresh(name);
+  }
+
   /** A change made here that the relay must never be sent on its own (a rollback): settled at once. */
   settled(name: string, made: ChangeId): void {
     cover(this.#appliedOf(name), made);
@@ -288,7 +299,12 @@ export class Outbox {
   #refresh(name: string): void {
     const pending = this.#toMark.has(name) || this.#marks.has(name) || this.#known.has(name);
     if (pending) this.#pending.add(name);
-    else this.#pending.delete(name);
+    else {
+      this.#pending.delete(name);
+      // Sent by another tab (the leader) and committed: nothing of it is left to send from here.
+      this.#unsent.delete(name);
+      this.#inFlight.delete(name);
+    }
     const committed = this.#committed.get(name);
     if (committed && [...this.#marks.of(name)].some((change) => covers(committed, change))) {
       // Another tab marked changes after this one learnt the relay has them: clear them with the next flush.

@@ -113,12 +113,7 @@ export class Rollbacks {
       emit({
         ...refusal,
         attempted,
-        retry: () => {
-          const wanted = new Y.Doc({ guid: name });
-          Y.applyUpdate(wanted, attempted);
-          copyContent(wanted, doc, null);
-          wanted.destroy();
-        },
+        retry: () => writeAgain(doc, attempted),
         discard: () => {},
       });
     }
@@ -144,4 +139,12 @@ export class Rollbacks {
   clear(): void {
     this.#fetches.clear();
   }
+}
+
+/** Writes a refused record's content (`attempted`, its whole state) again, as a new local change. */
+export function writeAgain(doc: Y.Doc, attempted: Uint8Array): void {
+  const wanted = new Y.Doc({ guid: doc.guid });
+  Y.applyUpdate(wanted, attempted);
+  copyContent(wanted, doc, null);
+  wanted.destroy();
 }

@@ -24,14 +24,18 @@ import {
 import { FrameSequence } from '../protocol/sequence.js';
 import { FROM_RELAY, FROM_ROLLBACK } from '../replica/origins.js';
 import type { Replica } from '../replica/Replica.js';
+import type { TabLeadership } from '../replica/TabLeadership.js';
 import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
 import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
+import { DevicePresence } from './DevicePresence.js';
+import { Followers, type Subscriptions } from './Followers.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
-import { Presence } from './Presence.js';
+import { Presence, type PresenceState } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
-import { type RejectedChange, Rollbacks } from './Rollbacks.js';
+import { type RejectedChange, Rollbacks, writeAgain } from './Rollbacks.js';
+import type { TabLink, TabSyncBody, TabSyncMessage } from './TabSyncMessage.js';
 import {
   type Transport,
   type TransportConnection,
@@ -40,6 +44,19 @@ import {
 } from './Transport.js';
 
 export type ConnectionState = 'online' | 'connecting' | 'offline' | 'unauthorized';
+
+/**
+ * How this client reaches the relay among the device's tabs: `leader` holds the device's one connection,
+ * a `follower` goes through the leader, and a client `alone` (no Web Locks, tabs off, Node) has its own.
+ */
+export type TabRole = 'leader' | 'follower' | 'alone';
+
+/** The other tabs of the device, and the election of the one that connects. */
+export interface TabSync {
+  readonly link: TabLink;
+  /** Absent where the browser has no Web Locks: every tab then connects on its own. */
+  readonly leadership?: TabLeadership;
+}
 
 export interface SyncStatus {
   readonly connection: ConnectionState;
@@ -155,6 +172,28 @@ export class SyncClient {
   #syncedWaiters: (() => void)[] = [];
   #closed = false;
   readonly #removeBrowserListeners: () => void;
+  readonly #tabs: TabSync | undefined;
+  /** The relay, as the device's tabs name it: tabs of one store may sync with different relays. */
+  readonly #scope: string;
+  #role: TabRole;
+  /** Leader: what each follower subscribed to. */
+  readonly #followers: Followers;
+  /** Leader: the device's presence on each record, which its tabs set. */
+  readonly #devicePresence = new DevicePresence((name, update) => {
+    if (this.#role === 'leader' && this.#state === 'online' && this.#subscriptions().documents.has(name))
+      this.#send({ type: 'awareness', name, update });
+  });
+  /** Follower: the number of its last `want`, and the leader's last word on the connection. */
+  #wantSeq = 0;
+  /** Whether this tab holds its own lock: the leader watches it from its first `want` on. */
+  #tabLockHeld = false;
+  #leaderSaid: { synced: boolean; wants: Readonly<Record<string, number>> } | undefined;
+  #stopListeningToTabs: () => void = () => {};
+  /**
+   * Records whose refusal this tab has told its app of, until they change again: with a socket per tab,
+   * several tabs can be refused the same change, and each tells the others.
+   */
+  readonly #rejectedShown = new Set<string>();
 
   constructor(
     private readonly replica: Replica,
@@ -162,7 +201,12 @@ export class SyncClient {
     private readonly logger: Logger,
     /** Who this client is: its tabs share their presence as one (see Presence). */
     private readonly actor = 'anonymous',
+    tabs?: TabSync,
   ) {
+    this.#tabs = tabs;
+    this.#role = tabs?.leadership ? 'follower' : 'alone';
+    this.#followers = new Followers(tabs?.leadership, (tab) => this.#followerGone(tab));
+    this.#scope = typeof options.url === 'string' ? options.url : options.url.join(' ');
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
     this.#outbox = new Outbox(replica, (name) => {
@@ -181,12 +225,31 @@ export class SyncClient {
         this.#outbox.settled(name, made);
         return;
       }
+      this.#rejectedShown.delete(name);
       this.#outbox.changed(name, updates, made);
       this.#schedulePush(name);
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
     this.#wanted = !options.manual;
-    if (this.#wanted) this.#connect();
+    if (tabs) {
+      this.#stopListeningToTabs = tabs.link.onMessage((message) => {
+        if (message.scope === this.#scope && message.tab !== tabs.link.tab) this.#heard(message);
+      });
+    }
+    if (tabs?.leadership) {
+      tabs.leadership.start(
+        () => {
+          this.#tabLockHeld = true;
+          this.#sendWant();
+        },
+        () => this.#lead(),
+      );
+    } else if (this.#wanted) this.#connect();
+  }
+
+  /** Whether this tab holds the device's connection (`leader`), goes through it, or has its own. */
+  get role(): TabRole {
+    return this.#role;
   }
 
   on = this.#events.on.bind(this.#events);
@@ -238,16 +301,24 @@ export class SyncClient {
     const presence = new Presence(this.replica.open(name), this.actor, (left) => {
       if (this.#presence.get(name) !== left) return;
       this.#presence.delete(name);
-      if (this.#state === 'online' && !this.#documents.has(name)) {
+      if (this.#role === 'follower') this.#sendWant();
+      else if (this.#state === 'online' && !this.#subscriptions().documents.has(name)) {
         this.#send({ type: 'unsubscribe', collections: [], documents: [name] });
       }
     });
     presence.awareness.on('update', (_change: unknown, origin: unknown) => {
-      if (origin !== 'local' || this.#state !== 'online') return;
-      this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
+      if (origin !== 'local') return;
+      const state = presence.awareness.getLocalState() as PresenceState | null;
+      // With a leader, the tab's state joins the device's, whatever the connection is now.
+      if (this.#role === 'follower') this.#post({ kind: 'presence', name, state });
+      else if (this.#role === 'leader') this.#devicePresence.set(this.#tabs!.link.tab, name, state);
+      else if (this.#state === 'online')
+        this.#send({ type: 'awareness', name, update: presence.encodeLocal() });
     });
     this.#presence.set(name, presence);
-    if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
+    if (this.#role === 'follower') this.#sendWant();
+    // Subscribed again when a follower's subscription holds it already: the answer says who is there.
+    else if (this.#state === 'online' && !this.#documents.has(name)) this.#subscribe([], [name]);
     return presence;
   }
 
@@ -266,16 +337,24 @@ export class SyncClient {
   /** Replicates a collection (called by client.collection()). */
   follow(collection: string, replication: Replication): void {
     if (replication === 'none') return;
+    // A leader may follow it already for another tab.
+    const followed = this.#subscriptions().collections.has(collection);
     this.#follows.set(collection, replication);
     if (typeof replication === 'object' && 'ids' in replication) {
       for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
     }
-    if (this.#state === 'online') this.#subscribe([collection]);
+    if (this.#role === 'follower') this.#sendWant();
+    else if (this.#state === 'online' && !followed) this.#subscribe([collection]);
   }
 
   /** Goes online (after disconnect(), or when created with `manual`). */
   connect(): void {
     if (this.#closed) return;
+    if (this.#role === 'follower') {
+      this.#wanted = true;
+      this.#post({ kind: 'connect', wanted: true });
+      return;
+    }
     this.#wanted = true;
     this.#error = undefined;
     if (!this.#connection) {
@@ -286,6 +365,15 @@ export class SyncClient {
 
   /** Goes offline and stays offline until connect(). Local work carries on; changes wait in the outbox. */
   disconnect(): void {
+    if (this.#role === 'follower') {
+      this.#wanted = false;
+      this.#post({ kind: 'connect', wanted: false });
+      return;
+    }
+    this.#goOffline();
+  }
+
+  #goOffline(): void {
     this.#wanted = false;
     clearTimeout(this.#reconnectTimer);
     this.#connection?.close(1000, 'client went offline');
@@ -301,15 +389,199 @@ export class SyncClient {
   close(): void {
     if (this.#closed) return;
     for (const presence of [...this.#presence.values()]) presence.leave();
-    this.disconnect();
+    this.#goOffline();
     this.#closed = true;
     this.#removeBrowserListeners();
+    this.#stopListeningToTabs();
+    this.#followers.close();
+    this.#devicePresence.close();
+    // The next tab in line takes the device's connection over.
+    this.#tabs?.leadership?.close();
+  }
+
+  // --- the device's tabs -------------------------------------------------------------------------------
+
+  /** This tab got the leader lock: it holds the device's connection from now on. */
+  #lead(): void {
+    if (this.#closed) return;
+    this.#role = 'leader';
+    this.#tabs?.link.shareRelayed(true);
+    this.#leaderSaid = undefined;
+    // The previous leader may or may not have sent what this tab holds: everything pending goes whole.
+    this.#outbox.unsent();
+    for (const [name, presence] of this.#presence) {
+      presence.forgetOthers();
+      const state = presence.awareness.getLocalState() as PresenceState | null;
+      this.#devicePresence.set(this.#tabs!.link.tab, name, state);
+    }
+    this.#state = 'offline';
+    // The followers answer with their subscriptions and presence.
+    this.#post({ kind: 'leader' });
+    if (this.#wanted) void this.#connect();
+    else this.#emitStatus();
+  }
+
+  #heard(message: TabSyncMessage): void {
+    switch (message.kind) {
+      case 'want':
+        if (this.#role === 'leader') this.#followerWants(message);
+        return;
+      case 'leader':
+        if (this.#role === 'follower') {
+          this.#leaderSaid = undefined;
+          // What the previous leader had in flight is sent again by this one.
+          this.#outbox.unsent();
+          this.#sendWant();
+          for (const [name, presence] of this.#presence) {
+            const state = presence.awareness.getLocalState() as PresenceState | null;
+            if (state !== null) this.#post({ kind: 'presence', name, state });
+          }
+        }
+        return;
+      case 'sent':
+        if (this.#role !== 'follower') return;
+        for (const [name, carries] of message.records) this.#outbox.sent(name, new Map(carries));
+        return;
+      case 'status':
+        if (this.#role === 'follower') this.#leaderSays(message);
+        return;
+      case 'presence':
+        if (this.#role === 'leader') this.#devicePresence.set(message.tab, message.name, message.state);
+        return;
+      case 'awareness':
+        if (this.#role === 'follower') this.#presence.get(message.name)?.receive(message.update);
+        return;
+      case 'refused':
+        this.#outbox.rejectedElsewhere(
+          message.name,
+          new WriteRejectedError(message.name, message.code, message.message),
+        );
+        return;
+      case 'rejected':
+        this.#rejectedElsewhere(message);
+        return;
+      case 'connect':
+        if (this.#role !== 'leader') return;
+        if (message.wanted) this.connect();
+        else this.disconnect();
+        return;
+    }
+  }
+
+  /** Every subscription of the device's tabs: the leader subscribes to all of them. */
+  #subscriptions(): Subscriptions {
+    return this.#followers.union({
+      collections: this.#follows,
+      documents: new Set([...this.#documents, ...this.#presence.keys()]),
+    });
+  }
+
+  #replicationOf(collection: string): Replication | undefined {
+    return this.#follows.get(collection) ?? this.#subscriptions().collections.get(collection);
+  }
+
+  #followerWants(message: Extract<TabSyncMessage, { kind: 'want' }>): void {
+    const before = this.#subscriptions();
+    const fresh = this.#followers.want(message.tab, message.seq, {
+      collections: new Map(message.collections),
+      documents: new Set(message.documents),
+    });
+    // A document new to this follower is asked for again even when subscribed already: the relay's answer
+    // says who is present there, which the follower has not heard.
+    this.#resubscribe(before, fresh);
+    // Tells the follower its subscriptions are in, and how the connection is.
+    this.#emitStatus();
+  }
+
+  #followerGone(tab: string): void {
+    const before = this.#subscriptions();
+    // Before unsubscribing: the relay takes presence only on documents subscribed.
+    this.#devicePresence.forget(tab);
+    if (!this.#followers.forget(tab)) return;
+    this.#resubscribe(before);
+    this.#emitStatus();
+  }
+
+  /** Subscribes to what the device's tabs want now and did not before; unsubscribes what none wants. */
+  #resubscribe(before: Subscriptions, again: readonly string[] = []): void {
+    if (this.#state !== 'online') return;
+    const after = this.#subscriptions();
+    const added = [...after.collections.keys()].filter((c) => !before.collections.has(c));
+    const addedDocuments = [
+      ...new Set([...after.documents].filter((d) => !before.documents.has(d)).concat(again)),
+    ];
+    this.#subscribe(added, addedDocuments);
+    const removed = [...before.collections.keys()].filter((c) => !after.collections.has(c));
+    const removedDocuments = [...before.documents].filter((d) => !after.documents.has(d));
+    if (removed.length > 0 || removedDocuments.length > 0)
+      this.#send({ type: 'unsubscribe', collections: removed, documents: removedDocuments });
+  }
+
+  /** A follower's subscriptions, all of them, for the leader. */
+  #sendWant(): void {
+    if (this.#role !== 'follower' || this.#closed || !this.#tabLockHeld) return;
+    this.#post({
+      kind: 'want',
+      seq: ++this.#wantSeq,
+      collections: [...this.#follows],
+      documents: [...new Set([...this.#documents, ...this.#presence.keys()])],
+    });
+  }
+
+  #leaderSays(message: Extract<TabSyncMessage, { kind: 'status' }>): void {
+    const was = this.#state;
+    this.#leaderSaid = { synced: message.synced, wants: message.wants };
+    this.#error = message.error;
+    if (message.lastSyncedAt !== undefined) this.#lastSyncedAt = new Date(message.lastSyncedAt);
+    this.#state = message.connection;
+    if (was === 'online' && message.connection !== 'online') {
+      this.#outbox.unsent();
+      this.#rejectedShown.clear();
+      for (const presence of this.#presence.values()) presence.forgetOthers();
+    }
+    this.#emitStatus();
+    this.#checkSynced();
+  }
+
+  /** Another tab heard the relay refuse a change (or a read): this tab tells the same. */
+  #rejectedElsewhere(message: Extract<TabSyncMessage, { kind: 'rejected' }>): void {
+    const { name, code, change, attempted } = message;
+    this.#showRejected({
+      name,
+      code,
+      message: message.message,
+      change,
+      attempted,
+      retry: () => {
+        const doc = this.replica.get(name);
+        if (doc && attempted) writeAgain(doc, attempted);
+      },
+      discard: () => {},
+    });
+  }
+
+  /** Tells this tab and the others that the relay refused a change. */
+  #reject(rejected: RejectedChange): void {
+    this.#showRejected(rejected);
+    const { name, code, message, change, attempted } = rejected;
+    this.#post({ kind: 'rejected', name, code, message, change, attempted });
+  }
+
+  #showRejected(rejected: RejectedChange): void {
+    if (this.#rejectedShown.has(rejected.name)) return;
+    this.#rejectedShown.add(rejected.name);
+    this.#events.emit('rejected', rejected);
+  }
+
+  #post(body: TabSyncBody): void {
+    const link = this.#tabs?.link;
+    link?.post({ ...body, scope: this.#scope, tab: link.tab } as TabSyncMessage);
   }
 
   // --- connection --------------------------------------------------------------------------------------
 
   async #connect(): Promise<void> {
-    if (this.#closed || this.#connection) return;
+    if (this.#closed || this.#connection || this.#role === 'follower') return;
     clearTimeout(this.#reconnectTimer);
     this.#setState('connecting');
     let token: string;
@@ -351,6 +623,8 @@ export class SyncClient {
     this.#answering.clear();
     this.#rollbacks.clear();
     this.#outbox.unsent();
+    // A refusal heard again on the next connection (a document this client may not read) is told again.
+    this.#rejectedShown.clear();
     for (const presence of this.#presence.values()) presence.forgetOthers();
     this.logger.info({ code, reason }, 'disconnected from the relay');
     if (!this.#wanted) {
@@ -445,13 +719,14 @@ export class SyncClient {
         this.#staleTokenRetries = 0;
         this.#setState('online');
         this.#startHeartbeat(connection);
-        this.#subscribe(
-          [...this.#follows.keys()],
-          [...new Set([...this.#documents, ...this.#presence.keys()])],
-        );
+        {
+          const wanted = this.#subscriptions();
+          this.#subscribe([...wanted.collections.keys()], [...wanted.documents]);
+        }
         for (const name of this.#outbox.pending()) this.#toPush.add(name);
         this.#schedulePush();
         for (const presence of this.#presence.values()) presence.announce();
+        if (this.#role === 'leader') this.#devicePresence.announce();
         // Nothing to ask for and nothing to send: caught up already.
         this.#checkSynced();
         return;
@@ -468,7 +743,7 @@ export class SyncClient {
         return;
       case 'cursor':
         this.#outbox.cursors.set(
-          cursorKey(message.collection, this.#follows.get(message.collection)),
+          cursorKey(message.collection, this.#replicationOf(message.collection)),
           message.cursor,
         );
         return;
@@ -480,8 +755,10 @@ export class SyncClient {
         if (message.code !== DocumentErrorCode.Forbidden) return;
         // A rollback's own question: the rollback reports the refusal.
         if (this.#rollbacks.unreadable(message.name)) return;
-        this.#events.emit('rejected', {
-          ...message,
+        this.#reject({
+          name: message.name,
+          code: message.code,
+          message: message.message,
           change: undefined,
           attempted: undefined,
           retry: () => {},
@@ -493,6 +770,9 @@ export class SyncClient {
         return;
       case 'awareness':
         this.#presence.get(message.name)?.receive(message.update);
+        // The device's other tabs see others' presence through this connection.
+        if (this.#role === 'leader')
+          this.#post({ kind: 'awareness', name: message.name, update: message.update });
         return;
       case 'pong':
         return;
@@ -531,7 +811,7 @@ export class SyncClient {
   #answered(id: number, cursors: readonly { collection: string; cursor: string }[]): void {
     // Cursors are stored after the updates they cover: the store writes them in the same flush or later.
     for (const { collection, cursor } of cursors)
-      this.#outbox.cursors.set(cursorKey(collection, this.#follows.get(collection)), cursor);
+      this.#outbox.cursors.set(cursorKey(collection, this.#replicationOf(collection)), cursor);
     this.#answering.delete(id);
     this.#checkSynced();
   }
@@ -582,13 +862,16 @@ export class SyncClient {
     const again = this.#rollbacks.finish(
       id,
       new Set(answered.map((d) => d.name)),
-      ({ name, code, message }) => this.#outbox.rejected(name, new WriteRejectedError(name, code, message)),
-      (rejected) => this.#events.emit('rejected', rejected),
+      ({ name, code, message }) => {
+        // Before the marks go: a tab waiting for them to be saved learns why they leave the outbox.
+        this.#post({ kind: 'refused', name, code, message });
+        this.#outbox.rejected(name, new WriteRejectedError(name, code, message));
+      },
+      (rejected) => this.#reject(rejected),
     );
     // Subscribed only to be answered: live updates keep coming through the collection (or not at all).
-    const done = answered
-      .map((d) => d.name)
-      .filter((name) => !this.#documents.has(name) && !this.#presence.has(name));
+    const wanted = this.#subscriptions().documents;
+    const done = answered.map((d) => d.name).filter((name) => !wanted.has(name));
     if (done.length > 0) this.#send({ type: 'unsubscribe', collections: [], documents: done });
     for (const name of again) this.#toPush.add(name);
     if (again.length > 0) setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
@@ -603,7 +886,7 @@ export class SyncClient {
     if (collections.length === 0 && documents.length === 0) return;
     const subscriptions: CollectionSubscription[] = [];
     for (const collection of collections) {
-      const replication = this.#follows.get(collection);
+      const replication = this.#replicationOf(collection);
       if (!replication || (typeof replication === 'object' && 'ids' in replication)) continue;
       const updatedSince =
         typeof replication === 'object' && 'updatedSince' in replication
@@ -627,6 +910,8 @@ export class SyncClient {
   }
 
   #schedulePush(name?: string): void {
+    // The leader sends every record the device's outbox marks, whichever tab changed it.
+    if (this.#role === 'follower') return;
     if (name) this.#toPush.add(name);
     if (this.#pushScheduled || this.#state !== 'online') return;
     this.#pushScheduled = true;
@@ -653,6 +938,8 @@ export class SyncClient {
       this.#inFlight.set(id, { items: meta, sentAt: Date.now() });
       this.#send({ type: 'push', id, items });
       for (const item of meta) this.#outbox.sent(item.name, item.carries);
+      if (this.#role === 'leader')
+        this.#post({ kind: 'sent', records: meta.map((item) => [item.name, [...item.carries]] as const) });
       items = [];
       meta = [];
       bytes = 0;
@@ -685,6 +972,15 @@ export class SyncClient {
   // --- status ------------------------------------------------------------------------------------------
 
   #isSynced(): boolean {
+    if (this.#role === 'follower') {
+      const said = this.#leaderSaid;
+      return (
+        this.#state === 'online' &&
+        this.#outbox.size === 0 &&
+        said?.synced === true &&
+        (said.wants[this.#tabs!.link.tab] ?? 0) >= this.#wantSeq
+      );
+    }
     return (
       this.#state === 'online' &&
       this.#answering.size === 0 &&
@@ -711,6 +1007,15 @@ export class SyncClient {
   #emitStatus(): void {
     this.#reportedPending = this.#outbox.size;
     this.#events.emit('status', this.status);
+    if (this.#role !== 'leader') return;
+    this.#post({
+      kind: 'status',
+      connection: this.#state,
+      error: this.#error,
+      lastSyncedAt: this.#lastSyncedAt?.getTime(),
+      synced: this.#isSynced(),
+      wants: this.#followers.acknowledged(),
+    });
   }
 
   #listenToBrowser(): () => void {

@@ -5,6 +5,7 @@
  */
 
 export { type FaultCounts, type FaultRates, faultyTransport } from './faultyTransport.js';
+export { MemoryLocks } from './MemoryLocks.js';
 export { FROM_MERGE, mergeReplicas } from './mergeReplicas.js';
 export { type Random, seededRandom, seedFromEnv } from './random.js';
 export { type LocalStorageFixture, runLocalStorageTests } from './runLocalStorageTests.js';

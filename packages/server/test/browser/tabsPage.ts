@@ -3,11 +3,13 @@
 import { createFerry, defineCollection, type FerryClient, type Presence, t } from '@ferry/core';
 
 const drafts = defineCollection('drafts', { subject: t.string(), body: t.text().default('') });
+const notes = defineCollection('notes', { title: t.string() });
 
 let ferry: FerryClient | undefined;
 const presences = new Map<string, Presence>();
 let typing: { stop: () => void; typed: string[] } | undefined;
 let holding: { release: () => void } | undefined;
+const rejections: string[] = [];
 
 const client = () => {
   if (!ferry) throw new Error('open() first');
@@ -26,13 +28,27 @@ declare global {
 }
 
 const tabsPage = {
-  async open(url: string): Promise<void> {
-    ferry = await createFerry({ url, actor: 'ana', sync: { backoff: { min: 10, max: 200 } } });
+  async open(url: string, token?: string): Promise<void> {
+    ferry = await createFerry({ url, token, actor: 'ana', sync: { backoff: { min: 10, max: 200 } } });
     ferry.collection(drafts);
+    ferry.sync!.on('rejected', ({ name, code }) => rejections.push(`${name} ${code}`));
+  },
+  /** The refusals this tab was told of: document and reason. */
+  rejections(): string[] {
+    return rejections;
+  },
+  /** Resolves once this tab has caught up with the relay, through whichever tab holds the connection. */
+  async synced(): Promise<true> {
+    await client().whenSynced();
+    return true;
   },
   /** Resolves once everything this tab applied is in IndexedDB. */
   flush(): Promise<void> {
     return client().flush();
+  },
+  /** Whether this tab holds a document, whatever collections it opened. */
+  holds(name: string): boolean {
+    return client().documents.get(name) !== undefined;
   },
   has(id: string): boolean {
     return client().collection(drafts).get(id) !== undefined;
@@ -53,6 +69,17 @@ const tabsPage = {
       pending: sync.status.pending,
       connection: sync.status.connection,
     };
+  },
+  /** Whether this tab holds the device's connection, goes through the leader, or has its own. */
+  role(): string {
+    return client().sync!.role;
+  },
+  /** Opens the notes collection, which the other tabs may not have opened. */
+  notes(): string[] {
+    return client()
+      .collection(notes)
+      .list()
+      .map((note) => note.get('title'));
   },
   presence(id: string, state: Record<string, unknown>): void {
     let presence = presences.get(id);
@@ -77,6 +104,13 @@ const tabsPage = {
     };
     next();
     typing = { stop: () => clearTimeout(timer), typed };
+  },
+  /** Types `count` characters into the draft, each stored (and so sent) on its own. */
+  async typeKeys(id: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      tabsPage.append(id, 'k');
+      await client().flush();
+    }
   },
   stopTyping(): string[] {
     typing?.stop();
