@@ -29,13 +29,14 @@ type Device = ReturnType<typeof device>;
 async function openTab(
   on: Device,
   relay: { url: string },
-  options: { online?: boolean; storage?: LocalStorage; locks?: MemoryLocks } = {},
+  options: { online?: boolean; storage?: LocalStorage; locks?: MemoryLocks; token?: string } = {},
 ) {
   const tab = await createFerry({
     storage: options.storage ?? new IndexedDBStorage({ indexedDB: on.indexedDB, name: 'app' }),
     tabs: on.channel,
     locks: options.locks,
     url: relay.url,
+    token: options.token,
     webSocket: NodeWebSocket,
     actor: 'ana',
     sync: { manual: !options.online, backoff: { min: 10, max: 200 } },
@@ -352,5 +353,42 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
     follower.sync!.connect();
     for (const tab of [leader, follower]) await connection('online')(tab);
     await expect.poll(() => syncConnections(relay)).toBe(1);
+  });
+});
+
+describe('records the relay’s rules take away', () => {
+  it('leave every tab of the device, the one connection’s followers included', async () => {
+    const shared = defineCollection('shared', { title: t.string(), readers: t.list(t.string()).default([]) });
+    const relay = await startRelay({
+      collections: [shared],
+      rules: { shared: { read: (user, record) => (record.readers as string[]).includes(user.id) } },
+    });
+    const writer = await startClient(relay, { token: 'ben', tabs: false });
+    await writer.collection(shared).create({ title: 'for ana', readers: ['ana', 'ben'] }, { id: 's1' });
+    await writer.whenSynced();
+
+    const on = device();
+    const locks = new MemoryLocks();
+    const tabs = [
+      await openTab(on, relay, { online: true, locks, token: 'ana' }),
+      await openTab(on, relay, { online: true, locks, token: 'ana' }),
+    ];
+    for (const tab of tabs) {
+      const collection = tab.collection(shared);
+      await until(
+        (l) => collection.on('change', l),
+        () => collection.get('s1') !== undefined,
+      );
+    }
+    expect(tabs.map((tab) => tab.sync!.role).sort()).toEqual(['follower', 'leader']);
+
+    await writer.collection(shared).update('s1', { readers: ['ben'] });
+    for (const tab of tabs) {
+      const collection = tab.collection(shared);
+      await until(
+        (l) => collection.on('hidden', l),
+        () => collection.get('s1') === undefined,
+      );
+    }
   });
 });

@@ -460,6 +460,9 @@ export class SyncClient {
       case 'rejected':
         this.#rejectedElsewhere(message);
         return;
+      case 'hidden':
+        for (const name of message.names) this.#hidden(name);
+        return;
       case 'connect':
         if (this.#role !== 'leader') return;
         if (message.wanted) this.connect();
@@ -767,6 +770,7 @@ export class SyncClient {
         return;
       case 'hidden':
         for (const name of message.names) this.#hidden(name);
+        this.#post({ kind: 'hidden', names: message.names });
         return;
       case 'awareness':
         this.#presence.get(message.name)?.receive(message.update);

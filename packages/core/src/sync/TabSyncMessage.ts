@@ -56,6 +56,8 @@ export type TabSyncBody =
       readonly change: Uint8Array | undefined;
       readonly attempted: Uint8Array | undefined;
     }
+  /** The relay no longer lets this user read these records: every tab lets go of them. */
+  | { readonly kind: 'hidden'; readonly names: readonly string[] }
   /** A follower's app called connect() or disconnect(): the leader's socket follows. */
   | { readonly kind: 'connect'; readonly wanted: boolean };
 
