@@ -1,7 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -149,5 +151,32 @@ describe('ferry serve with JSON Web Tokens', { timeout: 30_000 }, () => {
     const fromArgument = await spawnRelay(tempDir(), ['--jwt-secret', SECRET]);
     await RawClient.hello(fromArgument.url, token);
     expect(fromArgument.output()).toMatch(/--jwt-secret is visible to every user of this machine/);
+  });
+});
+
+describe('the ferry command', { timeout: 30_000 }, () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const linked = join(root, 'node_modules/.bin/ferry');
+  const shim = fileURLToPath(new URL('../bin/ferry.js', import.meta.url));
+  const run = (file: string, args: string[]) =>
+    promisify(execFile)(file, args).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  // npm links a package's bin at install time, before any build: it must point to a committed file.
+  it('is linked by npm install to a committed file, and runs the built CLI', async () => {
+    expect(realpathSync(linked)).toBe(realpathSync(shim));
+    const help = await run(linked, ['--help']);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: ferry serve [options]') });
+  });
+
+  it('says what to do when the package is not built yet', async () => {
+    const unbuilt = join(tempDir(), 'bin');
+    mkdirSync(unbuilt);
+    copyFileSync(shim, join(unbuilt, 'ferry.js'));
+    const result = await run(process.execPath, [join(unbuilt, 'ferry.js'), '--help']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/dist\/cli\.js is missing\). Run `npm run build`/);
   });
 });
