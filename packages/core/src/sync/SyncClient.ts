@@ -215,9 +215,13 @@ export class SyncClient {
     return this.#outbox.whenSaved(name);
   }
 
-  /** Resolves once connected, every subscription answered, and every local change committed by the relay. */
-  whenSynced(): Promise<void> {
-    if (this.#isSynced()) return Promise.resolve();
+  /**
+   * Resolves once connected, every subscription answered, and every local change committed by the relay.
+   * Looked at after the caller's synchronous code, so a collection opened just after the call is waited for.
+   */
+  async whenSynced(): Promise<void> {
+    await Promise.resolve();
+    if (this.#isSynced()) return;
     return new Promise((resolve) => this.#syncedWaiters.push(resolve));
   }
 
