@@ -44,3 +44,12 @@ describe('waiting for a collection opened after the client synced', () => {
     await local.close();
   });
 });
+
+describe('a collection replicated by ids, opened while online', () => {
+  it('receives those records before collection.whenSynced() resolves', async () => {
+    const reader = await relayAndSyncedReader();
+    const opened = reader.collection(later, { replicate: { ids: ['l1'] } });
+    await opened.whenSynced();
+    expect(opened.get('l1')?.get('title')).toBe('opened late');
+  });
+});

@@ -264,10 +264,12 @@ export class SyncClient {
   follow(collection: string, replication: Replication): void {
     if (replication === 'none') return;
     this.#follows.set(collection, replication);
-    if (typeof replication === 'object' && 'ids' in replication) {
-      for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
-    }
-    if (this.#state === 'online') this.#subscribe([collection]);
+    const documents =
+      typeof replication === 'object' && 'ids' in replication
+        ? replication.ids.map((id) => `${collection}/${id}`)
+        : [];
+    for (const name of documents) this.#documents.add(name);
+    if (this.#state === 'online') this.#subscribe([collection], documents);
   }
 
   /** Goes online (after disconnect(), or when created with `manual`). */
