@@ -53,8 +53,16 @@ export default defineConfig({
       },
       { resolve: { alias }, test: { ...deadlines, name: 'docs', include: ['test/**/*.test.ts'] } },
       // The benchmarks at a tiny size, against the built packages (as `npm run bench` runs them): servers are
-      // child processes of the built CLI, so the clients must speak the same build.
-      { test: { ...deadlines, name: 'bench', include: ['bench/**/*.test.ts'] } },
+      // child processes of the built CLI, so the clients must speak the same build. The systems they are
+      // compared with are the bench's own package, installed before the first run.
+      {
+        test: {
+          ...deadlines,
+          name: 'bench',
+          include: ['bench/**/*.test.ts'],
+          globalSetup: ['bench/installCompetitors.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,6 +1,6 @@
 /**
- * Hocuspocus 3 (the newest major that runs on Node 20; version 4 needs Node 22) with its SQLite extension,
- * in a child process (`servers/hocuspocus.mjs`). Seeded by writing each document's state into that SQLite
+ * Hocuspocus 4, the newest release, with its SQLite extension, in a child process (`servers/hocuspocus.mjs`).
+ * Its engines field asks for Node 22; it runs on Node 20, which Ferry supports, unchanged. Seeded by writing each document's state into that SQLite
  * file, in the extension's own schema, before the server starts.
  */
 import { rmSync } from 'node:fs';
@@ -22,9 +22,9 @@ export const hocuspocusSystem: SystemUnderTest = {
   name: 'hocuspocus',
   hasDocuments: true,
   notes: [
-    'server: @hocuspocus/server 3.4.4, default settings, with @hocuspocus/extension-sqlite 3.4.4 (node-sqlite3, SQLite defaults: rollback journal, synchronous = FULL); it stores a document 2 s after its last change (at most 10 s), whole state each time.',
-    'client: @hocuspocus/provider 3.4.4, one shared HocuspocusProviderWebsocket per client with one HocuspocusProvider per document; awareness on the first document only, as its documentation advises for many documents on one socket.',
-    'documents are attached in batches: at most 100 waiting for their first sync on a socket (Hocuspocus 4 refuses more than about 100 pending authentication; 3.4.4 takes 10,000 at once, but syncs them about twice as slowly).',
+    'server: @hocuspocus/server 4.7.0, default settings (broadcasts coalesced within an event-loop turn), with @hocuspocus/extension-sqlite 4.7.0 (better-sqlite3, SQLite defaults: rollback journal, synchronous = FULL); it stores a document 2 s after its last change (at most 10 s), whole state each time.',
+    'client: @hocuspocus/provider 4.8.0, one shared HocuspocusProviderWebsocket per client with one HocuspocusProvider per document; awareness on the first document only, as its documentation advises for many documents on one socket.',
+    'documents are attached in batches: at most 100 waiting for their first sync on a socket (Hocuspocus 4 closes a connection that has more than 100 documents pending authentication, its `maxPendingDocuments`).',
     'acknowledgement: the provider’s `unsyncedChanges` back to 0, which the server sends once it applied the change in memory, before storing it.',
   ],
   async start(records, options) {

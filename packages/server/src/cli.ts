@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { jwtAuthFromOptions } from './auth/jwtAuthFromOptions.js';
+import { loadRulesModule, loadSchemaModule } from './cliModules.js';
 import { createRelay } from './createRelay.js';
 import { RedisFanout } from './fanout/RedisFanout.js';
 import { limitsFromArgs } from './Limits.js';
@@ -15,6 +16,11 @@ const USAGE = `Usage: ferry serve [options]
   --host <address>    address to listen on (default 127.0.0.1)
   --data <dir>        folder for the SQLite store (default ./data)
   --static <dir>      serve a built web app from this folder on the same port
+  --schema <file>     an ES module whose exports include collection definitions (defineCollection):
+                      changes must fit them, and the REST API reads and writes typed fields. Without
+                      it, the relay serves records as stored
+  --rules <file>      an ES module whose default export is the record rules by collection:
+                      { notes: { read(principal, fields) {…}, write(principal, fields) {…} } }
   --allow-origin <o>  let pages from this origin (https://app.example.com) use the relay; repeat it or
                       give a comma list. Pages on localhost, 127.0.0.1, [::1] and the relay's own origin
                       are always allowed
@@ -55,6 +61,8 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string', default: './data' },
       static: { type: 'string' },
+      schema: { type: 'string' },
+      rules: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'allowed-host': { type: 'string', multiple: true },
       'jwt-secret': { type: 'string' },
@@ -89,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
   const historyDays = nonNegative('--history-days', values['history-days']);
   const webhooks = webhookOf(values.webhook, values['webhook-collections']);
   const limits = limitsFromArgs(values.limit);
+  const collections = values.schema === undefined ? undefined : await loadSchemaModule(values.schema);
+  const rules = values.rules === undefined ? undefined : await loadRulesModule(values.rules);
   const logger = defaultLogger();
   const auth = jwtAuthFromOptions(values, process.env, logger);
   if (values.redis && !values.postgres)
@@ -109,6 +119,8 @@ async function main(argv: string[]): Promise<void> {
     idleUnloadMs,
     historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,
+    collections,
+    rules,
     allowOrigins: listOf(values['allow-origin']),
     allowedHosts: listOf(values['allowed-host']),
     metricsToken: metricsTokenOf(values['metrics-token-file']),

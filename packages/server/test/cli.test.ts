@@ -1,7 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -149,5 +151,114 @@ describe('ferry serve with JSON Web Tokens', { timeout: 30_000 }, () => {
     const fromArgument = await spawnRelay(tempDir(), ['--jwt-secret', SECRET]);
     await RawClient.hello(fromArgument.url, token);
     expect(fromArgument.output()).toMatch(/--jwt-secret is visible to every user of this machine/);
+  });
+});
+
+describe('the ferry command', { timeout: 30_000 }, () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const linked = join(root, 'node_modules/.bin/ferry');
+  const shim = fileURLToPath(new URL('../bin/ferry.js', import.meta.url));
+  const run = (file: string, args: string[]) =>
+    promisify(execFile)(file, args).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  // npm links a package's bin at install time, before any build: it must point to a committed file.
+  it('is linked by npm install to a committed file, and runs the built CLI', async () => {
+    expect(realpathSync(linked)).toBe(realpathSync(shim));
+    const help = await run(linked, ['--help']);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: ferry serve [options]') });
+  });
+
+  it('says what to do when the package is not built yet', async () => {
+    const unbuilt = join(tempDir(), 'bin');
+    mkdirSync(unbuilt);
+    copyFileSync(shim, join(unbuilt, 'ferry.js'));
+    const result = await run(process.execPath, [join(unbuilt, 'ferry.js'), '--help']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/dist\/cli\.js is missing\). Run `npm run build`/);
+  });
+});
+
+describe('ferry serve --schema and --rules', { timeout: 30_000 }, () => {
+  const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/cli/${name}`, import.meta.url));
+  const moduleFile = (source: string) => {
+    const path = join(tempDir(), 'module.js');
+    writeFileSync(path, source);
+    return path;
+  };
+  const post = (httpUrl: string, body: unknown) =>
+    fetch(`${httpUrl}/api/collections/notes/records`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('types the REST API with the collections a --schema module exports', async () => {
+    const relay = await spawnRelay(tempDir(), ['--schema', fixture('schema.js')]);
+    const refused = await post(relay.httpUrl, { id: 'n1', title: 'Hello', stars: 'many' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/stars/);
+    expect((await post(relay.httpUrl, { id: 'n1', title: 'Hello' })).status).toBe(201);
+    const read = await fetch(`${relay.httpUrl}/api/collections/notes/records/n1`);
+    expect((await read.json()).fields).toEqual({ title: 'Hello', stars: 0 });
+  });
+
+  it('refuses a --schema module that cannot be loaded or defines no collection, saying why', async () => {
+    await expect(spawnRelay(tempDir(), ['--schema', '/nonexistent/schema.js'])).rejects.toThrow(
+      /ferry: --schema \/nonexistent\/schema\.js: cannot load it as an ES module: Cannot find module/,
+    );
+    await expect(spawnRelay(tempDir(), ['--schema', moduleFile('export const notes = {')])).rejects.toThrow(
+      /--schema .*module\.js: cannot load it as an ES module: Unexpected end of input/,
+    );
+    await expect(spawnRelay(tempDir(), ['--schema', moduleFile('export default [1, 2];')])).rejects.toThrow(
+      /--schema .*module\.js: it exports no collection definition; export each one/,
+    );
+    await expect(
+      spawnRelay(tempDir(), [
+        '--schema',
+        moduleFile("export const notes = { name: 'notes', fields: { id: {} } };"),
+      ]),
+    ).rejects.toThrow(/--schema .*module\.js: Field name "id" of "notes" is reserved/);
+  });
+
+  it('starts with a --rules module, and refuses one that is not an object of objects of functions', async () => {
+    const relay = await spawnRelay(tempDir(), ['--rules', fixture('rules.js')]);
+    expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
+
+    const refusals: [string, RegExp][] = [
+      ['export const notes = {};', /its default export must be an object of rules by collection/],
+      ['export default { notes: (principal) => true };', /the rules of "notes" must be an object/],
+      ['export default { notes: { read: true } };', /the read rule of "notes" must be a function/],
+      [
+        'export default { notes: { reed: () => true } };',
+        /"notes" has a rule "reed"; the rules are read and write/,
+      ],
+    ];
+    for (const [source, message] of refusals) {
+      const file = moduleFile(source);
+      const started = spawnRelay(tempDir(), ['--rules', file]);
+      await expect(started).rejects.toThrow(message);
+      await expect(started).rejects.toThrow(`--rules ${file}:`);
+    }
+  });
+
+  it('exits with code 1 when a module is refused', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const result = await promisify(execFile)(process.execPath, [
+      cli,
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      tempDir(),
+      '--rules',
+      moduleFile('export default 42;'),
+    ]).catch((error: { code: number; stderr: string }) => error);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^ferry: --rules .*default export/),
+    });
   });
 });

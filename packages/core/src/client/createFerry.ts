@@ -209,7 +209,9 @@ export class FerryClient {
 
   /**
    * Resolves once the client has caught up with the relay: connected, every subscription answered, every
-   * local change committed. Without a relay, once everything is in the local store.
+   * local change committed. It covers the collections open when it is called or opened in the same
+   * synchronous step; for a collection opened later, await `collection.whenSynced()`. Without a relay, once
+   * everything is in the local store.
    */
   whenSynced(): Promise<void> {
     return this.sync ? this.sync.whenSynced() : this.flush();

@@ -78,6 +78,7 @@ export interface CollectionContext {
     watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void;
     watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void;
     whenSaved(name: string): Promise<void>;
+    whenSynced(): Promise<void>;
     presence(name: string): Presence;
     readonly history: RelayHistory;
   };
@@ -259,6 +260,16 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal */
   statusOf(id: string): RecordSyncStatus {
     return this.context.sync?.statusOf(`${this.name}/${id}`) ?? 'local';
+  }
+
+  /**
+   * Resolves once this collection has caught up with the relay: its records are here and its local changes
+   * committed. Await it after opening a collection; `client.whenSynced()` covers only the collections open
+   * when it is called. It waits for the client as a whole, every collection open so far included. Without
+   * a relay, it resolves once every change is in the local store.
+   */
+  whenSynced(): Promise<void> {
+    return this.context.sync ? this.context.sync.whenSynced() : this.context.replica.flush();
   }
 
   /** @internal */

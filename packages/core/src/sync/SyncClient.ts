@@ -285,9 +285,13 @@ export class SyncClient {
     return this.#outbox.whenSaved(name);
   }
 
-  /** Resolves once connected, every subscription answered, and every local change committed by the relay. */
-  whenSynced(): Promise<void> {
-    if (this.#isSynced()) return Promise.resolve();
+  /**
+   * Resolves once connected, every subscription answered, and every local change committed by the relay.
+   * Looked at after the caller's synchronous code, so a collection opened just after the call is waited for.
+   */
+  async whenSynced(): Promise<void> {
+    await Promise.resolve();
+    if (this.#isSynced()) return;
     return new Promise((resolve) => this.#syncedWaiters.push(resolve));
   }
 
@@ -340,11 +344,13 @@ export class SyncClient {
     // A leader may follow it already for another tab.
     const followed = this.#subscriptions().collections.has(collection);
     this.#follows.set(collection, replication);
-    if (typeof replication === 'object' && 'ids' in replication) {
-      for (const id of replication.ids) this.#documents.add(`${collection}/${id}`);
-    }
+    const documents =
+      typeof replication === 'object' && 'ids' in replication
+        ? replication.ids.map((id) => `${collection}/${id}`)
+        : [];
+    for (const name of documents) this.#documents.add(name);
     if (this.#role === 'follower') this.#sendWant();
-    else if (this.#state === 'online' && !followed) this.#subscribe([collection]);
+    else if (this.#state === 'online') this.#subscribe(followed ? [] : [collection], documents);
   }
 
   /** Goes online (after disconnect(), or when created with `manual`). */
