@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { CloseCode, DocumentErrorCode, defineCollection, MemoryStorage, t } from '@ferry/core';
-import { AuthError, MemoryServerStorage, type RelayAuth, type Rules } from '@ferry/server';
+import { AuthError, MemoryServerStorage, type RelayAuth, type Rules, SqliteStorage } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { onCleanup, startClient, startRelay, until } from './helpers.js';
+import { onCleanup, startClient, startRelay, tempDir, until } from './helpers.js';
 import { RawClient } from './rawClient.js';
 import {
   api,
@@ -426,5 +426,42 @@ describe('replicating by query', () => {
       documents: [],
     });
     expect((await eve.whenClosed()).code).toBe(CloseCode.BadFrame);
+  });
+});
+
+describe('the cost of deciding by content', () => {
+  it('serves others while a sync decides thousands of records the user may not read', async () => {
+    const dir = tempDir();
+    const storage = new SqliteStorage({ path: dir, synchronous: 'normal' });
+    const theirs = new Y.Doc();
+    theirs.getMap('fields').set('owner', 'ana');
+    theirs.getMap('fields').set('title', `not for eve ${MARKER}`);
+    const update = Y.encodeStateAsUpdate(theirs);
+    await storage.append(
+      Array.from({ length: 5000 }, (_, i) => ({
+        name: `notes/n${i}`,
+        collection: 'notes',
+        update,
+        actor: 'ana',
+        at: 0,
+      })),
+    );
+    const relay = await startRelay({ auth, collections: [notes], rules, storage, dir });
+    const eve = await RawClient.hello(relay.url, 'eve');
+    const order: string[] = [];
+    const synced = eve.next('sync', (m) => m.id === 1 && m.done).then(() => order.push('sync'));
+    eve.send({
+      type: 'subscribe',
+      id: 1,
+      collections: [{ collection: 'notes', cursor: '', updatedSince: 0 }],
+      documents: [],
+    });
+    // Sent after the subscribe: without slices, the relay answers it only after deciding all 5,000 records.
+    const health = fetch(`${relay.httpUrl}/healthz`).then((response) =>
+      order.push(`healthz ${response.status}`),
+    );
+    await Promise.all([synced, health]);
+    expect(order).toEqual(['healthz 200', 'sync']);
+    expect(eve.messages.some((m) => m.type === 'sync' && m.items.length > 0)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import type { ReadAccess } from '../auth/ReadAccess.js';
 import type { CollectionSubscriber } from '../documents/CollectionFeed.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import type { BufferedSender } from '../SendBudget.js';
+import { workSlices } from '../workSlices.js';
 import type { ChangeStreams, EventPage } from './ChangeStreams.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -145,7 +146,11 @@ export class ChangeStream implements CollectionSubscriber, BufferedSender {
   /** The page's events this stream's principal may read. */
   async #readable(page: EventPage): Promise<string> {
     let text = '';
-    for (const event of page.events) if (await this.access.canRead(event.name)) text += event.text;
+    const nextSlice = workSlices();
+    for (const event of page.events) {
+      await nextSlice();
+      if (await this.access.canRead(event.name)) text += event.text;
+    }
     return text;
   }
 

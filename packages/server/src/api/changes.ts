@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AccessCache } from '../auth/AccessCache.js';
 import { ReadAccess } from '../auth/ReadAccess.js';
+import { workSlices } from '../workSlices.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError } from './ApiError.js';
@@ -56,7 +57,9 @@ async function read(
     throw new ApiError(400, 'bad-cursor', `"${since}" is not a cursor of this relay.`);
   });
   const changes: Change[] = [];
+  const nextSlice = workSlices();
   for (const item of page.items) {
+    await nextSlice();
     if (await access.canRead(item.name))
       changes.push({ id: item.name.slice(collection.length + 1), cursor: item.cursor });
   }

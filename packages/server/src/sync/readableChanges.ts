@@ -2,6 +2,7 @@ import type { CollectionSubscription } from '@ferry/core';
 import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
+import { workSlices } from '../workSlices.js';
 import type { SyncReply } from './SyncReply.js';
 
 /** Where a sync of a collection under a read rule got to, and the records the client must let go of. */
@@ -28,6 +29,7 @@ export async function readableChanges(
   isClosed: () => boolean,
 ): Promise<ReadableChanges | undefined> {
   const decided = new Set<string>();
+  const nextSlice = workSlices();
   const hidden: string[] = [];
   let cursor = subscription.cursor;
   for (;;) {
@@ -37,6 +39,7 @@ export async function readableChanges(
       updatedSince: subscription.updatedSince,
     });
     for (const { name } of page.items) {
+      await nextSlice();
       if (decided.has(name)) continue;
       decided.add(name);
       if (!(await access.canRead(name))) continue;
