@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloseCode, DocumentErrorCode, defineCollection, t } from '@ferry/core';
+import { CloseCode, DocumentErrorCode, defineCollection, PROTOCOL_VERSION, t } from '@ferry/core';
 import { jwtAuth } from '@ferry/server';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('auth on /sync', () => {
     it(`closes with Unauthorized on ${what}, before any document is touched`, async () => {
       const relay = await startRelay({ auth: jwtAuth({ secret: SECRET }) });
       const client = await RawClient.open(relay.url);
-      client.send({ type: 'hello', version: 1, token: await make() });
+      client.send({ type: 'hello', version: PROTOCOL_VERSION, token: await make() });
       client.send({ type: 'push', id: 1, items: [{ name: 'notes/x', update: updateFor('sneaky') }] });
       const closed = await client.whenClosed();
       expect(closed.code).toBe(CloseCode.Unauthorized);
@@ -191,7 +191,7 @@ describe('JWKS', () => {
     expect((await (await RawClient.hello(relay.url, signed)).next('welcome')).principal).toBe('ana');
     const forged = await token({ sub: 'eve', collections: { notes: 'write' } });
     const refused = await RawClient.open(relay.url);
-    refused.send({ type: 'hello', version: 1, token: forged });
+    refused.send({ type: 'hello', version: PROTOCOL_VERSION, token: forged });
     expect((await refused.whenClosed()).code).toBe(CloseCode.Unauthorized);
   });
 });
