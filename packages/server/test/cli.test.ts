@@ -9,6 +9,9 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, tempDir } from './helpers.js';
 import { spawnRelay } from './process.js';
+
+const cliFile = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
 import { RawClient } from './rawClient.js';
 
 // Each case starts relay processes: slower than the default timeout allows on a busy machine.
@@ -53,6 +56,38 @@ describe('ferry serve', { timeout: 30_000 }, () => {
     child.kill('SIGTERM');
     expect(await exitedWithin(child, 15_000)).toBe(0);
   });
+  it('logs JSON lines when stdout is not a terminal, and readable lines with --log-format pretty', async () => {
+    const json = await spawnRelay(tempDir());
+    const entries = json
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(entries.map((entry) => entry.msg)).toContain(`Ferry relay listening on ${json.httpUrl}`);
+
+    await expect(spawnRelay(tempDir(), ['--log-format', 'xml'])).rejects.toThrow(
+      /--log-format must be pretty or json, got "xml"/,
+    );
+
+    const child = spawn(
+      process.execPath,
+      [cliFile, 'serve', '--port', '0', '--data', tempDir(), '--log-format', 'pretty'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRY_LOG_LEVEL: 'info' } },
+    );
+    onCleanup(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    for await (const chunk of child.stdout!) {
+      output += chunk;
+      if (output.includes('static:')) break;
+    }
+    expect(output).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(ferry\/\d+\): Ferry relay listening on http:\/\/127\.0\.0\.1:\d+\n {4}url: "http/m,
+    );
+    expect(output).not.toMatch(/^\{/m);
+  });
+
   it('sets limits with --limit name=value, refusing unknown names and values that are not positive', async () => {
     await expect(spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=many'])).rejects.toThrow(
       /--limit maxConnectionsPerAddress must be a positive number, got "many"/,
@@ -168,7 +203,17 @@ describe('the ferry command', { timeout: 30_000 }, () => {
   it('is linked by npm install to a committed file, and runs the built CLI', async () => {
     expect(realpathSync(linked)).toBe(realpathSync(shim));
     const help = await run(linked, ['--help']);
-    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: ferry serve [options]') });
+    expect(help).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Usage: ferry <command> [options]'),
+    });
+    const serveHelp = await run(linked, ['serve', '--help']);
+    expect(serveHelp).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Usage: ferry serve [options]'),
+    });
+    const unknown = await run(linked, ['serv']);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('there is no command "serv"') });
   });
 
   it('says what to do when the package is not built yet', async () => {
