@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,27 @@ describe('ferry serve', { timeout: 30_000 }, () => {
       /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(ferry\/\d+\): Ferry relay listening on http:\/\/127\.0\.0\.1:\d+\n {4}url: "http/m,
     );
     expect(output).not.toMatch(/^\{/m);
+  });
+
+  // A terminal, given by script(1) from util-linux: the logger must see a TTY on stdout to choose for it.
+  it('logs readable lines by default when stdout is a terminal', async () => {
+    const file = join(tempDir(), 'log.mjs');
+    writeFileSync(
+      file,
+      `import { defaultLogger } from ${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)};
+      defaultLogger().info({ url: 'http://127.0.0.1:1' }, 'Ferry relay listening');`,
+    );
+    const { stdout } = await promisify(execFile)('script', [
+      '--quiet',
+      '--return',
+      '--command',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(file)}`,
+      '/dev/null',
+    ]);
+    // Colours are on at a terminal; without them the line reads as --log-format pretty writes it.
+    const line = stripVTControlCharacters(stdout);
+    expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(ferry\/\d+\): Ferry relay listening\r?\n/);
+    expect(line).not.toBe(stdout);
   });
 
   it('sets limits with --limit name=value, refusing unknown names and values that are not positive', async () => {
