@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PostgresStorage, SqliteStorage } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { EXPORT_PAGE } from '../src/commands/export.js';
+import { EXPORT_PAGE, exportRecords } from '../src/commands/exportRecords.js';
 import type { ServerStorage } from '../src/storage/ServerStorage.js';
+import type { StoreReader } from '../src/storage/StoreReader.js';
 import { onCleanup, POSTGRES_URL, tempDir, uniqueName } from './helpers.js';
 import { spawnRelay } from './process.js';
 
@@ -213,6 +215,46 @@ describe('ferry export', { timeout: 60_000 }, () => {
       code: 1,
       stderr: expect.stringMatching(/The store holds no collection "nots"; it holds: notes/),
     });
+  });
+
+  it('streams 100,000 records: each is written before the next is read, waiting while the output is full', async () => {
+    const total = 100_000;
+    const doc = new Y.Doc();
+    doc.getMap('fields').set('title', 'Same');
+    doc.getMap('meta').set('createdAt', 1);
+    const update = Y.encodeStateAsUpdate(doc);
+    const nameOf = (i: number) => `notes/n${String(i).padStart(6, '0')}`;
+    let read = 0;
+    let largestPage = 0;
+    const reader: StoreReader = {
+      collections: async () => [{ collection: 'notes', records: total }],
+      async names(_collection, after, limit) {
+        largestPage = Math.max(largestPage, limit);
+        const from = after === '' ? 0 : Number(after.slice('notes/n'.length)) + 1;
+        return Array.from({ length: Math.max(0, Math.min(limit, total - from)) }, (_, i) => nameOf(from + i));
+      },
+      async history() {
+        read++;
+        return [{ update, cursor: String(read), actor: 'ana', at: 1 }];
+      },
+      close: async () => {},
+    };
+    // Full after every line (one byte of room), and slow to drain: the exporter must wait each time.
+    const readWhenWritten: number[] = [];
+    let last = '';
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk, _encoding, done) {
+        readWhenWritten.push(read);
+        last = String(chunk);
+        setImmediate(done);
+      },
+    });
+    expect(await exportRecords(reader, 'notes', undefined, out)).toBe(total);
+    expect(readWhenWritten).toHaveLength(total);
+    expect(readWhenWritten.every((count, i) => count === i + 1)).toBe(true);
+    expect(largestPage).toBe(EXPORT_PAGE);
+    expect(JSON.parse(last)).toMatchObject({ id: 'n099999', fields: { title: 'Same' } });
   });
 
   it('reads a relay store in PostgreSQL with --postgres, for export and inspect', async () => {

@@ -1,8 +1,6 @@
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { hasContent, isCollectionName, parseDocumentName, readMeta } from '@ferry/core';
-import { applicable, docFrom } from '../api/versions.js';
-import { readFields } from '../documents/RecordView.js';
+import { isCollectionName } from '@ferry/core';
+import { exportRecords } from './exportRecords.js';
 import { loadSchemaModule } from './modules.js';
 import { openReader, STORE_OPTIONS, STORE_USAGE } from './store.js';
 
@@ -17,9 +15,6 @@ little memory. It only reads, and may run while a relay serves the store.
 ${STORE_USAGE}
   --schema <file>     read fields through the collection definitions this ES module exports (dates become
                       ISO strings); without it, fields are written as stored`;
-
-/** How many record names are read from the store at once. */
-export const EXPORT_PAGE = 500;
 
 /** `ferry export`: a collection as NDJSON on stdout. */
 export async function exportCollection(argv: string[]): Promise<void> {
@@ -49,29 +44,7 @@ export async function exportCollection(argv: string[]): Promise<void> {
       throw new Error(
         `The store holds no collection "${collection}"; it holds: ${known.join(', ') || 'none'}.`,
       );
-    for (let after = ''; ; ) {
-      const names = await reader.names(collection, after, EXPORT_PAGE);
-      for (const name of names) {
-        const doc = docFrom(applicable(await reader.history(name)));
-        const meta = readMeta(doc);
-        if (!hasContent(doc) || meta.deleted) continue;
-        const line = JSON.stringify({
-          id: parseDocumentName(name)?.id ?? name.slice(collection.length + 1),
-          fields: readFields(doc, definition),
-          meta: {
-            createdAt: meta.createdAt.toISOString(),
-            createdBy: meta.createdBy,
-            updatedAt: meta.updatedAt.toISOString(),
-            updatedBy: meta.updatedBy,
-          },
-        });
-        doc.destroy();
-        // Waits for a slow reader (a pipe to gzip, a network copy) rather than piling lines up in memory.
-        if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
-      }
-      if (names.length < EXPORT_PAGE) break;
-      after = names.at(-1)!;
-    }
+    await exportRecords(reader, collection, definition, process.stdout);
   } finally {
     await reader.close();
   }
