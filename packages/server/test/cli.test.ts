@@ -3,12 +3,15 @@ import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { CloseCode, PROTOCOL_VERSION } from '@ferry/core';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, tempDir } from './helpers.js';
 import { spawnRelay } from './process.js';
+
+const cliFile = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+
 import { RawClient } from './rawClient.js';
 
 // Each case starts relay processes: slower than the default timeout allows on a busy machine.
@@ -53,6 +56,59 @@ describe('ferry serve', { timeout: 30_000 }, () => {
     child.kill('SIGTERM');
     expect(await exitedWithin(child, 15_000)).toBe(0);
   });
+  it('logs JSON lines when stdout is not a terminal, and readable lines with --log-format pretty', async () => {
+    const json = await spawnRelay(tempDir());
+    const entries = json
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(entries.map((entry) => entry.msg)).toContain(`Ferry relay listening on ${json.httpUrl}`);
+
+    await expect(spawnRelay(tempDir(), ['--log-format', 'xml'])).rejects.toThrow(
+      /--log-format must be pretty or json, got "xml"/,
+    );
+
+    const child = spawn(
+      process.execPath,
+      [cliFile, 'serve', '--port', '0', '--data', tempDir(), '--log-format', 'pretty'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FERRY_LOG_LEVEL: 'info' } },
+    );
+    onCleanup(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let output = '';
+    for await (const chunk of child.stdout!) {
+      output += chunk;
+      if (output.includes('static:')) break;
+    }
+    expect(output).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(ferry\/\d+\): Ferry relay listening on http:\/\/127\.0\.0\.1:\d+\n {4}url: "http/m,
+    );
+    expect(output).not.toMatch(/^\{/m);
+  });
+
+  // A terminal, given by script(1) from util-linux: the logger must see a TTY on stdout to choose for it.
+  it('logs readable lines by default when stdout is a terminal', async () => {
+    const file = join(tempDir(), 'log.mjs');
+    writeFileSync(
+      file,
+      `import { defaultLogger } from ${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)};
+      defaultLogger().info({ url: 'http://127.0.0.1:1' }, 'Ferry relay listening');`,
+    );
+    const { stdout } = await promisify(execFile)('script', [
+      '--quiet',
+      '--return',
+      '--command',
+      `${JSON.stringify(process.execPath)} ${JSON.stringify(file)}`,
+      '/dev/null',
+    ]);
+    // Colours are on at a terminal; without them the line reads as --log-format pretty writes it.
+    const line = stripVTControlCharacters(stdout);
+    expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(ferry\/\d+\): Ferry relay listening\r?\n/);
+    expect(line).not.toBe(stdout);
+  });
+
   it('sets limits with --limit name=value, refusing unknown names and values that are not positive', async () => {
     await expect(spawnRelay(tempDir(), ['--limit', 'maxConnectionsPerAddress=many'])).rejects.toThrow(
       /--limit maxConnectionsPerAddress must be a positive number, got "many"/,
@@ -168,7 +224,17 @@ describe('the ferry command', { timeout: 30_000 }, () => {
   it('is linked by npm install to a committed file, and runs the built CLI', async () => {
     expect(realpathSync(linked)).toBe(realpathSync(shim));
     const help = await run(linked, ['--help']);
-    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: ferry serve [options]') });
+    expect(help).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Usage: ferry <command> [options]'),
+    });
+    const serveHelp = await run(linked, ['serve', '--help']);
+    expect(serveHelp).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Usage: ferry serve [options]'),
+    });
+    const unknown = await run(linked, ['serv']);
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('there is no command "serv"') });
   });
 
   it('says what to do when the package is not built yet', async () => {

@@ -27,8 +27,8 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static async open(url: string, path = '/sync'): Promise<RawClient> {
-    const socket = new WebSocket(url + path);
+  static async open(url: string, path = '/sync', headers?: Record<string, string>): Promise<RawClient> {
+    const socket = new WebSocket(url + path, { headers });
     onCleanup(() => socket.terminate());
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

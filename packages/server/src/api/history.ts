@@ -45,13 +45,13 @@ export async function history(
     );
     return;
   }
-  sendJson(response, 200, { id, collection, changes: describe(applicable(entries)) });
+  sendJson(response, 200, { id, collection, changes: describeChanges(applicable(entries)) });
 }
 
 type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
 
-/** Each entry with the fields it touched, found by replaying the log. */
-function describe(entries: readonly LogEntry[]) {
+/** Each entry with its time, author and the fields it touched, found by replaying the log. */
+export function describeChanges(entries: readonly LogEntry[]) {
   const doc = new Y.Doc({ guid: 'ferry:history' });
   return entries.map((entry) => {
     const { structs, ds } = Y.decodeUpdate(entry.update);

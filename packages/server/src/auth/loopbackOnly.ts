@@ -3,8 +3,16 @@ import { AuthError, type RelayAuth } from './Auth.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Headers a reverse proxy adds to say whom it forwards a request for. */
+const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/**
+ * A request from this machine. One a proxy forwarded is not, though the proxy connects from 127.0.0.1: a
+ * TLS proxy in front of the relay forwards the requests of everyone on the internet.
+ */
 export const isLoopback = (request: IncomingMessage): boolean =>
-  LOOPBACK.has(request.socket.remoteAddress ?? '');
+  LOOPBACK.has(request.socket.remoteAddress ?? '') &&
+  !FORWARDED.some((header) => request.headers[header] !== undefined);
 
 /** The longest name a token may give on a relay without auth. */
 const MAX_LOCAL_NAME = 200;

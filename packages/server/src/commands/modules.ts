@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CollectionDefinition, defineCollection } from '@ferry/core';
-import type { CollectionRules, Rules } from './auth/RecordRules.js';
+import type { CollectionRules, Rules } from '../auth/RecordRules.js';
 
 /**
  * `ferry serve --schema` and `--rules` name ES modules written in JavaScript, the only place a schema or a
