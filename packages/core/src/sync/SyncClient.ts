@@ -714,8 +714,7 @@ export class SyncClient {
     const delay = this.#backoff.next();
     this.#retry = { at: Date.now() + delay, as };
     this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
-    if (this.#state === 'offline') this.#emitStatus();
-    else this.#setState('offline');
+    this.#setState('offline');
   }
 
   #startHeartbeat(connection: TransportConnection): void {
@@ -1054,8 +1053,8 @@ export class SyncClient {
     this.#emitStatus();
   }
 
+  /** Always tells: the same connection state may be a different situation (a retry planned, or not). */
   #setState(state: ConnectionState): void {
-    if (this.#state === state) return;
     this.#state = state;
     this.#emitStatus();
   }
