@@ -1,4 +1,4 @@
-import type { FerryClient, SyncStatus } from '@ferry/core';
+import { type FerryClient, SHOW_WORK_AFTER_MS, type SyncStatus } from '@ferry/core';
 import { h } from '../dom.js';
 
 /**
@@ -15,12 +15,18 @@ export function showSyncStatus(client: FerryClient, banner: HTMLElement, unsent:
   banner.replaceChildren(message, retry);
   // The countdown to the next attempt moves once a second, only while the server is out of reach.
   let ticking: ReturnType<typeof setInterval> | undefined;
+  // The client starts `connecting`: like any connecting, it is shown only if it lasts long enough to read.
+  let starting = true;
+  const started = setTimeout(() => {
+    starting = false;
+    render();
+  }, SHOW_WORK_AFTER_MS);
   const render = () => {
     const status = sync?.status;
     const state = status?.state ?? 'stopped';
     document.body.dataset.connection = status?.connection ?? 'offline';
     document.body.dataset.syncState = state;
-    banner.hidden = state === 'synced' || state === 'syncing';
+    banner.hidden = state === 'synced' || state === 'syncing' || (starting && state === 'connecting');
     retry.hidden = state !== 'unreachable';
     const text = status ? bannerText(status) : 'This device keeps your mail to itself: no server is set.';
     if (message.textContent !== text) message.textContent = text;
@@ -39,6 +45,7 @@ export function showSyncStatus(client: FerryClient, banner: HTMLElement, unsent:
   const offStatus = sync.on('status', render);
   const offRecord = sync.on('record', render);
   return () => {
+    clearTimeout(started);
     clearInterval(ticking);
     offStatus();
     offRecord();
