@@ -65,6 +65,15 @@ function countWebSockets(page: Page): () => number {
   return () => count;
 }
 
+/** Counts the page's console messages matching `pattern` from now on. */
+function countConsole(page: Page, pattern: RegExp): () => number {
+  let count = 0;
+  page.on('console', (message) => {
+    if (pattern.test(message.text())) count++;
+  });
+  return () => count;
+}
+
 describe('the mail example’s sync banner in Chromium', () => {
   it('says offline once and tries nothing through a minute offline, and comes back without a flicker', async () => {
     const relay = await mailRelay(newDataDir());
@@ -78,12 +87,14 @@ describe('the mail example’s sync banner in Chromium', () => {
     });
     const banner = await recordBanner(page);
     const webSockets = countWebSockets(page);
+    const disconnectedErrors = countConsole(page, /ERR_INTERNET_DISCONNECTED/);
 
     await context.setOffline(true);
     await page.waitForSelector('body[data-sync-state=offline] #offline-banner:not([hidden])', WAIT);
     // A minute of the page's time, every timer it sets firing on the way.
     await page.clock.runFor(60_000);
     expect(webSockets()).toBe(0);
+    expect(disconnectedErrors()).toBe(0);
     expect(await banner()).toEqual(['', OFFLINE]);
     await page.screenshot({ path: artifactPath('mail-status-offline.png') });
 
