@@ -1,9 +1,21 @@
 import { usePresence, useQuery, useRecord, useSyncStatus } from '@ferry/adapters/react';
+import type { SyncState } from '@ferry/core';
 import { type FormEvent, useState } from 'react';
 import { client, list, listCollection, me, taskCollection } from './ferry.js';
 import { TaskItem } from './TaskItem.js';
 
 /** The shared task list: who is here, what is unsent, and the tasks, open ones first. */
+/** What the header says of each sync state (see docs/sync.md). */
+const SYNC_LABELS: Record<SyncState, string> = {
+  offline: 'Offline',
+  unreachable: "Can't reach the server",
+  unauthorized: 'Sign in again',
+  stopped: 'Sync paused',
+  connecting: 'Connecting…',
+  syncing: 'Syncing',
+  synced: 'Online',
+};
+
 export function App() {
   const listValue = useRecord(listCollection, 'shared');
   const status = useSyncStatus(client);
@@ -27,11 +39,11 @@ export function App() {
       .join(', ');
 
   return (
-    <main data-connection={status.connection}>
+    <main data-connection={status.connection} data-sync-state={status.state}>
       <header>
         <h1>{listValue?.name ?? 'Our tasks'}</h1>
         <p className="status" data-pending={status.pending}>
-          {status.connection === 'online' ? 'Online' : 'Offline'} ·{' '}
+          {SYNC_LABELS[status.state]} ·{' '}
           {status.pending === 0 ? 'all changes saved' : `${status.pending} unsent`}
         </p>
         <p className="here" data-others={others.map((peer) => String(peer.state.user)).join(',')}>

@@ -1,7 +1,9 @@
 import { fieldStore, presenceStore, queryStore, recordStore, syncStatusStore } from '@ferry/adapters/svelte';
-import { ValidationError } from '@ferry/core';
+import { createFerry, MemoryStorage, silentLogger, ValidationError, type WebSocketClass } from '@ferry/core';
+import { createRelay } from '@ferry/server';
 import { derived, get } from 'svelte/store';
 import { describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
 import { device, drafts } from './fixtures.js';
 import { afterTest, relayForTest } from './relay.js';
 
@@ -80,12 +82,26 @@ describe('Svelte stores', () => {
     expect(get(outbox).map((d) => d.subject)).toEqual(['a', 'aa', 'ab', 'b']);
   });
 
+  it('syncStatusStore says the relay is out of reach, and when the client tries again', async () => {
+    const relay = await createRelay({ port: 0, logger: silentLogger });
+    await relay.close();
+    const ana = await createFerry({
+      storage: new MemoryStorage(),
+      url: relay.url,
+      webSocket: WebSocket as unknown as WebSocketClass,
+    });
+    afterTest(() => ana.close());
+    const seen = values(syncStatusStore(ana));
+    await vi.waitFor(() => expect(seen.at(-1)?.state).toBe('unreachable'));
+    expect(seen.at(-1)).toMatchObject({ connection: 'offline', nextRetryAt: expect.any(Date) });
+  });
+
   it('with a relay: connection, a record going from local to saved, and who else is on it', async () => {
     const { client } = await relayForTest();
     const ana = await client('ana');
     const ben = await client('ben');
     await Promise.all([ana.whenSynced(), ben.whenSynced()]);
-    expect(get(syncStatusStore(ana)).connection).toBe('online');
+    expect(get(syncStatusStore(ana))).toMatchObject({ state: 'synced', connection: 'online' });
 
     const onBenDevice = ben.collection(drafts);
     const arrived = new Promise<void>((resolve) =>

@@ -115,6 +115,7 @@ export {
   type SyncStatus,
   type TabRole,
 } from './sync/SyncClient.js';
+export { SHOW_WORK_AFTER_MS, type SyncState, sameSyncStatus } from './sync/SyncState.js';
 export {
   type Transport,
   type TransportConnection,

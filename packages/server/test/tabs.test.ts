@@ -356,6 +356,42 @@ describe('one connection per device, with Web Locks (in memory here)', () => {
   });
 });
 
+describe('the device’s sync status in every tab', () => {
+  it('shows the followers what the leader shows: unreachable with its next retry, then stopped', async () => {
+    const relay = await startRelay();
+    const on = device();
+    const locks = new MemoryLocks();
+    const leader = await openTab(on, relay, { online: true, locks });
+    const follower = await openTab(on, relay, { online: true, locks });
+    await untilOnlineAs(follower, 'follower');
+    await until(
+      (l) => follower.sync!.on('status', l),
+      () => follower.sync!.status.state === 'synced',
+    );
+
+    await relay.close();
+    await until(
+      (l) => leader.sync!.on('status', l),
+      () => leader.sync!.status.state === 'unreachable',
+    );
+    // The leader retries every few milliseconds here: its word reaches the follower a moment later.
+    await until(
+      (l) => follower.sync!.on('status', l),
+      () =>
+        follower.sync!.status.state === 'unreachable' &&
+        follower.sync!.status.nextRetryAt?.getTime() === leader.sync!.status.nextRetryAt?.getTime(),
+    );
+    expect(follower.sync!.status.connection).toBe('offline');
+
+    follower.sync!.disconnect();
+    for (const tab of [leader, follower])
+      await until(
+        (l) => tab.sync!.on('status', l),
+        () => tab.sync!.status.state === 'stopped' && tab.sync!.status.nextRetryAt === undefined,
+      );
+  });
+});
+
 describe('records the relay’s rules take away', () => {
   it('leave every tab of the device, the one connection’s followers included', async () => {
     const shared = defineCollection('shared', { title: t.string(), readers: t.list(t.string()).default([]) });

@@ -3,7 +3,8 @@ import { LOCAL_ONLY, sameStatus } from '../shared/syncStatus.js';
 import { type Readable, readableFrom } from './store.js';
 
 /**
- * The sync state of the client (connection, number of records with unsent changes, last sync, error), or
+ * The sync state of the client (`state`: offline, unreachable with `nextRetryAt`, unauthorized, stopped,
+ * connecting, syncing or synced; the number of records with unsent changes, last sync, error), or
  * with a record, that record's state: `local` (not sent yet), `sent`, `saved` (committed by the relay) or
  * `rejected` (refused for good and rolled back; see RecordHandle `on('rejected')`).
  */

@@ -35,6 +35,7 @@ import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence, type PresenceState } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
 import { type RejectedChange, Rollbacks, writeAgain } from './Rollbacks.js';
+import { connectionOf, ShownState, type SyncState, sameSyncStatus } from './SyncState.js';
 import type { TabLink, TabSyncBody, TabSyncMessage } from './TabSyncMessage.js';
 import {
   type Transport,
@@ -59,7 +60,12 @@ export interface TabSync {
 }
 
 export interface SyncStatus {
+  /** The situation, for people: see SyncState. Work under way shorter than SHOW_WORK_AFTER_MS is not shown. */
+  readonly state: SyncState;
+  /** The same, coarser, as earlier versions had it: `online` is `syncing` or `synced`. */
   readonly connection: ConnectionState;
+  /** When `unreachable`: when the client tries the relay again. */
+  readonly nextRetryAt: Date | undefined;
   /** Records with changes the relay has not yet committed. */
   readonly pending: number;
   /** When the client last caught up with the relay. */
@@ -104,10 +110,11 @@ export interface SyncOptions {
   /** Start disconnected; call connect() (default false). */
   manual?: boolean;
   /**
-   * Where `online` and `offline` events come from (default: the global object in browsers). `online` means
-   * retry now, without waiting for the backoff; `offline` closes the socket at once.
+   * Where `online` and `offline` events come from (default: the global object in browsers), and `onLine`, the
+   * network's state at start (default: `navigator.onLine`; without it, the network is taken to be up).
+   * `offline` closes the socket at once, and no connection is attempted until `online`, which retries at once.
    */
-  network?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  network?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & { readonly onLine?: boolean };
 }
 
 export interface SyncEvents {
@@ -147,7 +154,17 @@ export class SyncClient {
   /** Numbering of the current connection's frames, both ways. */
   #incoming = new FrameSequence();
   #sentFrames = 0;
+  /** The connection as it is; `status.state` shows it to people (see ShownState). */
   #state: ConnectionState = 'offline';
+  readonly #shown: ShownState;
+  /** The device said it has no network: no connection is attempted. */
+  #networkDown = false;
+  /** The next attempt, while waiting for it, and what the wait is shown as. */
+  #retry: { at: number; as: 'unreachable' | 'connecting' } | undefined;
+  /** Follower: the state the leader shows, and its next retry. */
+  #leaderState: { state: SyncState; nextRetryAt: number | undefined } | undefined;
+  /** The last status event, so that an event means a change. */
+  #lastEmitted: SyncStatus | undefined;
   #error: string | undefined;
   #lastSyncedAt: Date | undefined;
   #wanted: boolean;
@@ -231,6 +248,10 @@ export class SyncClient {
     });
     this.#removeBrowserListeners = this.#listenToBrowser();
     this.#wanted = !options.manual;
+    this.#shown = new ShownState(
+      this.#networkDown ? 'offline' : this.#wanted || tabs?.leadership ? 'connecting' : 'stopped',
+      () => this.#emitStatus(),
+    );
     if (tabs) {
       this.#stopListeningToTabs = tabs.link.onMessage((message) => {
         if (message.scope === this.#scope && message.tab !== tabs.link.tab) this.#heard(message);
@@ -255,8 +276,12 @@ export class SyncClient {
   on = this.#events.on.bind(this.#events);
 
   get status(): SyncStatus {
+    const state = this.#shown.shown;
+    const nextRetryAt = this.#role === 'follower' ? this.#leaderState?.nextRetryAt : this.#retry?.at;
     return {
-      connection: this.#state,
+      state,
+      connection: connectionOf(state),
+      nextRetryAt: state === 'unreachable' && nextRetryAt !== undefined ? new Date(nextRetryAt) : undefined,
       pending: this.#outbox.size,
       lastSyncedAt: this.#lastSyncedAt,
       error: this.#error,
@@ -353,7 +378,10 @@ export class SyncClient {
     else if (this.#state === 'online') this.#subscribe(followed ? [] : [collection], documents);
   }
 
-  /** Goes online (after disconnect(), or when created with `manual`). */
+  /**
+   * Goes online (after disconnect(), or when created with `manual`). While `unreachable` it tries at once
+   * instead of at `nextRetryAt` (a "Retry now" button); while `offline` it waits for the network.
+   */
   connect(): void {
     if (this.#closed) return;
     if (this.#role === 'follower') {
@@ -369,7 +397,7 @@ export class SyncClient {
     }
   }
 
-  /** Goes offline and stays offline until connect(). Local work carries on; changes wait in the outbox. */
+  /** Stops syncing (`stopped`) until connect(). Local work carries on; changes wait in the outbox. */
   disconnect(): void {
     if (this.#role === 'follower') {
       this.#wanted = false;
@@ -382,6 +410,7 @@ export class SyncClient {
   #goOffline(): void {
     this.#wanted = false;
     clearTimeout(this.#reconnectTimer);
+    this.#retry = undefined;
     this.#connection?.close(1000, 'client went offline');
     this.#setState('offline');
   }
@@ -397,6 +426,7 @@ export class SyncClient {
     for (const presence of [...this.#presence.values()]) presence.leave();
     this.#goOffline();
     this.#closed = true;
+    this.#shown.close();
     this.#removeBrowserListeners();
     this.#stopListeningToTabs();
     this.#followers.close();
@@ -543,6 +573,7 @@ export class SyncClient {
     this.#error = message.error;
     if (message.lastSyncedAt !== undefined) this.#lastSyncedAt = new Date(message.lastSyncedAt);
     this.#state = message.connection;
+    this.#leaderState = { state: message.state, nextRetryAt: message.nextRetryAt };
     if (was === 'online' && message.connection !== 'online') {
       this.#outbox.unsent();
       this.#rejectedShown.clear();
@@ -592,6 +623,12 @@ export class SyncClient {
   async #connect(): Promise<void> {
     if (this.#closed || this.#connection || this.#role === 'follower') return;
     clearTimeout(this.#reconnectTimer);
+    if (this.#networkDown) {
+      // No attempt while the device has no network: the `online` event brings the client back.
+      this.#retry = undefined;
+      this.#setState('offline');
+      return;
+    }
     this.#setState('connecting');
     let token: string;
     try {
@@ -602,7 +639,7 @@ export class SyncClient {
       this.#retryLater();
       return;
     }
-    if (!this.#wanted || this.#connection) return;
+    if (!this.#wanted || this.#connection || this.#networkDown) return;
     // With several nodes, each attempt goes to the next one: a dead node is left behind at once.
     const urls = typeof this.options.url === 'string' ? [this.options.url] : this.options.url;
     const url = urls[this.#attempts++ % urls.length]!.replace(/\/+$/, '') + SYNC_PATH;
@@ -625,7 +662,9 @@ export class SyncClient {
 
   #closedBy(connection: TransportConnection, code: number, reason: string): void {
     if (this.#connection !== connection) return;
+    const wasOnline = this.#state === 'online';
     this.#connection = undefined;
+    this.#retry = undefined;
     clearInterval(this.#heartbeat);
     clearTimeout(this.#welcomeTimer);
     this.#inFlight.clear();
@@ -636,7 +675,7 @@ export class SyncClient {
     this.#rejectedShown.clear();
     for (const presence of this.#presence.values()) presence.forgetOthers();
     this.logger.info({ code, reason }, 'disconnected from the relay');
-    if (!this.#wanted) {
+    if (!this.#wanted || this.#networkDown) {
       this.#setState('offline');
       return;
     }
@@ -651,7 +690,7 @@ export class SyncClient {
     if (code === CloseCode.Unauthorized && this.#staleTokenRetries > 0) {
       // Right after an expiry a token function may still hand out the old token (its clock is behind).
       this.#staleTokenRetries--;
-      this.#retryLater();
+      this.#retryLater('connecting');
       return;
     }
     if (code === CloseCode.Unauthorized) {
@@ -666,13 +705,16 @@ export class SyncClient {
       this.#setState('offline');
       return;
     }
-    this.#retryLater();
+    // A connection that was up and dropped is not yet a relay out of reach: the wait shows as reconnecting.
+    this.#retryLater(wasOnline ? 'connecting' : 'unreachable');
   }
 
-  #retryLater(): void {
-    this.#setState('offline');
+  #retryLater(as: 'unreachable' | 'connecting' = 'unreachable'): void {
     clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => void this.#connect(), this.#backoff.next());
+    const delay = this.#backoff.next();
+    this.#retry = { at: Date.now() + delay, as };
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
+    this.#setState('offline');
   }
 
   #startHeartbeat(connection: TransportConnection): void {
@@ -726,6 +768,7 @@ export class SyncClient {
         this.#maxFrameBytes = message.maxFrameBytes;
         this.#backoff.reset();
         this.#staleTokenRetries = 0;
+        this.#retry = undefined;
         this.#setState('online');
         this.#startHeartbeat(connection);
         {
@@ -917,6 +960,8 @@ export class SyncClient {
     const id = this.#nextId++;
     this.#answering.set(id, Date.now());
     this.#send({ type: 'subscribe', id, collections: subscriptions, documents: docs });
+    // Syncing until answered.
+    this.#emitStatus();
   }
 
   #schedulePush(name?: string): void {
@@ -1008,18 +1053,34 @@ export class SyncClient {
     this.#emitStatus();
   }
 
+  /** Always tells: the same connection state may be a different situation (a retry planned, or not). */
   #setState(state: ConnectionState): void {
-    if (this.#state === state) return;
     this.#state = state;
     this.#emitStatus();
   }
 
+  /** The situation as it is, before ShownState decides what people see of it. */
+  #actualState(): SyncState {
+    if (this.#state === 'online') return this.#isSynced() ? 'synced' : 'syncing';
+    if (this.#role === 'follower') return this.#leaderState?.state ?? 'connecting';
+    if (this.#networkDown) return 'offline';
+    if (this.#state === 'connecting' || this.#state === 'unauthorized') return this.#state;
+    return this.#retry?.as ?? 'stopped';
+  }
+
   #emitStatus(): void {
     this.#reportedPending = this.#outbox.size;
-    this.#events.emit('status', this.status);
+    this.#shown.set(this.#actualState());
+    const status = this.status;
+    if (!this.#lastEmitted || !sameSyncStatus(this.#lastEmitted, status)) {
+      this.#lastEmitted = status;
+      this.#events.emit('status', status);
+    }
     if (this.#role !== 'leader') return;
     this.#post({
       kind: 'status',
+      state: status.state,
+      nextRetryAt: status.nextRetryAt?.getTime(),
       connection: this.#state,
       error: this.#error,
       lastSyncedAt: this.#lastSyncedAt?.getTime(),
@@ -1035,13 +1096,23 @@ export class SyncClient {
     if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
       return () => {};
     }
+    const network = this.options.network ?? (globalThis as { navigator?: { onLine?: boolean } }).navigator;
+    this.#networkDown = network?.onLine === false;
     const online = () => {
-      if (this.#wanted && !this.#connection) {
+      this.#networkDown = false;
+      if (this.#wanted && !this.#connection && this.#role !== 'follower') {
         this.#backoff.reset();
         void this.#connect();
-      }
+      } else this.#emitStatus();
     };
-    const offline = () => this.#connection?.close(CloseCode.GoingAway, 'the device went offline');
+    const offline = () => {
+      this.#networkDown = true;
+      clearTimeout(this.#reconnectTimer);
+      this.#retry = undefined;
+      if (this.#connection) this.#connection.close(CloseCode.GoingAway, 'the device went offline');
+      else if (this.#state === 'connecting' && this.#role !== 'follower') this.#setState('offline');
+      else this.#emitStatus();
+    };
     target.addEventListener('online', online);
     target.addEventListener('offline', offline);
     return () => {

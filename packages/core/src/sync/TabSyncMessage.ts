@@ -1,5 +1,6 @@
 import type { PresenceState } from './Presence.js';
 import type { ConnectionState, Replication } from './SyncClient.js';
+import type { SyncState } from './SyncState.js';
 
 /**
  * What the sync clients of one device's tabs tell each other over the tab channel. `scope` names the relay
@@ -20,6 +21,10 @@ export type TabSyncBody =
   | {
       /** The device's connection, as the leader has it. */
       readonly kind: 'status';
+      /** What the leader shows (see ShownState): the followers show the same. */
+      readonly state: SyncState;
+      readonly nextRetryAt: number | undefined;
+      /** The connection as it is. */
       readonly connection: ConnectionState;
       readonly error: string | undefined;
       readonly lastSyncedAt: number | undefined;
