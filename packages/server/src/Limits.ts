@@ -71,6 +71,12 @@ export interface Limits {
   maxChangeStreams: number;
   /** Change streams open at once from one remote address; more get 429. */
   maxChangeStreamsPerAddress: number;
+  /**
+   * Bytes of JSON in one REST list or history answer. A page stops before the record (or change) that would
+   * pass it and answers `more: true` with the cursor to continue from; a single record larger than this is
+   * still answered, alone on its page, as a GET of it would be.
+   */
+  maxRestResponseBytes: number;
   /** Bytes of events queued for a change stream whose client does not read before the stream is dropped. */
   maxChangeStreamBufferedBytes: number;
 }
@@ -101,6 +107,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxChangeStreams: 1000,
   maxChangeStreamsPerAddress: 64,
   maxChangeStreamBufferedBytes: 1024 * 1024,
+  maxRestResponseBytes: 4 * 1024 * 1024,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

@@ -164,6 +164,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     auth,
     definitions,
     maxBodyBytes: limits.maxFrameBytes,
+    maxRestResponseBytes: limits.maxRestResponseBytes,
     maxJsonDepth: limits.maxJsonDepth,
     maxAccessAnswers: limits.maxAccessAnswers,
     streams: new ChangeStreams(storage, limits, budget),

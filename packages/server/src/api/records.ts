@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate } from 'node:timers/promises';
 import {
   documentName,
   hasContent,
@@ -15,7 +16,8 @@ import { AccessCache } from '../auth/AccessCache.js';
 import type { ApiContext } from './ApiContext.js';
 import { principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
-import { readJson, sendJson } from './http.js';
+import { readJson, sendJson, sendJsonText } from './http.js';
+import { JsonPage } from './JsonPage.js';
 import { mergeText } from './mergeText.js';
 import { fieldsFromJson, recordJson } from './recordJson.js';
 import { docAtVersion } from './versions.js';
@@ -23,7 +25,11 @@ import { writeWithoutSchema } from './writeWithoutSchema.js';
 
 const FROM_REST = Symbol('ferry:rest');
 
-/** GET /api/collections/:c/records: records changed after `since`, filtered by field equality, paged. */
+/**
+ * GET /api/collections/:c/records: records changed after `since`, filtered by field equality, paged. A page
+ * holds at most `limit` records and `maxRestResponseBytes` of JSON (one record larger than that is answered
+ * alone, as a GET of it would be); it is built a record at a time, letting other requests in between.
+ */
 export async function listRecords(
   context: ApiContext,
   request: IncomingMessage,
@@ -39,29 +45,46 @@ export async function listRecords(
   const filters = [...query].filter(([key]) => !['since', 'limit', 'deleted'].includes(key));
   const definition = context.definitions.get(collection);
   const seen = new Set<string>();
-  const records = [];
+  const page = new JsonPage(context.maxRestResponseBytes, 'records');
   let cursor = query.get('since') ?? '';
+  let full = false;
   let more = true;
-  while (records.length < limit && more) {
-    const page = await context.hub.storage.changes(collection, cursor, { limit: 200 }).catch(() => {
+  while (!full && more) {
+    const changes = await context.hub.storage.changes(collection, cursor, { limit: 200 }).catch(() => {
       throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
     });
-    for (const item of page.items) {
+    more = changes.more;
+    for (const [index, item] of changes.items.entries()) {
+      const json = await listedRecord(item.name);
+      if (json !== undefined && !page.add(json)) {
+        full = true;
+        more = true;
+        break;
+      }
+      // The answer's cursor is that of the last change looked at and answered (or left out).
       cursor = item.cursor;
-      if (seen.has(item.name)) continue;
-      seen.add(item.name);
-      if (!(await access.canRead(item.name))) continue;
-      const { doc, version } = await context.writer.read(item.name);
-      if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) continue;
-      const json = recordJson(collection, parseDocumentName(item.name)!.id, version, doc, definition);
-      if (!filters.every(([field, value]) => matches(json.fields[field], value))) continue;
-      records.push(json);
-      if (records.length === limit) break;
+      if (page.count === limit) {
+        full = true;
+        more ||= index < changes.items.length - 1;
+        break;
+      }
     }
-    more = page.more || records.length === limit;
-    if (!page.more) break;
   }
-  sendJson(response, 200, { records, cursor, more: more && records.length === limit });
+  sendJsonText(response, 200, page.close({ cursor, more }));
+
+  /** The record's JSON text if the list shows it; undefined if it is left out. */
+  async function listedRecord(name: string): Promise<string | undefined> {
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    if (!(await access.canRead(name))) return undefined;
+    // Each record is one slice of the work: /healthz and other clients are served between two.
+    await setImmediate();
+    const { doc, version } = await context.writer.read(name);
+    if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) return undefined;
+    const json = recordJson(collection, parseDocumentName(name)!.id, version, doc, definition);
+    if (!filters.every(([field, value]) => matches(json.fields[field], value))) return undefined;
+    return JSON.stringify(json);
+  }
 }
 
 /** GET /api/collections/:c/records/:id */
