@@ -50,9 +50,11 @@ export async function listRecords(
   let full = false;
   let more = true;
   while (!full && more) {
-    const changes = await context.hub.storage.changes(collection, cursor, { limit: 200 }).catch(() => {
-      throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
-    });
+    const changes = await context.hub.storage
+      .changes(collection, cursor, { limit: 200, withoutUpdates: true })
+      .catch(() => {
+        throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
+      });
     more = changes.more;
     for (const [index, item] of changes.items.entries()) {
       const json = await listedRecord(item.name);
