@@ -51,6 +51,50 @@ describe('REST answers bounded in bytes', () => {
     expect(listed).toEqual(ids);
   });
 
+  it('lists a record changed several times once, at its latest change, whichever pages its changes fall on', async () => {
+    const relay = await startRelay({ collections: [notes], limits: { maxRestResponseBytes: 16 * 1024 } });
+    const ids = Array.from({ length: 12 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+    for (const id of ids)
+      await post(relay.httpUrl, '/api/collections/notes/records', { id, title: id, body: 'x'.repeat(3000) });
+    // Every other record changed again, after all were created: its changes fall on two different pages.
+    const changed = ids.filter((_, i) => i % 2 === 0);
+    for (const id of changed)
+      await post(relay.httpUrl, `/api/collections/notes/records/${id}`, { title: `${id} again` }, 'PATCH');
+
+    const pages = await allPages(relay.httpUrl, '/api/collections/notes/records');
+    expect(pages.length).toBeGreaterThan(1);
+    const listed = pages.flatMap((page) =>
+      (page.body.records as { id: string; fields: { title: string } }[]).map((r) => [r.id, r.fields.title]),
+    );
+    expect(listed).toEqual([
+      ...ids.filter((id) => !changed.includes(id)).map((id) => [id, id]),
+      ...changed.map((id) => [id, `${id} again`]),
+    ]);
+  });
+
+  it('reads at most 1,000 records for one page, matching or not, and goes on from there when asked', async () => {
+    const relay = await startRelay({ collections: [notes], storage: new MemoryServerStorage() });
+    const count = 1050;
+    for (let i = 0; i < count; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+          post(relay.httpUrl, '/api/collections/notes/records', { id: `r${i + j}`, title: `${i + j}` }),
+        ),
+      );
+    const unfiltered = await (
+      await fetch(`${relay.httpUrl}/api/collections/notes/records?limit=1000`)
+    ).json();
+    expect(unfiltered.records).toHaveLength(1000);
+    // A filter that matches nothing, then one that only the last record created matches.
+    const first = await (await fetch(`${relay.httpUrl}/api/collections/notes/records?title=nothing`)).json();
+    expect(first).toMatchObject({ records: [], more: true });
+    const pages = await allPages(relay.httpUrl, '/api/collections/notes/records?title=1049');
+    expect(pages.flatMap((page) => (page.body.records as { id: string }[]).map((r) => r.id))).toEqual([
+      'r1049',
+    ]);
+    expect(pages).toHaveLength(2);
+  });
+
   it('answers a record larger than the bound alone on its page, as a GET of it would', async () => {
     const relay = await startRelay({ collections: [notes], limits: { maxRestResponseBytes: 8 * 1024 } });
     await post(relay.httpUrl, '/api/collections/notes/records', {

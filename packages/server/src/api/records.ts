@@ -26,6 +26,12 @@ import { writeWithoutSchema } from './writeWithoutSchema.js';
 const FROM_REST = Symbol('ferry:rest');
 
 /**
+ * Records one list request reads at most, listed or not (a filter may match few): past it, the page ends
+ * with `more: true` where it stopped, so that the work of one request is bounded whatever the collection.
+ */
+const MAX_READS_PER_PAGE = 1000;
+
+/**
  * GET /api/collections/:c/records: records changed after `since`, filtered by field equality, paged. A page
  * holds at most `limit` records and `maxRestResponseBytes` of JSON (one record larger than that is answered
  * alone, as a GET of it would be); it is built a record at a time, letting other requests in between.
@@ -44,7 +50,10 @@ export async function listRecords(
   const withDeleted = query.get('deleted') === 'true';
   const filters = [...query].filter(([key]) => !['since', 'limit', 'deleted'].includes(key));
   const definition = context.definitions.get(collection);
-  const seen = new Set<string>();
+  // A record is listed at its latest change, so that its earlier ones do not list it again on a later page:
+  // the cursor of the latest, for each record read whose latest change the feed has not reached yet.
+  const latestAhead = new Map<string, string>();
+  let reads = 0;
   const page = new JsonPage(context.maxRestResponseBytes, 'records');
   let cursor = query.get('since') ?? '';
   let full = false;
@@ -57,7 +66,12 @@ export async function listRecords(
       });
     more = changes.more;
     for (const [index, item] of changes.items.entries()) {
-      const json = await listedRecord(item.name);
+      if (reads === MAX_READS_PER_PAGE) {
+        full = true;
+        more = true;
+        break;
+      }
+      const json = await listedRecord(item.name, item.cursor);
       if (json !== undefined && !page.add(json)) {
         full = true;
         more = true;
@@ -74,14 +88,20 @@ export async function listRecords(
   }
   sendJsonText(response, 200, page.close({ cursor, more }));
 
-  /** The record's JSON text if the list shows it; undefined if it is left out. */
-  async function listedRecord(name: string): Promise<string | undefined> {
-    if (seen.has(name)) return undefined;
-    seen.add(name);
+  /** The JSON text of the record changed at `cursor`, if the list shows it there; undefined if not. */
+  async function listedRecord(name: string, cursor: string): Promise<string | undefined> {
+    const latest = latestAhead.get(name);
+    if (latest !== undefined && latest !== cursor) return undefined;
+    latestAhead.delete(name);
     if (!(await access.canRead(name))) return undefined;
     // Each record is one slice of the work: /healthz and other clients are served between two.
     await setImmediate();
+    reads++;
     const { doc, version } = await context.writer.read(name);
+    if (version !== cursor) {
+      latestAhead.set(name, version);
+      return undefined;
+    }
     if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) return undefined;
     const json = recordJson(collection, parseDocumentName(name)!.id, version, doc, definition);
     if (!filters.every(([field, value]) => matches(json.fields[field], value))) return undefined;
