@@ -71,6 +71,19 @@ export interface Limits {
   maxChangeStreams: number;
   /** Change streams open at once from one remote address; more get 429. */
   maxChangeStreamsPerAddress: number;
+  /**
+   * Bytes of JSON in one REST list or history answer. A page stops before the record (or change) that would
+   * pass it and answers `more: true` with the cursor to continue from; a single record larger than this is
+   * still answered, alone on its page, as a GET of it would be.
+   */
+  maxRestResponseBytes: number;
+  /**
+   * WebSocket upgrades and REST requests (`/api/…`) per second from one remote address, however quickly it
+   * closes what it opened; past the burst below, more are answered 429 with `Retry-After`.
+   */
+  addressRequestsPerSecond: number;
+  /** Upgrades and REST requests one address may make in a burst before the per-second rate applies. */
+  addressRequestBurst: number;
   /** Bytes of events queued for a change stream whose client does not read before the stream is dropped. */
   maxChangeStreamBufferedBytes: number;
 }
@@ -101,6 +114,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxChangeStreams: 1000,
   maxChangeStreamsPerAddress: 64,
   maxChangeStreamBufferedBytes: 1024 * 1024,
+  maxRestResponseBytes: 4 * 1024 * 1024,
+  addressRequestsPerSecond: 200,
+  addressRequestBurst: 2000,
 };
 
 export function resolveLimits(limits: Partial<Limits> = {}): Limits {

@@ -11,6 +11,7 @@ import {
 } from '@ferry/core';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import { ChangeStreams } from './api/ChangeStreams.js';
+import { sendJson } from './api/http.js';
 import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
@@ -19,6 +20,7 @@ import { RecordRules, type Rules } from './auth/RecordRules.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
+import { AddressRateLimiter } from './http/AddressRateLimiter.js';
 import { HandshakeGuard } from './http/HandshakeGuard.js';
 import { checkMetricsToken, metricsRefusal } from './http/metricsAccess.js';
 import { OriginPolicy, refusalResponse } from './http/OriginPolicy.js';
@@ -165,6 +167,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     auth,
     definitions,
     maxBodyBytes: limits.maxFrameBytes,
+    maxRestResponseBytes: limits.maxRestResponseBytes,
     maxJsonDepth: limits.maxJsonDepth,
     maxAccessAnswers: limits.maxAccessAnswers,
     streams: new ChangeStreams(storage, limits, budget),
@@ -173,6 +176,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   });
 
   const handshakes = new HandshakeGuard(limits);
+  const requestRate = new AddressRateLimiter(limits.addressRequestsPerSecond, limits.addressRequestBurst);
+  const tooFast = (retryAfter: number) =>
+    `At most ${limits.addressRequestsPerSecond} WebSocket connections and REST requests a second may come from one address; retry in ${retryAfter} s.`;
   const http = createServer(
     {
       // Later requests on a kept-alive socket get as long as the first one had, checked every second.
@@ -218,6 +224,19 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         .end(await metrics.registry.metrics());
       return;
     }
+    if (path.startsWith('/api/')) {
+      const retryAfter = requestRate.take(request.socket.remoteAddress);
+      if (retryAfter !== undefined) {
+        metrics.errors.inc({ kind: 'rate-limited' });
+        sendJson(
+          response,
+          429,
+          { error: { code: 'rate-limited', message: tooFast(retryAfter) } },
+          { 'retry-after': String(retryAfter) },
+        );
+        return;
+      }
+    }
     if (await api(request, response)) return;
     if (serveStatic && (await serveStatic(request, response))) return;
     response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
@@ -236,6 +255,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     handshakes.requested(socket);
     const path = new URL(request.url ?? '/', 'http://relay').pathname;
+    const retryAfter = requestRate.take(request.socket.remoteAddress);
+    if (retryAfter !== undefined) {
+      metrics.errors.inc({ kind: 'rate-limited' });
+      refuseUpgrade(socket, 429, tooFast(retryAfter), { 'Retry-After': String(retryAfter) });
+      return;
+    }
     const refusal = policy.checkUpgrade(request);
     if (refusal) {
       refuseUpgrade(socket, refusal.status, refusal.message);
@@ -316,8 +341,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   };
 }
 
-function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  socket.end(refusalResponse(status, message));
+function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  socket.end(refusalResponse(status, message, headers));
 }
 
 function safeDecode(path: string): string | undefined {

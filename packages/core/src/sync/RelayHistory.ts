@@ -21,11 +21,23 @@ export class RelayHistory {
     private readonly token: () => Promise<string>,
   ) {}
 
+  /** Every change, read page by page (the relay bounds each answer in bytes). */
   async changes(collection: string, id: string): Promise<HistoryEntry[]> {
-    const body = (await this.#get(`${this.#path(collection, id)}/history`)) as {
-      changes: { cursor: string; at: string; actor: string; fields: string[] }[];
-    };
-    return body.changes.map((change) => ({ ...change, at: new Date(change.at) }));
+    const entries: HistoryEntry[] = [];
+    let since = '';
+    for (;;) {
+      const body = (await this.#get(
+        `${this.#path(collection, id)}/history?since=${encodeURIComponent(since)}`,
+      )) as {
+        changes: { cursor: string; at: string; actor: string; fields: string[] }[];
+        cursor?: string;
+        more?: boolean;
+      };
+      for (const change of body.changes) entries.push({ ...change, at: new Date(change.at) });
+      // A relay that does not page its history answers without `more`.
+      if (!body.more || !body.cursor || body.cursor === since) return entries;
+      since = body.cursor;
+    }
   }
 
   /** The record's fields as they were at a time, as JSON (dates as ISO strings). */

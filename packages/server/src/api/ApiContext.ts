@@ -19,6 +19,8 @@ export interface ApiContext {
   /** Collections whose schema the relay knows, by name: their writes are validated, their reads typed. */
   readonly definitions: ReadonlyMap<string, CollectionDefinition>;
   readonly maxBodyBytes: number;
+  /** Bytes of JSON one list or history answer may hold before the rest is left for the next page. */
+  readonly maxRestResponseBytes: number;
   /** How deeply a JSON body may nest arrays and objects. */
   readonly maxJsonDepth: number;
   /** `authorize` answers one request or change-feed stream remembers. */

@@ -1,18 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate } from 'node:timers/promises';
 import { documentName, FIELDS_MAP, hasContent, META_MAP } from '@ferry/core';
 import * as Y from 'yjs';
 import type { LogEntry } from '../storage/ServerStorage.js';
 import type { ApiContext } from './ApiContext.js';
 import { mayRead, principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
-import { sendJson } from './http.js';
+import { sendJson, sendJsonText } from './http.js';
+import { JsonPage } from './JsonPage.js';
 import { recordJson } from './recordJson.js';
 import { applicable, docAtTime, docFrom, versionOf } from './versions.js';
 
 /**
  * GET /api/collections/:c/records/:id/history: each stored change with its time, author and the fields it
  * touched, oldest first. With `?at=TIME` (ISO or ms), the record as it was then. Changes older than the
- * relay's history period are merged into snapshots and appear as one change.
+ * relay's history period are merged into snapshots and appear as one change. Paged like a list: at most
+ * `maxRestResponseBytes` of changes, then `more: true` and the `cursor` to ask `?since=` for the rest.
  */
 export async function history(
   context: ApiContext,
@@ -45,33 +48,79 @@ export async function history(
     );
     return;
   }
-  sendJson(response, 200, { id, collection, changes: describeChanges(applicable(entries)) });
+  // No cursor, or an empty one, is the start of the history.
+  const since = new URL(request.url ?? '/', 'http://relay').searchParams.get('since') || null;
+  const page = await describe(
+    applicable(entries),
+    since,
+    new JsonPage(context.maxRestResponseBytes, 'changes', { id, collection }),
+  );
+  sendJsonText(response, 200, page);
 }
 
 type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
 
-/** Each entry with its time, author and the fields it touched, found by replaying the log. */
+/**
+ * A page of the changes after the one whose cursor is `since` (all when null), each with the fields it
+ * touched, found by replaying the log. One entry is one slice of the work: other requests are served
+ * between two.
+ */
+async function describe(entries: readonly LogEntry[], since: string | null, page: JsonPage): Promise<string> {
+  if (since !== null && !entries.some((entry) => entry.cursor === since))
+    throw new ApiError(400, 'bad-cursor', `"${since}" is not the cursor of a change of this record.`);
+  const doc = new Y.Doc({ guid: 'ferry:history' });
+  let describing = since === null;
+  let cursor = since ?? '';
+  let more = false;
+  try {
+    for (const entry of entries) {
+      await setImmediate();
+      if (!describing) {
+        Y.applyUpdate(doc, entry.update);
+        describing = entry.cursor === since;
+        continue;
+      }
+      if (!page.add(JSON.stringify(applyDescribed(doc, entry)))) {
+        more = true;
+        break;
+      }
+      cursor = entry.cursor;
+    }
+  } finally {
+    doc.destroy();
+  }
+  return page.close({ cursor, more });
+}
+
+/** Each entry with its time, author and the fields it touched, the whole log at once (`ferry inspect`). */
 export function describeChanges(entries: readonly LogEntry[]) {
   const doc = new Y.Doc({ guid: 'ferry:history' });
-  return entries.map((entry) => {
-    const { structs, ds } = Y.decodeUpdate(entry.update);
-    const fields = new Set<string>();
-    // Every update repeats the whole delete set: only items still there before it are its own deletions.
-    // Read before applying it, while the items still have their content.
-    for (const item of itemsDeletedBy(doc, ds)) addField(fields, item);
-    Y.applyUpdate(doc, entry.update);
-    for (const struct of structs) {
-      if (!(struct instanceof Y.Item)) continue;
-      const item = itemAt(doc, struct.id);
-      if (item) addField(fields, item);
-    }
-    return {
-      cursor: entry.cursor,
-      at: new Date(entry.at).toISOString(),
-      actor: entry.actor,
-      fields: [...fields].sort(),
-    };
-  });
+  try {
+    return entries.map((entry) => applyDescribed(doc, entry));
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Applies one entry to `doc`; what it changed: its cursor, time, author and the fields it touched. */
+function applyDescribed(doc: Y.Doc, entry: LogEntry) {
+  const { structs, ds } = Y.decodeUpdate(entry.update);
+  const fields = new Set<string>();
+  // Every update repeats the whole delete set: only items still there before it are its own deletions.
+  // Read before applying it, while the items still have their content.
+  for (const item of itemsDeletedBy(doc, ds)) addField(fields, item);
+  Y.applyUpdate(doc, entry.update);
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const item = itemAt(doc, struct.id);
+    if (item) addField(fields, item);
+  }
+  return {
+    cursor: entry.cursor,
+    at: new Date(entry.at).toISOString(),
+    actor: entry.actor,
+    fields: [...fields].sort(),
+  };
 }
 
 /**

@@ -81,9 +81,17 @@ export const openApiDocument = {
     '/api/collections/{collection}/records/{id}/history': {
       get: {
         summary: "A record's changes (time, author, fields), or the record as it was at `at`",
-        parameters: [collection, id, { name: 'at', in: 'query', schema: { type: 'string' } }],
+        parameters: [
+          collection,
+          id,
+          { name: 'at', in: 'query', schema: { type: 'string' } },
+          { name: 'since', in: 'query', schema: { type: 'string' } },
+        ],
         responses: {
-          200: { description: 'The history, or the record at that time' },
+          200: {
+            description:
+              'The history (`{ id, collection, changes, cursor, more }`: ask again `?since=` the cursor while `more` is true), or the record at that time',
+          },
           400: error,
           401: error,
           403: error,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate } from 'node:timers/promises';
 import {
   documentName,
   hasContent,
@@ -16,7 +17,8 @@ import type { Principal } from '../auth/Auth.js';
 import type { ApiContext } from './ApiContext.js';
 import { mayRead, principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
-import { readJson, sendJson } from './http.js';
+import { readJson, sendJson, sendJsonText } from './http.js';
+import { JsonPage } from './JsonPage.js';
 import { mergeText } from './mergeText.js';
 import type { Written } from './RecordWriter.js';
 import { fieldsFromJson, recordJson } from './recordJson.js';
@@ -25,7 +27,17 @@ import { writeWithoutSchema } from './writeWithoutSchema.js';
 
 const FROM_REST = Symbol('ferry:rest');
 
-/** GET /api/collections/:c/records: records changed after `since`, filtered by field equality, paged. */
+/**
+ * Records one list request reads at most, listed or not (a filter may match few): past it, the page ends
+ * with `more: true` where it stopped, so that the work of one request is bounded whatever the collection.
+ */
+const MAX_READS_PER_PAGE = 1000;
+
+/**
+ * GET /api/collections/:c/records: records changed after `since`, filtered by field equality, paged. A page
+ * holds at most `limit` records and `maxRestResponseBytes` of JSON (one record larger than that is answered
+ * alone, as a GET of it would be); it is built a record at a time, letting other requests in between.
+ */
 export async function listRecords(
   context: ApiContext,
   request: IncomingMessage,
@@ -40,32 +52,65 @@ export async function listRecords(
   const withDeleted = query.get('deleted') === 'true';
   const filters = [...query].filter(([key]) => !['since', 'limit', 'deleted'].includes(key));
   const definition = context.definitions.get(collection);
-  const seen = new Set<string>();
-  const records = [];
+  // A record is listed at its latest change, so that its earlier ones do not list it again on a later page:
+  // the cursor of the latest, for each record read whose latest change the feed has not reached yet.
+  const latestAhead = new Map<string, string>();
+  let reads = 0;
+  const page = new JsonPage(context.maxRestResponseBytes, 'records');
   let cursor = query.get('since') ?? '';
+  let full = false;
   let more = true;
-  while (records.length < limit && more) {
-    const page = await context.hub.storage.changes(collection, cursor, { limit: 200 }).catch(() => {
-      throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
-    });
-    for (const item of page.items) {
+  while (!full && more) {
+    const changes = await context.hub.storage
+      .changes(collection, cursor, { limit: 200, withoutUpdates: true })
+      .catch(() => {
+        throw new ApiError(400, 'bad-cursor', `"${cursor}" is not a cursor of this relay.`);
+      });
+    more = changes.more;
+    for (const [index, item] of changes.items.entries()) {
+      if (reads === MAX_READS_PER_PAGE) {
+        full = true;
+        more = true;
+        break;
+      }
+      const json = await listedRecord(item.name, item.cursor);
+      if (json !== undefined && !page.add(json)) {
+        full = true;
+        more = true;
+        break;
+      }
+      // The answer's cursor is that of the last change looked at and answered (or left out).
       cursor = item.cursor;
-      if (seen.has(item.name)) continue;
-      seen.add(item.name);
-      if (!(await access.canRead(item.name))) continue;
-      const { doc, version } = await context.writer.read(item.name);
-      if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) continue;
-      const { id } = parseDocumentName(item.name)!;
-      if (!mayRead(context, principal, collection, id, doc)) continue;
-      const json = recordJson(collection, id, version, doc, definition);
-      if (!filters.every(([field, value]) => matches(json.fields[field], value))) continue;
-      records.push(json);
-      if (records.length === limit) break;
+      if (page.count === limit) {
+        full = true;
+        more ||= index < changes.items.length - 1;
+        break;
+      }
     }
-    more = page.more || records.length === limit;
-    if (!page.more) break;
   }
-  sendJson(response, 200, { records, cursor, more: more && records.length === limit });
+  sendJsonText(response, 200, page.close({ cursor, more }));
+
+  /** The JSON text of the record changed at `cursor`, if the list shows it there; undefined if not. */
+  async function listedRecord(name: string, cursor: string): Promise<string | undefined> {
+    const latest = latestAhead.get(name);
+    if (latest !== undefined && latest !== cursor) return undefined;
+    latestAhead.delete(name);
+    if (!(await access.canRead(name))) return undefined;
+    // Each record is one slice of the work: /healthz and other clients are served between two.
+    await setImmediate();
+    reads++;
+    const { doc, version } = await context.writer.read(name);
+    if (version !== cursor) {
+      latestAhead.set(name, version);
+      return undefined;
+    }
+    if (!hasContent(doc) || (isDeleted(doc) && !withDeleted)) return undefined;
+    const { id } = parseDocumentName(name)!;
+    if (!mayRead(context, principal, collection, id, doc)) return undefined;
+    const json = recordJson(collection, id, version, doc, definition);
+    if (!filters.every(([field, value]) => matches(json.fields[field], value))) return undefined;
+    return JSON.stringify(json);
+  }
 }
 
 /** GET /api/collections/:c/records/:id */

@@ -146,9 +146,16 @@ export class OriginPolicy {
 }
 
 /** The raw HTTP answer refusing an upgrade. */
-export function refusalResponse(status: number, message: string): string {
+export function refusalResponse(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): string {
   const reason = STATUS_CODES[status] ?? 'Error';
-  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`;
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\n${extra}Connection: close\r\n\r\n${message}\n`;
 }
 
 function parseHost(text: string): Authority | undefined {

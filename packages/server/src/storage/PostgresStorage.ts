@@ -104,7 +104,7 @@ export class PostgresStorage implements ServerStorage {
         : '';
     const { rows } = await this.#query<Row>(
       'read changes',
-      `SELECT doc, cseq, data FROM ${this.#t('updates')} WHERE collection = $1 AND cseq > $2 ${filter}
+      `SELECT doc, cseq, ${options.withoutUpdates ? "''::bytea AS data" : 'data'} FROM ${this.#t('updates')} WHERE collection = $1 AND cseq > $2 ${filter}
        ORDER BY cseq LIMIT $3`,
       since > 0 ? [collection, after, limit + 1, since] : [collection, after, limit + 1],
     );

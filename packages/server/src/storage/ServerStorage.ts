@@ -89,6 +89,11 @@ export interface ChangesOptions {
   readonly limit?: number;
   /** Only documents with a change at or after this time (ms since epoch). */
   readonly updatedSince?: number;
+  /**
+   * Names and cursors only, each `update` empty: for a reader that loads the documents itself (a REST list),
+   * so that a page of large entries is not read for nothing. A store may ignore it.
+   */
+  readonly withoutUpdates?: boolean;
 }
 
 export interface ChangesPage {

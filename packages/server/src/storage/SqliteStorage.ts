@@ -96,6 +96,9 @@ export class SqliteStorage implements ServerStorage {
       changes: db.prepare<[string, number, number], Row>(
         'SELECT * FROM updates WHERE collection = ? AND cseq > ? ORDER BY cseq LIMIT ?',
       ),
+      namesChanged: db.prepare<[string, number, number], Row>(
+        "SELECT collection, cseq, doc, X'' AS data, actor, at FROM updates WHERE collection = ? AND cseq > ? ORDER BY cseq LIMIT ?",
+      ),
       changesSince: db.prepare<[string, number, string, number, number], Row>(
         `SELECT * FROM updates WHERE collection = ? AND cseq > ?
            AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)
@@ -152,7 +155,9 @@ export class SqliteStorage implements ServerStorage {
       const rows =
         options.updatedSince !== undefined && options.updatedSince > 0
           ? this.#statements.changesSince.all(collection, after, collection, options.updatedSince, limit + 1)
-          : this.#statements.changes.all(collection, after, limit + 1);
+          : options.withoutUpdates
+            ? this.#statements.namesChanged.all(collection, after, limit + 1)
+            : this.#statements.changes.all(collection, after, limit + 1);
       return pageOf(rows, limit, cursor, (row) => ({
         name: row.doc,
         update: bytes(row.data),

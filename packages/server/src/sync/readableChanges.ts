@@ -37,6 +37,8 @@ export async function readableChanges(
     const page = await hub.storage.changes(subscription.collection, cursor, {
       limit: 1000,
       updatedSince: subscription.updatedSince,
+      // Each record is sent whole, as it is now: the stored updates themselves are not needed.
+      withoutUpdates: true,
     });
     for (const { name } of page.items) {
       await nextSlice();

@@ -96,6 +96,13 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         const none = await store.changes('notes', everything.cursor);
         expect(none).toEqual({ items: [], cursor: everything.cursor, more: false });
         expect((await allChanges(store, 'other', '')).items.map((i) => i.name)).toEqual(['other/x']);
+        // Without updates: the same names and cursors, page by page.
+        const names = await store.changes('notes', '', { limit: 3, withoutUpdates: true });
+        const full = await store.changes('notes', '', { limit: 3 });
+        expect(names.items.map(({ name, cursor }) => [name, cursor])).toEqual(
+          full.items.map(({ name, cursor }) => [name, cursor]),
+        );
+        expect([names.cursor, names.more]).toEqual([full.cursor, full.more]);
       }));
 
     it('numbers each collection’s entries one after another, and reports the head', () =>

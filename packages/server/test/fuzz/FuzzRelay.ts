@@ -11,7 +11,11 @@ export interface Probe {
   readonly maxDelayMs: number;
   /** CPU time the relay's thread used since the previous probe, where the system tells. */
   readonly cpuMs: number | undefined;
+  /** The most CPU the relay's thread used in one stretch without turning its event loop, where told. */
+  readonly heldCpuMs: number | undefined;
   readonly heapUsedMb: number;
+  /** The resident memory of the whole process (the fuzzer and the relay's thread). */
+  readonly rssMb: number;
 }
 
 export interface LogLine {

@@ -26,7 +26,7 @@ export interface FuzzOptions {
   readonly timeoutMs: number;
   /**
    * Event-loop delay above which a case counts as a stall, when the relay's thread also used that much CPU
-   * during the case (else the machine was busy, and the case is only counted).
+   * in one stretch without turning its loop (else the machine was busy, and the case is only counted).
    */
   readonly stallMs: number;
   /** Known history freezes to show before such reads are left out (each costs a timeout and a restart). */
@@ -64,7 +64,13 @@ export interface FuzzReport {
   readonly seconds: number;
   readonly relaysStarted: number;
   readonly maxDelayMs: number;
+  /** The most CPU the relay's thread used in one stretch without turning its event loop. */
+  readonly maxHeldCpuMs: number;
   readonly maxHeapMb: number;
+  /** Resident memory of the process (fuzzer and relay thread together) at its highest. */
+  readonly maxRssMb: number;
+  /** Cases by the way their input went in (`/sync push`, `REST POST`…). */
+  readonly kinds: ReadonlyMap<string, number>;
   /** Cases whose event-loop delay passed stallMs while the relay's thread used less CPU than that. */
   readonly delaysWithoutCpu: number;
   /** History reads left out because they would show a known freeze again. */
@@ -85,6 +91,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let relaysStarted = 0;
   let maxDelayMs = 0;
   let maxHeapMb = 0;
+  let maxHeldCpuMs = 0;
+  let maxRssMb = 0;
+  const kinds = new Map<string, number>();
   let cases = 0;
   let historyReadsSkipped = 0;
   let delaysWithoutCpu = 0;
@@ -117,6 +126,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const scale = options.big && random.chance(options.big.share) ? options.big.scale : options.scale;
     const result = await runCase(random, scale, target, index, readsHistory);
     cases++;
+    const way = result.kind.split(' ').slice(0, 2).join(' ');
+    kinds.set(way, (kinds.get(way) ?? 0) + 1);
     const observations: Observation[] = [...result.observations];
     if (!relay.crashed) observations.push(...(await checkRelay(target, index, index % 25 === 0)));
     remember(memory, result);
@@ -136,6 +147,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     } else {
       maxDelayMs = Math.max(maxDelayMs, probe.maxDelayMs);
       maxHeapMb = Math.max(maxHeapMb, probe.heapUsedMb);
+      maxRssMb = Math.max(maxRssMb, probe.rssMb);
+      maxHeldCpuMs = Math.max(maxHeldCpuMs, probe.heldCpuMs ?? 0);
       // First, so that what this record's poison causes below is recognised as such.
       const bad = await unusable(storage, result.name);
       if (bad) {
@@ -158,10 +171,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
       if (probe.maxDelayMs > options.stallMs) {
         // Held that long by its own work, or waiting for a core on a busy machine: only the first is a stall.
-        if (probe.cpuMs === undefined || probe.cpuMs >= options.stallMs)
+        const own = probe.heldCpuMs ?? probe.cpuMs;
+        if (own === undefined || own >= options.stallMs)
           found(
             'stall',
-            `event loop held ${Math.round(probe.maxDelayMs)} ms (${probe.cpuMs ?? '?'} ms of CPU) during ${observations.map((o) => o.step).join(', ')}`,
+            `event loop held ${Math.round(probe.maxDelayMs)} ms (${own ?? '?'} ms of CPU in one stretch, ${probe.cpuMs ?? '?'} ms in the case) during ${observations.map((o) => o.step).join(', ')}`,
           );
         else delaysWithoutCpu++;
       }
@@ -198,7 +212,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     seconds: (Date.now() - started) / 1000,
     relaysStarted,
     maxDelayMs,
+    maxHeldCpuMs,
     maxHeapMb,
+    maxRssMb,
+    kinds,
     historyReadsSkipped,
     delaysWithoutCpu,
     findings,
@@ -222,7 +239,11 @@ export function formatReport(report: FuzzReport, replay: string): string {
     .reduce((sum, [, n]) => sum + n, 0);
   const lines = [
     `structure fuzz seed ${report.seed}: ${report.cases} cases in ${report.seconds.toFixed(1)} s (${(report.cases / report.seconds).toFixed(0)} cases/s), relays started ${report.relaysStarted}`,
-    `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms (cases over the stall threshold with the relay's thread mostly waiting for a core: ${report.delaysWithoutCpu}), max heap used ${report.maxHeapMb.toFixed(0)} MB, history reads left out (known freeze) ${report.historyReadsSkipped}`,
+    `  max event-loop delay ${report.maxDelayMs.toFixed(0)} ms (cases over the stall threshold with the relay's thread mostly waiting for a core: ${report.delaysWithoutCpu}), longest stretch of the relay's own CPU without turning its loop ${report.maxHeldCpuMs.toFixed(0)} ms, max heap used ${report.maxHeapMb.toFixed(0)} MB, peak RSS ${report.maxRssMb.toFixed(0)} MB, history reads left out (known freeze) ${report.historyReadsSkipped}`,
+    `  cases by way in: ${[...report.kinds]
+      .sort((a, b) => b[1] - a[1])
+      .map(([way, n]) => `${way} ${n}`)
+      .join('; ')}`,
     `  findings: ${total} (${unknown} not known)${[...report.counts].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
   ];
   // Unknown findings first: they are what a run is for.
