@@ -14,6 +14,7 @@ import {
 } from './ServerStorage.js';
 import { SqliteCommitter } from './SqliteCommitter.js';
 import { configure, prepareAppend, type SqliteAppendResult } from './sqliteAppend.js';
+import { logTable, moveLogsToRowidTables } from './sqliteLogTables.js';
 
 export interface SqliteStorageOptions {
   /** A folder for the database file (created if missing), or ':memory:'. */
@@ -26,25 +27,9 @@ export interface SqliteStorageOptions {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS updates (
-  collection TEXT NOT NULL,
-  cseq INTEGER NOT NULL,
-  doc TEXT NOT NULL,
-  data BLOB NOT NULL,
-  actor TEXT NOT NULL DEFAULT '',
-  at INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (collection, cseq)
-) WITHOUT ROWID;
+${logTable('updates')};
 CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, cseq);
-CREATE TABLE IF NOT EXISTS set_aside (
-  collection TEXT NOT NULL,
-  cseq INTEGER NOT NULL,
-  doc TEXT NOT NULL,
-  data BLOB NOT NULL,
-  actor TEXT NOT NULL DEFAULT '',
-  at INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (collection, cseq)
-) WITHOUT ROWID;
+${logTable('set_aside')};
 CREATE INDEX IF NOT EXISTS set_aside_by_doc ON set_aside (doc, cseq);
 CREATE TABLE IF NOT EXISTS collections (
   collection TEXT PRIMARY KEY,
@@ -77,6 +62,7 @@ export class SqliteStorage implements ServerStorage {
     try {
       this.#db = new Database(file);
       configure(this.#db, synchronous);
+      moveLogsToRowidTables(this.#db);
       this.#db.exec(SCHEMA);
     } catch (error) {
       throw new ServerStorageError(
