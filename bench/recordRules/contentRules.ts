@@ -11,17 +11,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type ClientMessage,
-  decodeServerMessage,
-  encodeClientMessage,
-  PROTOCOL_VERSION,
-  type ServerMessage,
-  silentLogger,
-} from '@ferry/core';
+import { silentLogger } from '@ferry/core';
 import { createRelay, MemoryServerStorage, type RelayAuth, type Rules, SqliteStorage } from '@ferry/server';
-import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import { connect } from './countingClient.js';
 
 const VISIBLE = 10_000;
 const STORED = Number(process.argv[2] ?? 100_000);
@@ -40,34 +33,6 @@ function recordFor(title: string, readers: string[]): Y.Doc {
   doc.getMap('fields').set('title', title);
   doc.getMap('fields').set('readers', readers);
   return doc;
-}
-
-/** A bare /sync client that counts what it receives. */
-async function connect(url: string, token: string) {
-  const socket = new WebSocket(`${url}/sync`);
-  let sent = 0;
-  let bytes = 0;
-  const listeners = new Set<(message: ServerMessage) => void>();
-  socket.on('message', (data: Buffer) => {
-    bytes += data.byteLength;
-    const { message } = decodeServerMessage(new Uint8Array(data));
-    for (const listener of listeners) listener(message);
-  });
-  await new Promise((resolve) => socket.once('open', resolve));
-  const send = (message: ClientMessage) => socket.send(encodeClientMessage(message, ++sent));
-  const until = (check: (message: ServerMessage) => boolean) =>
-    new Promise<void>((resolve) => {
-      const listener = (message: ServerMessage) => {
-        if (!check(message)) return;
-        listeners.delete(listener);
-        resolve();
-      };
-      listeners.add(listener);
-    });
-  const welcome = until((m) => m.type === 'welcome');
-  send({ type: 'hello', version: PROTOCOL_VERSION, token });
-  await welcome;
-  return { socket, send, until, bytes: () => bytes };
 }
 
 const subscribeNotes = {

@@ -3,17 +3,10 @@
  * followers, with an `authorize` that allows everything and with one that denies one record in ten.
  * Prints; asserts nothing. Run: npx turbo run build && node --import tsx bench/recordRules/recordRead.ts
  */
-import {
-  type ClientMessage,
-  decodeServerMessage,
-  encodeClientMessage,
-  PROTOCOL_VERSION,
-  type ServerMessage,
-  silentLogger,
-} from '@ferry/core';
+import { silentLogger } from '@ferry/core';
 import { type Access, createRelay, MemoryServerStorage, type RelayAuth } from '@ferry/server';
-import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import { connect } from './countingClient.js';
 
 const RECORDS = 10_000;
 const FOLLOWERS = 20;
@@ -30,34 +23,6 @@ function updateFor(title: string): Uint8Array {
   const doc = new Y.Doc();
   doc.getMap('fields').set('title', title);
   return Y.encodeStateAsUpdate(doc);
-}
-
-/** A bare /sync client that counts what it receives. */
-async function connect(url: string, token: string) {
-  const socket = new WebSocket(`${url}/sync`);
-  let sent = 0;
-  let bytes = 0;
-  const listeners = new Set<(message: ServerMessage) => void>();
-  socket.on('message', (data: Buffer) => {
-    bytes += data.byteLength;
-    const { message } = decodeServerMessage(new Uint8Array(data));
-    for (const listener of listeners) listener(message);
-  });
-  await new Promise((resolve) => socket.once('open', resolve));
-  const send = (message: ClientMessage) => socket.send(encodeClientMessage(message, ++sent));
-  const until = (check: (message: ServerMessage) => boolean) =>
-    new Promise<void>((resolve) => {
-      const listener = (message: ServerMessage) => {
-        if (!check(message)) return;
-        listeners.delete(listener);
-        resolve();
-      };
-      listeners.add(listener);
-    });
-  const welcome = until((m) => m.type === 'welcome');
-  send({ type: 'hello', version: PROTOCOL_VERSION, token });
-  await welcome;
-  return { socket, send, until, bytes: () => bytes };
 }
 
 async function run(_label: string, auth: RelayAuth) {
