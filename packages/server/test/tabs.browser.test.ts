@@ -438,7 +438,11 @@ describe('one connection per device in Chromium', () => {
         typed.push(...(await tab.page.evaluate(() => window.tabsPage.stopTyping())));
       await append(survivors[0]!, id, ' end.');
       if (!online) await context.setOffline(false);
-      for (const tab of survivors) await untilSaved(tab, id);
+      for (const tab of survivors)
+        await untilSaved(tab, id).catch(async (error: Error) => {
+          const status = await tab.page.evaluate((draft) => window.tabsPage.status(draft), id);
+          throw new Error(`${context$}: ${error.message}; the tab says ${JSON.stringify(status)}`);
+        });
       const shown = (await body(survivors[0]!, id))!;
       await untilBody(survivors[1]!, id, shown);
       for (const word of typed) expect(shown, context$).toContain(`${word} `);

@@ -534,15 +534,19 @@ export class SyncClient {
 
   #followerGone(tab: string): void {
     const before = this.#subscriptions();
-    // Before unsubscribing: the relay takes presence only on documents subscribed.
+    const known = this.#followers.forget(tab);
+    // Collections only that tab wanted go first: whoever sees its presence leave knows that the relay no
+    // longer sends them here. Its documents go after its presence, which the relay takes only on documents
+    // subscribed.
+    if (known) this.#resubscribe(before, [], { documents: false });
     this.#devicePresence.forget(tab);
-    if (!this.#followers.forget(tab)) return;
-    this.#resubscribe(before);
+    if (!known) return;
+    this.#resubscribe({ ...before, collections: this.#subscriptions().collections });
     this.#emitStatus();
   }
 
   /** Subscribes to what the device's tabs want now and did not before; unsubscribes what none wants. */
-  #resubscribe(before: Subscriptions, again: readonly string[] = []): void {
+  #resubscribe(before: Subscriptions, again: readonly string[] = [], { documents = true } = {}): void {
     if (this.#state !== 'online') return;
     const after = this.#subscriptions();
     const added = [...after.collections.keys()].filter((c) => !before.collections.has(c));
@@ -551,7 +555,7 @@ export class SyncClient {
     ];
     this.#subscribe(added, addedDocuments);
     const removed = [...before.collections.keys()].filter((c) => !after.collections.has(c));
-    const removedDocuments = [...before.documents].filter((d) => !after.documents.has(d));
+    const removedDocuments = documents ? [...before.documents].filter((d) => !after.documents.has(d)) : [];
     if (removed.length > 0 || removedDocuments.length > 0)
       this.#send({ type: 'unsubscribe', collections: removed, documents: removedDocuments });
   }
