@@ -428,3 +428,42 @@ describe('records the relay’s rules take away', () => {
     }
   });
 });
+
+describe('hand-over while every tab types', () => {
+  /** Lets the tabs type for a while: the pause paces the scenario; nothing waits on it to have happened. */
+  const typeFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('brings every surviving tab to saved with nothing pending, round after round', async () => {
+    for (let round = 0; round < 15; round++) {
+      const relay = await startRelay();
+      const on = device();
+      await withBaseDraft(relay, on);
+      const locks = new MemoryLocks();
+      const tabs = [
+        await openTab(on, relay, { online: true, locks }),
+        await openTab(on, relay, { online: true, locks }),
+        await openTab(on, relay, { online: true, locks }),
+      ] as [Tab, Tab, Tab];
+      for (const tab of tabs) tab.collection(drafts);
+      await untilOnlineAs(tabs[0], 'leader');
+      for (const tab of tabs) await showsBody(tab, 'd', 'base.');
+      // Each tab types a word every few milliseconds; the leader closes at a point that moves with the
+      // round, among the others' pushes and acknowledgements.
+      const typing = tabs.map((tab, i) => setInterval(() => append(tab, 'd', ` ${'abc'[i]}`), 1 + i));
+      await typeFor(20 + round * 7);
+      clearInterval(typing[0]);
+      await tabs[0].close();
+      await typeFor(30);
+      clearInterval(typing[1]);
+      clearInterval(typing[2]);
+      append(tabs[1], 'd', ' end.');
+      for (const tab of [tabs[1], tabs[2]]) {
+        await until(
+          (l) => tab.sync!.on('status', l),
+          () => tab.sync!.status.pending === 0 && tab.collection(drafts).get('d')!.status === 'saved',
+        );
+      }
+      await relay.close();
+    }
+  });
+});

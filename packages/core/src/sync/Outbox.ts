@@ -273,6 +273,9 @@ export class Outbox {
       }
       for (const name of stale) this.#dropCommitted(name);
     });
+    // A change another tab's acknowledgement covered before this flush was not marked at all: nothing in
+    // the outbox document changed for it, so no observer tells this tab the record left the outbox.
+    for (const [name] of toMark) this.#refresh(name);
   }
 
   /** Removes the marks of changes the relay holds; with none left, the record leaves the outbox. */
