@@ -1,7 +1,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { openStoreFile } from '../storage/SqliteStoreReader.js';
+import { fileCommandArgs } from './fileCommand.js';
 
 export const BACKUP_USAGE = `Usage: ferry backup [options] <file>
 
@@ -14,28 +14,16 @@ ferry restore. For a relay on PostgreSQL, use pg_dump (see docs/operations.md).
 
 /** `ferry backup`: SQLite's online backup of a live store, written beside the target and renamed into place. */
 export async function backup(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string', default: './data' },
-      postgres: { type: 'string' },
-      force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = fileCommandArgs(argv, {
+    usage: BACKUP_USAGE,
+    postgresAdvice: 'backup copies the SQLite store; for PostgreSQL use pg_dump (see docs/operations.md).',
+    example: 'backup needs one file to write, e.g. ferry backup --data ./data ferry-backup.db',
   });
-  if (values.help) {
-    console.log(BACKUP_USAGE);
-    return;
-  }
-  if (values.postgres !== undefined)
-    throw new Error('backup copies the SQLite store; for PostgreSQL use pg_dump (see docs/operations.md).');
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0)
-    throw new Error('backup needs one file to write, e.g. ferry backup --data ./data ferry-backup.db');
-  if (existsSync(file) && !values.force)
+  if (!args) return;
+  const { file } = args;
+  if (existsSync(file) && !args.force)
     throw new Error(`${file} exists; give another file, or --force to replace it.`);
-  const source = openStoreFile(values.data);
+  const source = openStoreFile(args.data);
   // A half-written copy must never stand where a good one is expected: it gets its name once complete.
   const partial = `${file}.partial`;
   try {
@@ -47,9 +35,9 @@ export async function backup(argv: string[]): Promise<void> {
     renameSync(partial, file);
   } catch (error) {
     rmSync(partial, { force: true });
-    throw new Error(`backup of ${values.data} failed, nothing was written: ${(error as Error).message}`);
+    throw new Error(`backup of ${args.data} failed, nothing was written: ${(error as Error).message}`);
   } finally {
     source.close();
   }
-  console.log(`Backed up ${values.data} to ${file} (${statSync(file).size} bytes).`);
+  console.log(`Backed up ${args.data} to ${file} (${statSync(file).size} bytes).`);
 }

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { sqliteFileOf } from '../storage/SqliteStoreReader.js';
 import { checkStoreFile, companionsOf, isOpenElsewhere } from '../storage/sqliteFiles.js';
+import { fileCommandArgs } from './fileCommand.js';
 
 export const RESTORE_USAGE = `Usage: ferry restore [options] <file>
 
@@ -16,31 +16,19 @@ before anything is changed. For a relay on PostgreSQL, use pg_restore (see docs/
 
 /** `ferry restore`: checks the backup and the folder, copies the backup beside the store, renames it in. */
 export async function restore(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string', default: './data' },
-      postgres: { type: 'string' },
-      force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const args = fileCommandArgs(argv, {
+    usage: RESTORE_USAGE,
+    postgresAdvice: 'restore writes a SQLite store; for PostgreSQL use pg_restore (see docs/operations.md).',
+    example: 'restore needs one backup file, e.g. ferry restore --data ./data ferry-backup.db',
   });
-  if (values.help) {
-    console.log(RESTORE_USAGE);
-    return;
-  }
-  if (values.postgres !== undefined)
-    throw new Error('restore writes a SQLite store; for PostgreSQL use pg_restore (see docs/operations.md).');
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0)
-    throw new Error('restore needs one backup file, e.g. ferry restore --data ./data ferry-backup.db');
+  if (!args) return;
+  const { file } = args;
   checkStoreFile(file);
-  const dir = values.data;
+  const dir = args.data;
   const target = sqliteFileOf(dir);
   if (existsSync(target) && isOpenElsewhere(target))
     throw new Error(`A relay is serving ${dir} (its store is open): stop it, then restore.`);
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !values.force)
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !args.force)
     throw new Error(
       `${dir} is not empty; restore into an empty folder, or give --force to replace its store.`,
     );
