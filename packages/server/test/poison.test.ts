@@ -8,6 +8,7 @@ import * as decoding from 'lib0/decoding';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import { pendingProtoUpdate } from './fixtures/pendingProtoUpdate.js';
 import { editOf, poisonFor, recordUpdate } from './fixtures/poisonUpdate.js';
 import { onCleanup, startRelay } from './helpers.js';
 import { RawClient } from './rawClient.js';
@@ -188,6 +189,26 @@ describe('updates that apply but leave a record Yjs cannot encode', () => {
     );
     expect(outcome).not.toBe('acknowledged');
     expect((await storage.history('notes/p1')).some((entry) => equal(entry.update, protoBytes))).toBe(false);
+    await expectServed(relay, 'kept');
+  });
+
+  it('are refused too when the value waits for a change the relay has not seen', async () => {
+    // Yjs keeps it pending, where the checks of applied content do not look, and encoding the record throws.
+    const pending = pendingProtoUpdate();
+    const storage = new MemoryServerStorage();
+    const relay = await startRelay({ storage });
+    const writer = await RawClient.hello(relay.url);
+    writer.send({ type: 'push', id: 1, items: [{ name: 'notes/p1', update: recordUpdate('kept') }] });
+    expect((await writer.next('ack')).refused).toEqual([]);
+
+    const attacker = await RawClient.hello(relay.url);
+    attacker.send({ type: 'push', id: 1, items: [{ name: 'notes/p1', update: pending }] });
+    const outcome = await attacker.next('ack').then(
+      (ack) => (ack.refused.length > 0 ? 'refused' : 'acknowledged'),
+      () => 'closed',
+    );
+    expect(outcome).not.toBe('acknowledged');
+    expect((await storage.history('notes/p1')).some((entry) => equal(entry.update, pending))).toBe(false);
     await expectServed(relay, 'kept');
   });
 });

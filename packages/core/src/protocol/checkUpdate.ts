@@ -13,7 +13,9 @@ export class InvalidUpdateError extends FerryError {
  * is bounded by the bytes it is given) refuses truncated and garbled updates; the range check refuses
  * clocks and lengths past 2^53, which lib0 accepts but which make Y.mergeUpdates loop forever once they
  * sit in a document's pending structs (the mechanism of yjs issue 687, in the V1 format). A delete range
- * may be as long as that: nothing in Ferry works through a range clock by clock.
+ * may be as long as that: nothing in Ferry works through a range clock by clock. Values are checked for what
+ * Yjs can encode again, in every struct, including those that will wait for a missing dependency: once
+ * stored, one that cannot be encoded makes every later read of the record throw.
  */
 export function checkUpdate(update: Uint8Array): void {
   if (update.byteLength === 0) throw new InvalidUpdateError('The update is empty.');
@@ -32,6 +34,11 @@ export function checkUpdate(update: Uint8Array): void {
     ) {
       throw new InvalidUpdateError('The update holds a clock or length beyond what Yjs handles safely.');
     }
+    if (struct instanceof Y.Item && !encodableContent(struct.content)) {
+      throw new InvalidUpdateError(
+        'The update holds an object Yjs cannot encode again (one with a "__proto__" key).',
+      );
+    }
   }
   for (const [client, ranges] of decoded.ds.clients) {
     if (!Number.isSafeInteger(client))
@@ -49,4 +56,31 @@ export function checkUpdate(update: Uint8Array): void {
       end = range.clock + range.len;
     }
   }
+}
+
+/** Whether the values an item holds can be encoded again: lib0 decodes an object's "__proto__" key as its prototype. */
+function encodableContent(content: Y.Item['content']): boolean {
+  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON)
+    return content.arr.every(plainValue);
+  if (content instanceof Y.ContentEmbed) return plainValue(content.embed);
+  if (content instanceof Y.ContentFormat) return plainValue(content.value);
+  if (content instanceof Y.ContentDoc) return plainValue(content.opts);
+  return true;
+}
+
+/** Whether a decoded value holds only arrays, plain objects, bytes and primitives; walked without recursion. */
+function plainValue(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    // isView reads the value's own internal slot: an object whose prototype is a Uint8Array is not bytes.
+    if (current === null || typeof current !== 'object' || ArrayBuffer.isView(current)) continue;
+    const prototype: unknown = Object.getPrototypeOf(current);
+    // `{"__proto__": null}` decodes to an object without a prototype, which lib0 encodes like any other.
+    const plain = prototype === Object.prototype || prototype === null;
+    const children = Array.isArray(current) ? current : plain ? Object.values(current) : undefined;
+    if (!children) return false;
+    for (const child of children) stack.push(child);
+  }
+  return true;
 }

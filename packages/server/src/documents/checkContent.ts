@@ -79,9 +79,6 @@ class ContentCheck {
   item(item: Y.Item): string | undefined {
     const parent = item.parent;
     if (!(parent instanceof Y.AbstractType)) return undefined;
-    if (!encodableContent(item.content)) {
-      return 'The update holds an object Yjs cannot encode again (one with a "__proto__" key); it was refused.';
-    }
     const max = this.rules.maxNestingDepth;
     if (this.#level(parent) + contentDepth(item.content, max) > max) {
       return `Values may nest at most ${max} levels (Yjs types, JSON arrays and objects); this update goes deeper.`;
@@ -243,37 +240,6 @@ function contentDepth(content: Content, max: number): number {
   if (content instanceof Y.ContentEmbed) return depthOf(content.embed, max);
   if (content instanceof Y.ContentFormat) return depthOf(content.value, max);
   return 0;
-}
-
-/**
- * Whether the JSON values an item holds are what lib0 writes: arrays, plain objects (with or without a
- * prototype), bytes and primitives.
- * lib0 reads an object's `__proto__` key by setting the object's prototype, and a record holding such an
- * object applies but can never be encoded again (every sync of it would throw).
- */
-function encodableContent(content: Content): boolean {
-  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON)
-    return content.arr.every(plainValue);
-  if (content instanceof Y.ContentEmbed) return plainValue(content.embed);
-  if (content instanceof Y.ContentFormat) return plainValue(content.value);
-  return true;
-}
-
-/** Whether a decoded value holds only arrays, plain objects, bytes and primitives; walked without recursion. */
-function plainValue(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    // isView reads the value's own internal slot: an object whose prototype is a Uint8Array is not bytes.
-    if (current === null || typeof current !== 'object' || ArrayBuffer.isView(current)) continue;
-    const prototype: unknown = Object.getPrototypeOf(current);
-    // `{"__proto__": null}` decodes to an object without a prototype, which lib0 encodes like any other.
-    const plain = prototype === Object.prototype || prototype === null;
-    const children = Array.isArray(current) ? current : plain ? Object.values(current) : undefined;
-    if (!children) return false;
-    for (const child of children) stack.push(child);
-  }
-  return true;
 }
 
 function describe(content: Content): string {
