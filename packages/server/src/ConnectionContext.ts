@@ -4,6 +4,7 @@ import type { DocumentHub } from './documents/DocumentHub.js';
 import type { Limits } from './Limits.js';
 import type { Metrics } from './Metrics.js';
 import type { SendBudget } from './SendBudget.js';
+import type { LiveMerges } from './sync/LiveMerges.js';
 
 /** What every connection handler shares with the relay. */
 export interface ConnectionContext {
@@ -14,6 +15,8 @@ export interface ConnectionContext {
   readonly logger: Logger;
   /** Bytes queued for slow readers, relay-wide. */
   readonly budget: SendBudget;
+  /** Each turn's live updates, merged per record once for every reader. */
+  readonly liveMerges: LiveMerges;
   /** The relay's clock, for token expiry (default Date.now). */
   readonly now?: () => number;
 }

@@ -33,6 +33,7 @@ import { SendBudget } from './SendBudget.js';
 import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
+import { LiveMerges } from './sync/LiveMerges.js';
 import { SyncConnection } from './sync/SyncConnection.js';
 import { checkWebhook } from './webhooks/checkWebhook.js';
 import type { WebhookOptions } from './webhooks/Webhook.js';
@@ -159,7 +160,16 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
   const budget = new SendBudget(limits.maxTotalBufferedBytes);
-  const context: ConnectionContext = { hub, auth, limits, metrics, logger, budget, now: options.now };
+  const context: ConnectionContext = {
+    hub,
+    auth,
+    limits,
+    metrics,
+    logger,
+    budget,
+    liveMerges: new LiveMerges(),
+    now: options.now,
+  };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
   const api = restApi({
     hub,

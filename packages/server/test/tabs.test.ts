@@ -465,5 +465,7 @@ describe('hand-over while every tab types', () => {
       }
       await relay.close();
     }
-  });
+    // Fifteen rounds, each with a relay, three tabs and a hand-over: more than one test's usual minute when
+    // the machine is busy.
+  }, 180_000);
 });

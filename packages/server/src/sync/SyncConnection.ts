@@ -547,7 +547,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #flushOutbox(): void {
     this.#flushScheduled = false;
     if (this.#outbox.length === 0) return;
-    const items = this.#outbox;
+    const items = this.context.liveMerges.merge(this.#outbox);
     this.#outbox = [];
     this.context.metrics.updatesOut.inc(items.length);
     this.#send({ type: 'updates', items });
