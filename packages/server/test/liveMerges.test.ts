@@ -46,7 +46,9 @@ describe('live fan-out', () => {
     expect((await writer.next('ack', (m) => m.id === 2)).refused).toEqual([]);
 
     const received = await Promise.all(
-      readers.map(async (reader) => (await reader.next('updates')).items.filter((i) => i.name === 'notes/p1')),
+      readers.map(async (reader) =>
+        (await reader.next('updates')).items.filter((i) => i.name === 'notes/p1'),
+      ),
     );
     for (const items of received) {
       expect(items).toHaveLength(1);
