@@ -5,7 +5,7 @@
 import type { Metric, WorkloadResult } from '../workload.js';
 
 /** Column order: Ferry first, then what a user would pick instead, then the reference points. */
-const SYSTEM_ORDER = ['ferry', 'y-websocket', 'hocuspocus', 'bare relay', 'y-indexeddb'];
+const SYSTEM_ORDER = ['ferry', 'ferry /y/', 'y-websocket', 'hocuspocus', 'bare relay', 'y-indexeddb'];
 
 export function formatTable(results: readonly WorkloadResult[]): string {
   const systems = [...new Set(results.map((r) => r.system))].sort(

@@ -18,13 +18,20 @@ import { offlineMerge } from './offlineMerge.js';
  */
 const ferry = ferrySystem({ name: 'ferry', storage: 'SQLite (WAL, synchronous = FULL), the default' });
 
+/** Ferry's relay with y-websocket's clients on its `/y/` endpoint: the relay's cost beside the bare relay's. */
+const ferryOverY = ferrySystem({
+  name: 'ferry /y/',
+  storage: 'SQLite (WAL, synchronous = FULL), the default',
+  clients: 'y-websocket',
+});
+
 /** The systems a user would pick instead of Ferry, for every workload that stores documents. */
 const STORING = [ferry, yWebsocketSystem, hocuspocusSystem];
 
 /** Every workload, in the order a full run executes them (one at a time, never in parallel). */
 export const WORKLOADS: readonly Workload[] = [
   liveQuery,
-  ...[...STORING, bareRelaySystem].map(fanOut),
+  ...[...STORING, ferryOverY, bareRelaySystem].map(fanOut),
   ...STORING.map(coldSyncThenResume),
   ...STORING.map(offlineMerge),
   ...STORING.map(durableAck),
