@@ -28,6 +28,9 @@ const SYNC_STEP_2 = 1;
 const SYNC_UPDATE = 2;
 const AUTH_PERMISSION_DENIED = 0;
 
+/** Sync-update frames by the update they carry, made once for every reader while that update is held. */
+const UPDATE_FRAMES = new WeakMap<Uint8Array, Uint8Array>();
+
 /**
  * One client of the standard y-websocket protocol on one document (`/y/<collection>/<id>`), so that an
  * unmodified WebsocketProvider, and any editor bound through it, edits the same record as Ferry clients.
@@ -82,11 +85,17 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
   }
 
   #sendUpdate(update: Uint8Array): void {
-    this.#send((e) => {
+    // Every reader of the document is handed the same update: its frame is made once, for all of them.
+    let frame = UPDATE_FRAMES.get(update);
+    if (!frame) {
+      const e = encoding.createEncoder();
       encoding.writeVarUint(e, MESSAGE_SYNC);
       encoding.writeVarUint(e, SYNC_UPDATE);
       encoding.writeVarUint8Array(e, update);
-    });
+      frame = encoding.toUint8Array(e);
+      UPDATE_FRAMES.set(update, frame);
+    }
+    this.#sendFrame(frame);
   }
 
   deliverAwareness(_name: string, update: Uint8Array, record?: RecordView): void {
@@ -324,7 +333,11 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
     const e = encoding.createEncoder();
     write(e);
-    const frame = encoding.toUint8Array(e);
+    this.#sendFrame(encoding.toUint8Array(e));
+  }
+
+  #sendFrame(frame: Uint8Array): void {
+    if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
     this.context.metrics.bytesOut.inc(frame.byteLength);
     this.socket.send(frame);
     if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) {
