@@ -42,7 +42,7 @@ export class Files {
     private readonly storage: FileStorage,
     private readonly relay: RelayFiles | undefined,
     private readonly logger: Logger,
-    sync?: SyncClient,
+    private readonly sync?: SyncClient,
   ) {
     this.#pending = replica.open(FILES_DOC).getMap<boolean>('pending');
     replica.on('change', ({ name, doc }) => {
@@ -179,6 +179,8 @@ export class Files {
   /** Runs the upload loop, or has the running one go round once more. */
   #upload(): void {
     if (!this.relay || this.#closed) return;
+    // Uploads go with sync: a client told to stay offline (or not yet connected) sends nothing.
+    if (this.sync && this.sync.status.connection !== 'online') return;
     if (this.#pumping) {
       this.#again = true;
       return;
