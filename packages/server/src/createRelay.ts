@@ -25,6 +25,7 @@ import type { BlobStorage } from './files/BlobStorage.js';
 import { FolderBlobStorage } from './files/FolderBlobStorage.js';
 import { fileRoutes } from './files/fileRoutes.js';
 import { MemoryBlobStorage } from './files/MemoryBlobStorage.js';
+import { PostgresBlobStorage } from './files/PostgresBlobStorage.js';
 import { SqliteBlobStorage } from './files/SqliteBlobStorage.js';
 import { AddressRateLimiter } from './http/AddressRateLimiter.js';
 import { HandshakeGuard } from './http/HandshakeGuard.js';
@@ -38,6 +39,7 @@ import { defaultLogger } from './logger.js';
 import { Metrics } from './Metrics.js';
 import { SendBudget } from './SendBudget.js';
 import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+import { PostgresStorage } from './storage/PostgresStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
 import { SyncConnection } from './sync/SyncConnection.js';
@@ -393,6 +395,10 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 function blobStorageOf(options: RelayOptions, logger: Logger): BlobStorage {
   if (typeof options.blobs === 'string') return new FolderBlobStorage(options.blobs);
   if (options.blobs) return options.blobs;
+  if (options.storage instanceof PostgresStorage) {
+    const { connectionString, schema } = options.storage.options;
+    return new PostgresBlobStorage({ connectionString, schema });
+  }
   if (!options.storage && options.dataDir) return new SqliteBlobStorage(options.dataDir);
   if (options.storage) logger.warn({}, 'no blob storage configured: files are kept in memory only');
   return new MemoryBlobStorage();

@@ -32,8 +32,15 @@ describe('files on records', () => {
     const writer = await startClient(relay, { sync: { manual: true } });
     const pdf = bytesOf(300_000);
     const ref = await writer.files.add(pdf, { name: 'invoice.pdf', type: 'application/pdf' });
-    const draft = await writer.collection(drafts).create({ subject: 'Invoice', attachments: [ref] }, { id: 'd1' });
-    expect(ref).toEqual({ hash: sha256(pdf), size: pdf.byteLength, type: 'application/pdf', name: 'invoice.pdf' });
+    const draft = await writer
+      .collection(drafts)
+      .create({ subject: 'Invoice', attachments: [ref] }, { id: 'd1' });
+    expect(ref).toEqual({
+      hash: sha256(pdf),
+      size: pdf.byteLength,
+      type: 'application/pdf',
+      name: 'invoice.pdf',
+    });
     // Offline: the bytes are on the device already.
     expect(hex(await draft.file('attachments', 0))).toBe(hex(pdf));
     expect(writer.files.pendingUploads).toBe(1);

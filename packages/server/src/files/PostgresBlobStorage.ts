@@ -120,9 +120,9 @@ export class PostgresBlobStorage implements BlobStorage {
     await this.#pool.end();
   }
 
-  /** Drops the blob tables (for tests). */
-  async dropTables(): Promise<void> {
-    await this.#query(`DROP TABLE IF EXISTS ${this.#t('blobs')}, ${this.#t('blob_uploads')}`, []);
+  /** Drops the schema and everything in it (for tests). */
+  async dropSchema(): Promise<void> {
+    await this.#pool.query(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
   }
 
   #t(table: string): string {
