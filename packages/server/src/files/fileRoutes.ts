@@ -5,6 +5,7 @@ import { type ApiContext, mayRead, principalOf, requireAccess } from '../api/Api
 import { ApiError } from '../api/ApiError.js';
 import { sendError, sendJson } from '../api/http.js';
 import type { Principal } from '../auth/Auth.js';
+import { viewRecord } from '../documents/RecordView.js';
 import { BlobOffsetError, type BlobStorage } from './BlobStorage.js';
 
 /** What the file endpoints need: the REST API's context (auth, records, rules), the blobs and their limits. */
@@ -98,7 +99,7 @@ async function uploadStatus(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  await requireAccess(context.api, principal, name, 'write');
+  await requireWrite(context, principal, name);
   const size = sizeOf(context, request);
   // Complete only as far as the principal may know it: the record it may read refers to a stored file.
   const complete =
@@ -115,7 +116,7 @@ async function putChunk(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  await requireAccess(context.api, principal, name, 'write');
+  await requireWrite(context, principal, name);
   const size = sizeOf(context, request);
   if (size === undefined) throw new ApiError(400, 'bad-size', 'Give the whole file size as ?size=<bytes>.');
   const offset = Number(new URL(request.url ?? '/', 'http://relay').searchParams.get('offset') ?? 0);
@@ -149,6 +150,27 @@ async function putChunk(
   }
   await context.blobs.commit(key, hash, bytes, now);
   sendJson(response, 200, { received, complete: true });
+}
+
+/**
+ * Uploads go through a record the principal may write: by `authorize`, and by the collection's write rule
+ * when the record is on the relay already. A record not there yet (made offline, its upload arriving first),
+ * like one the principal may not read, is judged by `authorize` alone: its bytes can only be read through
+ * a record that refers to them, and are collected when none does.
+ */
+async function requireWrite(context: FileContext, principal: Principal, name: string): Promise<void> {
+  await requireAccess(context.api, principal, name, 'write');
+  const slash = name.indexOf('/');
+  const collection = name.slice(0, slash);
+  const { rules } = context.api.hub;
+  if (!rules.writesByContent(collection)) return;
+  const { doc } = await context.api.writer.read(name);
+  const id = name.slice(slash + 1);
+  // A record the principal may not read is answered as one not there: the answer must not tell it exists.
+  if (!hasContent(doc) || !mayRead(context.api, principal, collection, id, doc)) return;
+  const view = viewRecord(collection, id, doc, context.api.definitions.get(collection));
+  if (!rules.canWrite(principal, view))
+    throw new ApiError(403, 'forbidden', `You may not change "${name}", so you may not attach files to it.`);
 }
 
 /** Whether `name` exists, `principal` may read it by its content rules, and its current state refers to `hash`. */
