@@ -275,3 +275,41 @@ describe('collection of files no record refers to', () => {
     expect((await fetchFile(relay.httpUrl, '', 'drafts/k', kept.hash)).status).toBe(200);
   });
 });
+
+describe('download policy', () => {
+  it("an 'eager' collection brings the files its records refer to onto the device without being read", async () => {
+    const relay = await startRelay();
+    const writer = await startClient(relay);
+    const ref = await writer.files.add(bytesOf(2048, 11), { name: 'eager.bin' });
+    await writer.collection(drafts).create({ subject: 'eager', attachments: [ref] }, { id: 'e1' });
+    await writer.files.whenUploaded();
+    await writer.whenSynced();
+
+    const reader = await startClient(relay);
+    const downloaded = new Promise<{ hash: string; record: string }>((resolve) =>
+      reader.files.on('downloaded', resolve),
+    );
+    reader.collection(drafts, { files: 'eager' });
+    expect(await downloaded).toEqual({ hash: ref.hash, record: 'drafts/e1' });
+    expect(await reader.files.has(ref.hash)).toBe(true);
+    // Readable with the relay gone.
+    await relay.close();
+    expect(hex(await reader.collection(drafts).get('e1')!.file('attachments', 0))).toBe(
+      hex(bytesOf(2048, 11)),
+    );
+  });
+
+  it('a collection on demand downloads nothing until a file is read', async () => {
+    const relay = await startRelay();
+    const writer = await startClient(relay);
+    const ref = await writer.files.add(bytesOf(2048, 12), { name: 'lazy.bin' });
+    await writer.collection(drafts).create({ subject: 'lazy', attachments: [ref] }, { id: 'l1' });
+    await writer.files.whenUploaded();
+    await writer.whenSynced();
+    const reader = await startClient(relay);
+    const list = reader.collection(drafts);
+    await reader.whenSynced();
+    expect(list.get('l1')!.get('attachments')).toEqual([ref]);
+    expect(await reader.files.has(ref.hash)).toBe(false);
+  });
+});

@@ -19,6 +19,8 @@ export type FilePolicy = 'on-demand' | 'eager';
 export interface FilesEvents {
   /** The relay holds the whole file now (sent on behalf of `record`). */
   uploaded: { hash: string; record: string };
+  /** A file's bytes came from the relay and are on this device now. */
+  downloaded: { hash: string; record: string };
   /** The relay refused an upload for good (too large, forbidden): the file stays on this device only. */
   error: FileUploadError;
 }
@@ -160,6 +162,7 @@ export class Files {
         `The relay's copy of file ${hash} does not match its hash; it was not kept.`,
       );
     await this.storage.put(hash, bytes);
+    this.#events.emit('downloaded', { hash, record });
     return bytes;
   }
 
