@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { defineCollection, FILES_PATH, type FileUploadError, t } from '@ferry/core';
 import { AuthError, MemoryBlobStorage, type RelayAuth } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
-import { startClient, startRelay, until } from './helpers.js';
+import { startClient, startRelay } from './helpers.js';
 
 const drafts = defineCollection('drafts', {
   subject: t.string(),
@@ -178,7 +178,7 @@ describe('files follow the rules of the records that refer to them', () => {
       fetch(`${relay.httpUrl}${FILES_PATH}messages/m2/${sha256(bytes)}?offset=0&size=100`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${user}` },
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       });
     expect((await put('ben')).status).toBe(200);
     const strict = await startRelay({
@@ -194,7 +194,7 @@ describe('files follow the rules of the records that refer to them', () => {
       {
         method: 'PUT',
         headers: { authorization: 'Bearer ben' },
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       },
     );
     expect(refused.status).toBe(403);
@@ -226,7 +226,7 @@ describe('file limits and checks', () => {
     const claimed = sha256(bytesOf(64, 5));
     const response = await fetch(`${relay.httpUrl}${FILES_PATH}drafts/x/${claimed}?offset=0&size=64`, {
       method: 'PUT',
-      body: bytesOf(64, 6),
+      body: bytesOf(64, 6) as Uint8Array<ArrayBuffer>,
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('hash-mismatch');

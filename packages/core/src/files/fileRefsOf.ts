@@ -26,7 +26,6 @@ function collect(value: unknown, hashes: Set<string>): void {
     for (const item of type._map.values()) collectItem(item, hashes);
     for (let item = type._start; item; item = item.right as Y.Item | null) collectItem(item, hashes);
   } else if (Array.isArray(value)) {
-  } else if (Array.isArray(value)) {
     for (const item of value) collect(item, hashes);
   } else if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
     for (const item of Object.values(value)) collect(item, hashes);
