@@ -102,6 +102,11 @@ export class Files {
     return (await this.storage.get(hash)) !== undefined;
   }
 
+  /** Whether the file was added on this device and the relay does not hold it yet. */
+  uploading(hash: string): boolean {
+    return this.#pending.has(hash);
+  }
+
   /** Files added on this device that the relay does not hold yet. */
   get pendingUploads(): number {
     return this.#pending.size;
