@@ -220,6 +220,19 @@ describe('file limits and checks', () => {
     expect((await draft.file('attachments', 0)).byteLength).toBe(2000);
   });
 
+  it('a page on another allowed origin may upload: the preflight allows PUT', async () => {
+    const relay = await startRelay({ allowOrigins: ['https://mail.example.org'] });
+    const preflight = await fetch(
+      `${relay.httpUrl}${FILES_PATH}drafts/x/${sha256(bytesOf(1))}?offset=0&size=1`,
+      {
+        method: 'OPTIONS',
+        headers: { origin: 'https://mail.example.org', 'access-control-request-method': 'PUT' },
+      },
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+  });
+
   it('bytes that do not match their hash are refused and not stored', async () => {
     const blobs = new MemoryBlobStorage();
     const relay = await startRelay({ blobs });
