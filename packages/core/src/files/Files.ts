@@ -133,9 +133,9 @@ export class Files {
         this.#fetchMissing(name, this.replica.get(name)!);
   }
 
+  /** Stops uploading (an upload under way is left for the next start, which resumes it) and closes the store. */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#pumping;
     await this.storage.close();
   }
 
@@ -234,6 +234,8 @@ export class Files {
         this.logger.debug({ err: error, hash }, 'file upload interrupted');
         return;
       }
+      // Closed meanwhile: the replica is gone; the next start asks the relay and finds the upload complete.
+      if (this.#closed) return;
       this.#pending.delete(hash);
       this.#events.emit('uploaded', { hash, record });
     }
