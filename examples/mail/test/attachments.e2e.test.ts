@@ -60,7 +60,10 @@ describe('the mail example with attachments', () => {
     await ana.page.waitForSelector('.list[data-folder=outbox] li.empty', WAIT);
     await ana.page.click('nav a:text("Sent")');
     await ana.page.click(`.list[data-folder=sent] a[data-id="${id}"]`);
-    await ana.page.waitForSelector('.reader .attachments li[data-state=stored] button:text("agenda.txt")', WAIT);
+    await ana.page.waitForSelector(
+      '.reader .attachments li[data-state=stored] button:text("agenda.txt")',
+      WAIT,
+    );
 
     await ben.page.click(`.messages a[data-id="${id}"]`);
     await ben.page.waitForSelector(`.reader h2:text("${SUBJECT}")`, WAIT);
