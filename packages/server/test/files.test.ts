@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { defineCollection, FILES_PATH, type FileUploadError, t } from '@ferry/core';
+import {
+  defineCollection,
+  FILES_PATH,
+  type FileUploadError,
+  MemoryFileStorage,
+  MemoryStorage,
+  t,
+} from '@ferry/core';
 import { AuthError, MemoryBlobStorage, type RelayAuth } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
 import { startClient, startRelay } from './helpers.js';
@@ -61,6 +68,23 @@ describe('files on records', () => {
     // Downloaded once, then kept on the device: readable with the relay gone.
     await relay.close();
     expect(hex(await received.file('attachments', 0))).toBe(hex(pdf));
+  });
+
+  it('a file attached offline before a restart uploads after it', async () => {
+    const blobs = new MemoryBlobStorage();
+    const relay = await startRelay({ blobs });
+    const storage = new MemoryStorage();
+    const files = new MemoryFileStorage();
+    const before = await startClient(relay, { storage, files, sync: { manual: true } });
+    const ref = await before.files.add(bytesOf(1000, 13), { name: 'before.bin' });
+    await before.collection(drafts).create({ subject: 'restart', attachments: [ref] }, { id: 'r1' });
+    await before.close();
+
+    const after = await startClient(relay, { storage, files });
+    after.collection(drafts);
+    expect(after.files.pendingUploads).toBe(1);
+    await after.files.whenUploaded();
+    expect(await storedHashes(blobs)).toEqual([ref.hash]);
   });
 
   it('an interrupted upload continues from the last chunk the relay stored', async () => {
