@@ -15,6 +15,8 @@ export const messages = defineCollection('messages', {
   // The addresses of the recipients who opened it; a list so that two of them marking it read both count.
   readBy: t.list(t.string()).default([]),
   sentAt: t.date().optional(),
+  // Files: the message holds references, the bytes live on the devices and the relay (see docs/files.md).
+  attachments: t.list(t.file()).default([]),
 });
 
 /** The address book, shared by everyone on the relay and editable by several people at once. */

@@ -30,6 +30,10 @@ export {
   ValidationError,
   WriteRejectedError,
 } from './errors.js';
+export { FileUnavailableError, FileUploadError } from './files/FileErrors.js';
+export { type FileRef, isFileHash, isFileRef, sha256Hex } from './files/FileRef.js';
+export { type FilePolicy, Files, type FilesEvents } from './files/Files.js';
+export { fileRefsOf } from './files/fileRefsOf.js';
 export {
   assertCollectionName,
   assertRecordId,
@@ -82,6 +86,7 @@ export {
   type FieldKind,
   type FieldPresence,
   type FieldSpec,
+  type FileFieldOf,
   type InOf,
   type Input,
   type KindOf,
@@ -98,8 +103,11 @@ export {
 } from './schema/fields.js';
 export { expectedOf, isPlainObject, validateFields } from './schema/validate.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
+export type { FileStorage } from './storage/FileStorage.js';
+export { IndexedDBFileStorage } from './storage/IndexedDBFileStorage.js';
 export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';
 export type { LocalStorage, StoredDocument } from './storage/LocalStorage.js';
+export { MemoryFileStorage } from './storage/MemoryFileStorage.js';
 export { MemoryStorage } from './storage/MemoryStorage.js';
 export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
 export type { RecordSyncStatus } from './sync/Outbox.js';

@@ -5,6 +5,10 @@
 export interface Limits {
   /** Largest frame accepted from a client. Bigger sync replies are split into several frames. */
   maxFrameBytes: number;
+  /** Largest file (t.file()) the relay accepts, in bytes; a bigger upload is refused with 413 file-too-large. */
+  maxFileBytes: number;
+  /** Largest chunk of a file upload one request may carry, in bytes. */
+  maxFileChunkBytes: number;
   /** Documents one connection may subscribe to by name (collection subscriptions do not count). */
   maxDocumentsPerConnection: number;
   /** Messages a client may send before its Hello has been authenticated. */
@@ -90,6 +94,8 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxFrameBytes: 1024 * 1024,
+  maxFileBytes: 25 * 1024 * 1024,
+  maxFileChunkBytes: 1024 * 1024,
   maxDocumentsPerConnection: 20_000,
   maxMessagesBeforeAuth: 32,
   helloTimeoutMs: 10_000,

@@ -20,6 +20,13 @@ import { RecordRules, type Rules } from './auth/RecordRules.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
 import type { Fanout } from './fanout/Fanout.js';
+import { BlobCollector, type CollectedBlobs } from './files/BlobCollector.js';
+import type { BlobStorage } from './files/BlobStorage.js';
+import { FolderBlobStorage } from './files/FolderBlobStorage.js';
+import { fileRoutes } from './files/fileRoutes.js';
+import { MemoryBlobStorage } from './files/MemoryBlobStorage.js';
+import { PostgresBlobStorage } from './files/PostgresBlobStorage.js';
+import { SqliteBlobStorage } from './files/SqliteBlobStorage.js';
 import { AddressRateLimiter } from './http/AddressRateLimiter.js';
 import { HandshakeGuard } from './http/HandshakeGuard.js';
 import { checkMetricsToken, metricsRefusal } from './http/metricsAccess.js';
@@ -27,10 +34,12 @@ import { OriginPolicy, refusalResponse } from './http/OriginPolicy.js';
 import { staticFiles } from './http/staticFiles.js';
 import { WebSocketGate } from './http/WebSocketGate.js';
 import { type Limits, resolveLimits } from './Limits.js';
+
 import { defaultLogger } from './logger.js';
 import { Metrics } from './Metrics.js';
 import { SendBudget } from './SendBudget.js';
 import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+import { PostgresStorage } from './storage/PostgresStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
 import { LiveMerges } from './sync/LiveMerges.js';
@@ -99,6 +108,15 @@ export interface RelayOptions {
    * served to connections from this machine only.
    */
   metricsToken?: string;
+  /**
+   * Where file bytes are kept: a folder (`ferry serve --blobs DIR`) or any BlobStorage. Default: tables in
+   * the SQLite store of `dataDir`, or memory (nothing durable) without one.
+   */
+  blobs?: BlobStorage | string;
+  /** Run a collection of files no record refers to every this many ms (default hourly; 0: never). */
+  blobCollectionMs?: number;
+  /** A file is collected only once it was stored or uploaded again this long ago (default 24 hours). */
+  blobGraceMs?: number;
 }
 
 export interface Relay {
@@ -108,6 +126,8 @@ export interface Relay {
   readonly httpUrl: string;
   readonly port: number;
   readonly metrics: Metrics;
+  /** Removes the files no record refers to any more (the relay also runs this every `blobCollectionMs`). */
+  collectBlobs(): Promise<CollectedBlobs>;
   /** Stops accepting connections, closes the open ones (1001), commits everything pending, closes storage. */
   close(): Promise<void>;
 }
@@ -131,6 +151,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     (options.dataDir ? new SqliteStorage({ path: options.dataDir }) : new MemoryServerStorage());
   if (!options.storage && !options.dataDir)
     logger.warn({}, 'no storage configured: changes are kept in memory only');
+  const blobs = blobStorageOf(options, logger);
   const definitions = new Map((options.collections ?? []).map((definition) => [definition.name, definition]));
   const auth = options.auth ?? loopbackOnly;
   if (!options.auth) logger.warn({}, 'no auth configured: only connections from this machine are accepted');
@@ -171,7 +192,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     now: options.now,
   };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
-  const api = restApi({
+  const apiContext = {
     hub,
     writer: new RecordWriter(hub),
     auth,
@@ -183,7 +204,33 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     streams: new ChangeStreams(storage, limits, budget),
     logger,
     now: options.now ?? Date.now,
+  };
+  const api = restApi(apiContext);
+
+  const files = fileRoutes({
+    api: apiContext,
+    blobs,
+    maxFileBytes: limits.maxFileBytes,
+    maxFileChunkBytes: limits.maxFileChunkBytes,
   });
+  const collector = new BlobCollector(
+    storage,
+    blobs,
+    {
+      graceMs: options.blobGraceMs ?? 24 * 3600 * 1000,
+      uploadTimeoutMs: 24 * 3600 * 1000,
+      now: options.now ?? Date.now,
+    },
+    logger,
+  );
+  const collectionMs = options.blobCollectionMs ?? 3600 * 1000;
+  const collecting =
+    collectionMs > 0
+      ? setInterval(() => {
+          collector.collect().catch((error) => logger.error({ err: error }, 'file collection failed'));
+        }, collectionMs)
+      : undefined;
+  collecting?.unref();
 
   const handshakes = new HandshakeGuard(limits);
   const requestRate = new AddressRateLimiter(limits.addressRequestsPerSecond, limits.addressRequestBurst);
@@ -247,6 +294,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         return;
       }
     }
+    if (await files(request, response)) return;
     if (await api(request, response)) return;
     if (serveStatic && (await serveStatic(request, response))) return;
     response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
@@ -334,9 +382,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     httpUrl: `http://${shownHost}:${port}`,
     port,
     metrics,
+    collectBlobs: () => collector.collect(),
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);
+        clearInterval(collecting);
         const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
         for (const ws of sockets.clients) ws.close(CloseCode.GoingAway, 'The relay is shutting down.');
         http.closeAllConnections();
@@ -344,11 +394,24 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         await hub.close();
         await options.fanout?.close();
         await storage.close();
+        await blobs.close();
         await stopped;
       })();
       return closing;
     },
   };
+}
+
+function blobStorageOf(options: RelayOptions, logger: Logger): BlobStorage {
+  if (typeof options.blobs === 'string') return new FolderBlobStorage(options.blobs);
+  if (options.blobs) return options.blobs;
+  if (options.storage instanceof PostgresStorage) {
+    const { connectionString, schema } = options.storage.options;
+    return new PostgresBlobStorage({ connectionString, schema });
+  }
+  if (!options.storage && options.dataDir) return new SqliteBlobStorage(options.dataDir);
+  if (options.storage) logger.warn({}, 'no blob storage configured: files are kept in memory only');
+  return new MemoryBlobStorage();
 }
 
 function refuseUpgrade(

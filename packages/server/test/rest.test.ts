@@ -346,6 +346,9 @@ describe('the REST API', () => {
         'DELETE /api/collections/{collection}/records/{id}',
         'GET /api/collections/{collection}/records/{id}/history',
         'GET /api/collections/{collection}/changes',
+        'GET /api/files/{collection}/{id}/{hash}',
+        'PUT /api/files/{collection}/{id}/{hash}',
+        'GET /api/files/{collection}/{id}/{hash}/upload',
         'GET /api/openapi.json',
       ].sort(),
     );

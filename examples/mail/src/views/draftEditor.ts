@@ -5,6 +5,7 @@ import { h, type View } from '../dom.js';
 import { go } from '../router.js';
 import type { Message } from '../schema.js';
 import { presenceBar } from '../sync/PresenceBar.js';
+import { attachmentList } from './attachments.js';
 
 /**
  * A draft, bound field by field to its record: typing goes into the record at once (and to the device's
@@ -44,6 +45,8 @@ export function draftEditor(app: App, draft: Message): View {
   const unbind = bindForm(form, draft, { formats: { to: addressesInput } });
   const badge = app.marks.badge(draft);
   const others = presenceBar(app.client, draft, app.me, form);
+  const files = attachmentList(app, draft, { editable: true });
+  form.querySelector('textarea')!.after(files.element);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (sender !== app.me.email) return;
@@ -67,6 +70,7 @@ export function draftEditor(app: App, draft: Message): View {
       unbind();
       badge.dispose();
       others.dispose();
+      files.dispose();
     },
   };
 }

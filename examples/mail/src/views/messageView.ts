@@ -4,6 +4,7 @@ import { h, type View } from '../dom.js';
 import { isReadBy } from '../folders.js';
 import { go } from '../router.js';
 import type { Folder, Message } from '../schema.js';
+import { attachmentList } from './attachments.js';
 import { newDraft } from './newDraft.js';
 
 /**
@@ -26,11 +27,13 @@ export function messageView(app: App, message: Message, folder: Folder): View {
     });
     go({ section: 'drafts', id: draft.id });
   });
+  const files = attachmentList(app, message, { editable: false });
   const element = h(
     'article',
     { class: 'reader', 'data-id': message.id },
     h('header', {}, subject, meta, receipts, h('div', { class: 'actions' }, reply, badge.element)),
     body,
+    files.element,
   );
   const render = () => {
     const value = message.value;
@@ -51,6 +54,7 @@ export function messageView(app: App, message: Message, folder: Folder): View {
     dispose() {
       off();
       badge.dispose();
+      files.dispose();
     },
   };
 }

@@ -1,13 +1,18 @@
 import { Collection, type HiddenRecord, type InvalidData } from '../collection/Collection.js';
 import { ClosedError, FerryError, type StorageError } from '../errors.js';
+import { type FilePolicy, Files } from '../files/Files.js';
+import { RelayFiles } from '../files/RelayFiles.js';
 import { parseDocumentName, randomId } from '../ids.js';
 import { Replica } from '../replica/Replica.js';
 import { TabChannel } from '../replica/TabChannel.js';
 import { browserLocks, type LockManagerLike, TabLeadership } from '../replica/TabLeadership.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import type { Shape } from '../schema/fields.js';
+import type { FileStorage } from '../storage/FileStorage.js';
+import { IndexedDBFileStorage } from '../storage/IndexedDBFileStorage.js';
 import { IndexedDBStorage } from '../storage/IndexedDBStorage.js';
 import type { LocalStorage } from '../storage/LocalStorage.js';
+import { MemoryFileStorage } from '../storage/MemoryFileStorage.js';
 import { MemoryStorage } from '../storage/MemoryStorage.js';
 import { type Replication, SyncClient, type SyncOptions } from '../sync/SyncClient.js';
 import type { Transport, WebSocketClass } from '../sync/Transport.js';
@@ -49,6 +54,13 @@ export interface FerryOptions {
    * every tab connects on its own.
    */
   locks?: LockManagerLike | false;
+  /**
+   * Where file bytes are kept on this device: `'indexeddb'` (the default with IndexedDB storage: a database
+   * named after it, `<name>-files`), `'memory'` (the default elsewhere), or any FileStorage.
+   */
+  files?: 'memory' | 'indexeddb' | FileStorage;
+  /** The `fetch` file uploads and downloads use (default: the global one). */
+  fetch?: typeof fetch;
   /** Further sync settings: heartbeat, backoff, manual connect. */
   sync?: Omit<SyncOptions, 'url' | 'token' | 'webSocket' | 'transport'>;
 }
@@ -56,6 +68,8 @@ export interface FerryOptions {
 /** How a collection is replicated with the relay; see Replication. */
 export interface CollectionOptions {
   replicate?: Replication;
+  /** When the files its records refer to come to this device: when read (default), or `eager`ly. */
+  files?: FilePolicy;
 }
 
 export interface FerryEvents {
@@ -94,7 +108,11 @@ export async function createFerry(options: FerryOptions = {}): Promise<FerryClie
     tabs?.close();
     throw error;
   }
-  return new FerryClient(replica, { ...options, tabs: channel }, tabs);
+  return new FerryClient(
+    replica,
+    { ...options, tabs: channel, files: fileStorageOf(options.files, storage) },
+    tabs,
+  );
 }
 
 export class FerryClient {
@@ -104,6 +122,8 @@ export class FerryClient {
   readonly #events = new Emitter<FerryEvents>();
   /** The sync client, when the client was created with a `url`. */
   readonly sync: SyncClient | undefined;
+  /** File bytes: add them for a `t.file()` field, read them, watch their uploads. */
+  readonly files: Files;
   readonly #tabs: TabChannel | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -165,6 +185,13 @@ export class FerryClient {
           this.#tabs && { link: this.#tabs, leadership },
         )
       : undefined;
+    const sync = this.sync;
+    const relay =
+      options.url && sync
+        ? new RelayFiles([options.url].flat()[0]!, () => sync.currentToken(), options.fetch)
+        : undefined;
+    const files = typeof options.files === 'object' ? options.files : new MemoryFileStorage();
+    this.files = new Files(documents, files, relay, this.logger, this.sync);
   }
 
   on = this.#events.on.bind(this.#events);
@@ -192,6 +219,7 @@ export class FerryClient {
       random: this.#random,
       reportInvalid: (issue) => this.#events.emit('invalid', issue),
       sync: this.sync,
+      files: this.files,
     });
     this.#collections.set(definition.name, collection as unknown as Collection<Shape>);
     const prefix = `${definition.name}/`;
@@ -199,6 +227,7 @@ export class FerryClient {
       if (name.startsWith(prefix)) collection.track(name.slice(prefix.length), this.documents.get(name)!);
     }
     this.sync?.follow(definition.name, options.replicate ?? 'all');
+    if (options.files === 'eager') this.files.eager(definition.name);
     return collection;
   }
 
@@ -223,6 +252,7 @@ export class FerryClient {
     this.#closed = true;
     this.sync?.close();
     this.#tabs?.close();
+    await this.files.close();
     await this.documents.close();
     for (const collection of this.#collections.values()) collection.release();
     this.#collections.clear();
@@ -237,6 +267,13 @@ export class FerryClient {
     }
     return id;
   }
+}
+
+function fileStorageOf(option: FerryOptions['files'], storage: LocalStorage): FileStorage {
+  if (typeof option === 'object') return option;
+  if (option === 'indexeddb' || (option === undefined && storage instanceof IndexedDBStorage))
+    return new IndexedDBFileStorage({ name: storage instanceof IndexedDBStorage ? storage.name : undefined });
+  return new MemoryFileStorage();
 }
 
 function storageOf(option: FerryOptions['storage']): LocalStorage {

@@ -6,6 +6,7 @@ import {
   RecordDeletedError,
   RecordNotFoundError,
 } from '../errors.js';
+import type { FileRef } from '../files/FileRef.js';
 import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
@@ -82,6 +83,8 @@ export interface CollectionContext {
     presence(name: string): Presence;
     readonly history: RelayHistory;
   };
+  /** The client's files (ferry.files). */
+  readonly files?: { read(record: string, ref: FileRef): Promise<Uint8Array> };
 }
 
 interface RecordState<S extends Shape> {
@@ -292,6 +295,13 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
     );
     return state.undo;
+  }
+
+  /** @internal */
+  /** @internal The bytes of a file record `id` refers to. */
+  async readFile(id: string, ref: FileRef): Promise<Uint8Array> {
+    this.#existing(id);
+    return this.context.files!.read(`${this.name}/${id}`, ref);
   }
 
   /** @internal */

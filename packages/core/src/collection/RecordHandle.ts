@@ -1,8 +1,18 @@
 import type * as Y from 'yjs';
+import { FileUnavailableError } from '../files/FileErrors.js';
+import { isFileRef } from '../files/FileRef.js';
 import type { RecordValue } from '../query/types.js';
 import type { RecordMeta } from '../record/layout.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
-import type { FieldInput, ListFieldOf, OutOf, Patch, Shape, TextFieldOf } from '../schema/fields.js';
+import type {
+  FieldInput,
+  FileFieldOf,
+  ListFieldOf,
+  OutOf,
+  Patch,
+  Shape,
+  TextFieldOf,
+} from '../schema/fields.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry } from '../sync/RelayHistory.js';
@@ -69,6 +79,24 @@ export class RecordHandle<S extends Shape = Shape> {
   /** This record's changes as the relay keeps them: when, who, which fields (needs a relay). */
   history(): Promise<HistoryEntry[]> {
     return this.collection.historyOf(this.id);
+  }
+
+  /**
+   * The bytes of the file in field `field` (a `t.file()` field, or `t.list(t.file())` with `index`): from
+   * this device if they are here, else downloaded from the relay through this record and kept. Rejects
+   * with FileUnavailableError when the field holds no file or neither can give the bytes.
+   */
+  file(field: FileFieldOf<S>, index?: number): Promise<Uint8Array> {
+    const value = this.get(field) as unknown;
+    const ref = index === undefined ? value : Array.isArray(value) ? value[index] : undefined;
+    if (!isFileRef(ref))
+      return Promise.reject(
+        new FileUnavailableError(
+          '',
+          `Field "${field}"${index === undefined ? '' : `[${index}]`} of ${this.name} holds no file.`,
+        ),
+      );
+    return this.collection.readFile(this.id, ref);
   }
 
   /** Brings the fields back to what they were at `at`, as a new change (needs a relay). */

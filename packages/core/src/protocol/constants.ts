@@ -11,6 +11,14 @@ export const SYNC_PATH = '/sync';
 export const YWEBSOCKET_PATH = '/y/';
 
 /**
+ * File bytes over HTTP, per record: `<FILES_PATH><collection>/<id>/<hash>` (GET the bytes, PUT a chunk with
+ * `?offset=`), and `…/<hash>/upload` (GET how much of an upload the relay holds).
+ */
+export const FILES_PATH = '/api/files/';
+/** The largest chunk of a file upload a relay accepts by default, and what clients send. */
+export const FILE_CHUNK_BYTES = 512 * 1024;
+
+/**
  * Close codes the relay uses, and what a client should do about each. Codes in 4000-4499 mean "retry
  * later with backoff"; 4500-4999 mean "stop: retrying cannot help until something changes".
  */

@@ -4,6 +4,7 @@
  * fit the schema instead of throwing, because merged data may come from any client.
  */
 import * as Y from 'yjs';
+import { type FileRef, isFileRef, storedFileRef } from '../files/FileRef.js';
 import { spliceBetween, textSplice } from '../util/diff.js';
 import { type FieldHost, NestedHost } from './FieldHost.js';
 import type { AnyField, Shape } from './fields.js';
@@ -36,7 +37,7 @@ export function writeField(host: FieldHost, key: string, field: AnyField, value:
         return;
       }
       const stored = toStoredPrimitive(field, value);
-      if (host.map.get(key) !== stored) host.map.set(key, stored);
+      if (!sameValue(host.map.get(key), stored)) host.map.set(key, stored);
     }
   }
 }
@@ -96,7 +97,10 @@ function toStoredItem(field: AnyField, value: unknown): unknown {
 }
 
 function toStoredPrimitive(field: AnyField, value: unknown): unknown {
-  return field.kind === 'date' ? (value as Date).getTime() : value;
+  if (field.kind === 'date') return (value as Date).getTime();
+  // Only the reference's own keys: a richer object would not be found as a reference by the relay.
+  if (field.kind === 'file') return storedFileRef(value as FileRef);
+  return value;
 }
 
 /**
@@ -202,6 +206,8 @@ function decodePlain(field: AnyField, stored: unknown): unknown {
       return typeof stored === 'number' && Number.isFinite(stored) ? new Date(stored) : INVALID;
     case 'enum':
       return typeof stored === 'string' && spec.values.includes(stored) ? stored : INVALID;
+    case 'file':
+      return isFileRef(stored) ? storedFileRef(stored) : INVALID;
     default:
       return INVALID;
   }
@@ -241,6 +247,9 @@ export function fallbackOf(field: AnyField): unknown {
       return spec.values[0];
     case 'object':
       return readShape(new NestedHost(new Y.Map()), spec.shape, '', []);
+    case 'file':
+      // No file stands in for a missing one: a required file field that merged data lacks reads as undefined.
+      return undefined;
   }
 }
 

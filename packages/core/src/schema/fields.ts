@@ -1,3 +1,5 @@
+import type { FileRef } from '../files/FileRef.js';
+
 /**
  * Field builders. A collection is described once with `t.*`; TypeScript infers the record type from the
  * description, and the same description validates writes and decodes merged data at run time.
@@ -15,14 +17,15 @@ export type FieldKind =
   | 'enum'
   | 'ref'
   | 'list'
-  | 'object';
+  | 'object'
+  | 'file';
 
 // biome-ignore lint/suspicious/noExplicitAny: a shape holds fields of every value type.
 export type AnyField = Field<any, any, FieldPresence, FieldKind>;
 export type Shape = { readonly [name: string]: AnyField };
 
 export type FieldSpec =
-  | { readonly kind: 'text' | 'string' | 'number' | 'boolean' | 'date' }
+  | { readonly kind: 'text' | 'string' | 'number' | 'boolean' | 'date' | 'file' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'ref'; readonly collection: string }
   | { readonly kind: 'list'; readonly item: AnyField }
@@ -104,6 +107,18 @@ export type ListFieldOf<S extends Shape> = {
 }[keyof S] &
   string;
 
+/** Names of the fields of a shape that hold files, or lists of files. */
+export type FileFieldOf<S extends Shape> = {
+  [K in keyof S]: KindOf<S[K]> extends 'file'
+    ? K
+    : S[K] extends Field<infer _O, infer _I, infer _P, 'list'>
+      ? OutOf<S[K]> extends readonly { hash: string }[]
+        ? K
+        : never
+      : never;
+}[keyof S] &
+  string;
+
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 const simple = <T, K extends 'text' | 'string' | 'number' | 'boolean' | 'date'>(kind: K) =>
@@ -132,4 +147,9 @@ export const t = {
   /** A nested object (a Y.Map); each of its fields merges on its own. */
   object: <S extends Shape>(shape: S) =>
     new Field<Output<S>, Input<S>, 'required', 'object'>({ kind: 'object', shape }, 'required'),
+  /**
+   * A file: the record holds a reference (hash, size, type, name), the bytes live apart. Make one with
+   * `await ferry.files.add(bytes, { name, type })`; read the bytes with `await record.file(field)`.
+   */
+  file: () => new Field<FileRef, FileRef, 'required', 'file'>({ kind: 'file' }, 'required'),
 };

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { isFileRef } from '../files/FileRef.js';
 import type { AnyField, Shape } from './fields.js';
 
 /** Describes what a field accepts, for error messages: "a number", "one of "a", "b"". */
@@ -22,6 +23,8 @@ export function expectedOf(field: AnyField): string {
       return `an array of ${expectedOf(spec.item)}`;
     case 'object':
       return 'an object';
+    case 'file':
+      return 'a file reference { hash, size, type, name } (from ferry.files.add)';
   }
 }
 
@@ -48,6 +51,9 @@ export function validateValue(collection: string, path: string, field: AnyField,
       return;
     case 'enum':
       if (typeof value !== 'string' || !spec.values.includes(value)) fail();
+      return;
+    case 'file':
+      if (!isFileRef(value)) fail();
       return;
     case 'list':
       if (!Array.isArray(value)) fail();

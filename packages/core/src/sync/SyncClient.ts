@@ -355,12 +355,15 @@ export class SyncClient {
   get history(): RelayHistory {
     this.#history ??= new RelayHistory(
       typeof this.options.url === 'string' ? this.options.url : this.options.url[0]!,
-      async () => {
-        const source = this.options.token;
-        return (typeof source === 'function' ? await source() : source) ?? '';
-      },
+      () => this.currentToken(),
     );
     return this.#history;
+  }
+
+  /** The token the next connection would use, for the relay's HTTP endpoints (REST, files). */
+  async currentToken(): Promise<string> {
+    const source = this.options.token;
+    return (typeof source === 'function' ? await source() : source) ?? '';
   }
 
   /** Replicates a collection (called by client.collection()). */

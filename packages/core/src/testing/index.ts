@@ -8,4 +8,5 @@ export { type FaultCounts, type FaultRates, faultyTransport } from './faultyTran
 export { MemoryLocks } from './MemoryLocks.js';
 export { FROM_MERGE, mergeReplicas } from './mergeReplicas.js';
 export { type Random, seededRandom, seedFromEnv } from './random.js';
+export { type FileStorageFixture, runFileStorageTests } from './runFileStorageTests.js';
 export { type LocalStorageFixture, runLocalStorageTests } from './runLocalStorageTests.js';

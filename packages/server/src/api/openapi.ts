@@ -9,6 +9,24 @@ const record = {
 };
 const collection = { name: 'collection', in: 'path', required: true, schema: { type: 'string' } };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const hash = {
+  name: 'hash',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  description: 'SHA-256 of the bytes, lowercase hex',
+};
+const upload = {
+  description: 'Bytes received so far, and whether the relay holds the whole file',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: { received: { type: 'integer' }, complete: { type: 'boolean' } },
+      },
+    },
+  },
+};
 const fields = {
   required: true,
   content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
@@ -117,6 +135,51 @@ export const openApiDocument = {
           401: error,
           403: error,
         },
+      },
+    },
+    '/api/files/{collection}/{id}/{hash}': {
+      get: {
+        summary: 'The bytes of a file the record refers to (404 alike for no such file and no access)',
+        parameters: [collection, id, hash],
+        responses: {
+          200: { description: 'The bytes', content: { 'application/octet-stream': {} } },
+          400: error,
+          401: error,
+          403: error,
+          404: error,
+        },
+      },
+      put: {
+        summary:
+          'A chunk of an upload of the file through the record; the hash is checked once all bytes are in',
+        parameters: [
+          collection,
+          id,
+          hash,
+          { name: 'offset', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'size', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+        ],
+        requestBody: { required: true, content: { 'application/octet-stream': {} } },
+        responses: {
+          200: upload,
+          400: error,
+          401: error,
+          403: error,
+          409: error,
+          413: error,
+        },
+      },
+    },
+    '/api/files/{collection}/{id}/{hash}/upload': {
+      get: {
+        summary: 'How much of this record’s upload of the file the relay holds, to resume it',
+        parameters: [
+          collection,
+          id,
+          hash,
+          { name: 'size', in: 'query', schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: { 200: upload, 400: error, 401: error, 403: error, 413: error },
       },
     },
     '/api/openapi.json': {

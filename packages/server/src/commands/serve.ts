@@ -17,6 +17,8 @@ Runs the relay.
   --port <n>          port to listen on (default 8080; 0 picks a free one)
   --host <address>    address to listen on (default 127.0.0.1)
   --data <dir>        folder for the SQLite store (default ./data)
+  --blobs <dir>       keep file bytes (t.file() fields) as files in this folder instead of in the store
+                      (SQLite or PostgreSQL tables by default); see docs/files.md
   --static <dir>      serve a built web app from this folder on the same port
   --schema <file>     an ES module whose exports include collection definitions (defineCollection):
                       changes must fit them, and the REST API reads and writes typed fields. Without
@@ -65,6 +67,7 @@ export async function serve(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string', default: './data' },
       static: { type: 'string' },
+      blobs: { type: 'string' },
       schema: { type: 'string' },
       rules: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
@@ -121,6 +124,7 @@ export async function serve(argv: string[]): Promise<void> {
     storage,
     fanout,
     dataDir: storage ? undefined : values.data,
+    blobs: values.blobs,
     idleUnloadMs,
     historyMs: historyDays === undefined ? undefined : historyDays * 24 * 3600 * 1000,
     staticDir: values.static,

@@ -32,7 +32,7 @@ const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?$/i;
 const ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?$/i;
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
-const API_METHODS = 'GET, POST, PATCH, DELETE';
+const API_METHODS = 'GET, POST, PUT, PATCH, DELETE';
 const API_HEADERS = 'authorization, content-type, if-match, last-event-id';
 
 interface Authority {

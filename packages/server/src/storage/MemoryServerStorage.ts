@@ -98,6 +98,11 @@ export class MemoryServerStorage implements ServerStorage {
     this.#marks.set(key, cursor);
   }
 
+  async documentNames(after: string, limit: number): Promise<string[]> {
+    const names = new Set(this.#rows.map((row) => row.entry.name).filter((name) => name > after));
+    return [...names].sort().slice(0, limit);
+  }
+
   async head(collection: string): Promise<string> {
     const head = this.#heads.get(collection);
     return head === undefined ? '' : formatSeqCursor(head);

@@ -175,6 +175,15 @@ export class PostgresStorage implements ServerStorage {
     });
   }
 
+  async documentNames(after: string, limit: number): Promise<string[]> {
+    const { rows } = await this.#query<{ doc: string }>(
+      'list documents',
+      `SELECT DISTINCT doc COLLATE "C" AS doc FROM ${this.#t('updates')} WHERE doc COLLATE "C" > $1 ORDER BY 1 LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((row) => row.doc);
+  }
+
   async head(collection: string): Promise<string> {
     const { rows } = await this.#query<{ head: string }>(
       'read the head',

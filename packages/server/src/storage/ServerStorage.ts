@@ -41,6 +41,11 @@ export interface ServerStorage {
   setAside(name: string, cursors: readonly string[]): Promise<void>;
   /** The entries of a document that were set aside, oldest first. */
   setAsideOf(name: string): Promise<LogEntry[]>;
+  /**
+   * At most `limit` names of stored documents that sort after `after` ('' for the first), in order: every
+   * document, a page at a time (the blob collector reads them to find which files are still referred to).
+   */
+  documentNames(after: string, limit: number): Promise<string[]>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
   /**

@@ -75,6 +75,9 @@ export class SqliteStorage implements ServerStorage {
     const db = this.#db;
     this.#statements = {
       load: db.prepare<[string], { data: Buffer }>('SELECT data FROM updates WHERE doc = ? ORDER BY cseq'),
+      names: db.prepare<[string, number], { doc: string }>(
+        'SELECT DISTINCT doc FROM updates WHERE doc > ? ORDER BY doc LIMIT ?',
+      ),
       head: db.prepare<[string], { head: number }>('SELECT head FROM collections WHERE collection = ?'),
       insert: db.prepare(
         'INSERT INTO updates (collection, cseq, doc, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -194,6 +197,10 @@ export class SqliteStorage implements ServerStorage {
         })
         .immediate(),
     );
+  }
+
+  async documentNames(after: string, limit: number): Promise<string[]> {
+    return this.#run('list documents', () => this.#statements.names.all(after, limit).map((row) => row.doc));
   }
 
   async head(collection: string): Promise<string> {

@@ -73,6 +73,15 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         if (reopened !== store) await reopened.close();
       }));
 
+    it('lists every document name once, in order, page by page', () =>
+      withStore(async (store) => {
+        const update = Y.encodeStateAsUpdate(new Y.Doc());
+        await store.append(['notes/b', 'tasks/a', 'notes/a', 'notes/b'].map((name) => entry(name, update)));
+        expect(await store.documentNames('', 2)).toEqual(['notes/a', 'notes/b']);
+        expect(await store.documentNames('notes/b', 2)).toEqual(['tasks/a']);
+        expect(await store.documentNames('tasks/a', 2)).toEqual([]);
+      }));
+
     it('lists a collection’s changes after a cursor, in commit order, page by page', () =>
       withStore(async (store) => {
         const docs = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, ...recordingDoc() }));
