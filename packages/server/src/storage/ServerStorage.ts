@@ -41,6 +41,23 @@ export interface ServerStorage {
   setAside(name: string, cursors: readonly string[]): Promise<void>;
   /** The entries of a document that were set aside, oldest first. */
   setAsideOf(name: string): Promise<LogEntry[]>;
+  /**
+   * The records of a collection readable by `reader` (a key of an indexed read rule) or that stopped being
+   * readable by it, changed after `cursor` and up to `options.upTo`, oldest change first: what a sync for
+   * that reader must decide. Reads only that reader's rows of the index, however large the collection.
+   */
+  readersChanges(
+    collection: string,
+    reader: string,
+    cursor: string,
+    options: ReadersChangesOptions,
+  ): Promise<ReadersChangesPage>;
+  /**
+   * Sets which keys records are readable by, as of each one's `cursor`, as appends with `readers` do: for
+   * building the index of records stored before it was kept. A row the index holds from a later cursor is
+   * left as it is.
+   */
+  indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
   /**
@@ -63,6 +80,37 @@ export interface AppendEntry {
   readonly actor: string;
   /** When the relay received it (ms since epoch). */
   readonly at: number;
+  /**
+   * For a collection whose read rule is indexed: the keys the record is readable by once this entry is
+   * applied. Kept in the same transaction as the entry: every key named takes the entry's cursor, and a
+   * key the record was readable by and is no longer is marked as such, with the entry's cursor.
+   */
+  readonly readers?: readonly string[];
+}
+
+export interface IndexedRecord {
+  readonly name: string;
+  readonly readers: readonly string[];
+  readonly cursor: string;
+}
+
+export interface ReadersChangesOptions {
+  /** At most this many records (default 1000). */
+  readonly limit?: number;
+  /** Only changes up to this cursor, inclusive (a collection's head, read before). */
+  readonly upTo: string;
+}
+
+export interface ReadersChangesPage {
+  /** Each record once, at its latest change for this reader, in cursor order. */
+  readonly items: readonly {
+    readonly name: string;
+    readonly cursor: string;
+    /** False when the record stopped being readable by the reader at `cursor`. */
+    readonly readable: boolean;
+  }[];
+  readonly cursor: string;
+  readonly more: boolean;
 }
 
 export interface AppendResult {

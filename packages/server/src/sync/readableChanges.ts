@@ -3,6 +3,7 @@ import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { workSlices } from '../workSlices.js';
+import { readerChanges } from './readerChanges.js';
 import type { SyncReply } from './SyncReply.js';
 
 /** Where a sync of a collection under a read rule got to, and the records the client must let go of. */
@@ -28,6 +29,9 @@ export async function readableChanges(
   reply: SyncReply,
   isClosed: () => boolean,
 ): Promise<ReadableChanges | undefined> {
+  // An indexed rule reads only the principal's records; `updatedSince` needs every record's time, as below.
+  if (hub.rules.indexed(subscription.collection) && !subscription.updatedSince)
+    return readerChanges(hub, principal, access, subscription, reply, isClosed);
   const decided = new Set<string>();
   const nextSlice = workSlices();
   const hidden: string[] = [];
