@@ -70,7 +70,9 @@ async function write(base: string, model: Map<string, Note>, id: string, note: N
     {
       method: exists ? 'PATCH' : 'POST',
       user,
-      json: exists ? { title: `note ${id}, changed`, readers: note.readers } : { id, title: `note ${id}`, ...note },
+      json: exists
+        ? { title: `note ${id}, changed`, readers: note.readers }
+        : { id, title: `note ${id}`, ...note },
     },
   );
   expect(answer.status, answer.text).toBe(exists ? 200 : 201);

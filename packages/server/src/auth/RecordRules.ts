@@ -54,6 +54,8 @@ export class RecordRules {
    * before a change is the view after the one before it: each reader is asked once per change, not twice.
    */
   readonly #readAnswers = new WeakMap<RecordView, WeakMap<Principal, boolean>>();
+  /** Under an indexed rule, the keys each state of a record is readable by. */
+  readonly #readerSets = new WeakMap<RecordView, ReadonlySet<string>>();
 
   constructor(rules: Rules = {}) {
     this.#rules = new Map(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
@@ -115,6 +117,8 @@ export class RecordRules {
     const read = this.#reads.get(record.collection);
     if (!read) return true;
     if (!record.exists) return false;
+    const indexed = this.#indexed.get(record.collection);
+    if (indexed) return this.#readableByKey(indexed, principal, record);
     let answers = this.#readAnswers.get(record);
     const known = answers?.get(principal);
     if (known !== undefined) return known;
@@ -125,6 +129,21 @@ export class RecordRules {
     }
     answers.set(principal, answer);
     return answer;
+  }
+
+  /**
+   * An indexed rule's answer: whether the principal's key is among the record's readers, gathered once per
+   * state of the record, so that each reader of a change costs one lookup.
+   */
+  #readableByKey(rule: ReadByField, principal: Principal, record: RecordView): boolean {
+    const key = readerKeyOf(rule, principal);
+    if (key === undefined) return false;
+    let readers = this.#readerSets.get(record);
+    if (!readers) {
+      readers = new Set(readersOf(rule, record.fields));
+      this.#readerSets.set(record, readers);
+    }
+    return readers.has(key);
   }
 
   /**
