@@ -65,7 +65,7 @@ export class MemoryReaderIndex {
     const more = rows.length > limit;
     const items = rows
       .slice(0, limit)
-      .map(([name, row]) => ({ name, cursor: String(row.seq), readable: row.readable }));
+      .map(([name, row]) => ({ name, cursor: String(row.seq), readable: row.readable, updates: [] }));
     return { items, cursor: items.at(-1)?.cursor ?? cursor, more };
   }
 }

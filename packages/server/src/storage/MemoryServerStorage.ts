@@ -70,7 +70,16 @@ export class MemoryServerStorage implements ServerStorage {
     cursor: string,
     options: ReadersChangesOptions,
   ): Promise<ReadersChangesPage> {
-    return this.#readers.changes(collection, reader, cursor, options.upTo, options.limit ?? 1000);
+    const page = this.#readers.changes(collection, reader, cursor, options.upTo, options.limit ?? 1000);
+    const readable = new Set(page.items.filter((item) => item.readable).map((item) => item.name));
+    const updates = new Map<string, Uint8Array[]>();
+    for (const { entry } of this.#rows) {
+      if (!readable.has(entry.name)) continue;
+      const list = updates.get(entry.name) ?? [];
+      list.push(entry.update);
+      updates.set(entry.name, list);
+    }
+    return { ...page, items: page.items.map((item) => ({ ...item, updates: updates.get(item.name) ?? [] })) };
   }
 
   async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {

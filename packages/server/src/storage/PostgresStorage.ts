@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor, readersPage } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
@@ -128,19 +128,24 @@ export class PostgresStorage implements ServerStorage {
     options: ReadersChangesOptions,
   ): Promise<ReadersChangesPage> {
     const limit = options.limit ?? 1000;
-    const { rows } = await this.#query<{ doc: string; cseq: string; readable: boolean }>(
+    // One statement, so the rows and the updates come from one snapshot of the database.
+    const { rows } = await this.#query<{ doc: string; cseq: string; readable: boolean; data: Buffer | null }>(
       "read a reader's changes",
-      `SELECT doc, cseq, readable FROM ${this.#t('readers')}
-       WHERE collection = $1 AND reader = $2 AND cseq > $3 AND cseq <= $4 ORDER BY cseq LIMIT $5`,
+      `WITH page AS (
+         SELECT doc, cseq, readable FROM ${this.#t('readers')}
+         WHERE collection = $1 AND reader = $2 AND cseq > $3 AND cseq <= $4 ORDER BY cseq LIMIT $5
+       )
+       SELECT page.doc, page.cseq, page.readable, u.data FROM page
+       LEFT JOIN ${this.#t('updates')} u ON page.readable AND u.doc = page.doc
+       ORDER BY page.cseq, u.cseq`,
       [collection, reader, parseSeqCursor(cursor), parseSeqCursor(options.upTo), limit + 1],
     );
-    const more = rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map((row) => ({
+    return readersPage(rows, limit, cursor, (row) => ({
       name: row.doc,
       cursor: row.cseq,
       readable: row.readable,
+      update: row.data ? bytes(row.data) : undefined,
     }));
-    return { items, cursor: items.at(-1)?.cursor ?? cursor, more };
   }
 
   async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {

@@ -44,7 +44,8 @@ export interface ServerStorage {
   /**
    * The records of a collection readable by `reader` (a key of an indexed read rule) or that stopped being
    * readable by it, changed after `cursor` and up to `options.upTo`, oldest change first: what a sync for
-   * that reader must decide. Reads only that reader's rows of the index, however large the collection.
+   * that reader must decide, with each readable record's updates. Reads only that reader's rows of the
+   * index and their records, however large the collection.
    */
   readersChanges(
     collection: string,
@@ -108,6 +109,12 @@ export interface ReadersChangesPage {
     readonly cursor: string;
     /** False when the record stopped being readable by the reader at `cursor`. */
     readonly readable: boolean;
+    /**
+     * A readable record's stored updates, read in the same snapshot as its row: as it was when it was last
+     * changed, at `cursor` or before (a later change would have moved its row past `cursor`). Empty when
+     * the record is not readable.
+     */
+    readonly updates: readonly Uint8Array[];
   }[];
   readonly cursor: string;
   readonly more: boolean;

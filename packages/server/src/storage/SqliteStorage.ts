@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor, readersPage } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
@@ -103,12 +103,18 @@ export class SqliteStorage implements ServerStorage {
       ),
       deleteOfDoc: db.prepare<[string, number]>('DELETE FROM updates WHERE doc = ? AND cseq = ?'),
       setAsideOf: db.prepare<[string], Row>('SELECT * FROM set_aside WHERE doc = ? ORDER BY cseq'),
+      // One statement, so the rows and the updates come from one snapshot of the database.
       readersChanges: db.prepare<
         [string, string, number, number, number],
-        { doc: string; cseq: number; readable: number }
+        { doc: string; cseq: number; readable: number; data: Buffer | null }
       >(
-        `SELECT doc, cseq, readable FROM readers WHERE collection = ? AND reader = ? AND cseq > ? AND cseq <= ?
-         ORDER BY cseq LIMIT ?`,
+        `WITH page AS (
+           SELECT doc, cseq, readable FROM readers
+           WHERE collection = ? AND reader = ? AND cseq > ? AND cseq <= ? ORDER BY cseq LIMIT ?
+         )
+         SELECT page.doc, page.cseq, page.readable, updates.data FROM page
+         LEFT JOIN updates ON page.readable = 1 AND updates.doc = page.doc
+         ORDER BY page.cseq, updates.cseq`,
       ),
       ping: db.prepare('SELECT 1'),
       readMark: db.prepare<[string], { cursor: string }>('SELECT cursor FROM marks WHERE key = ?'),
@@ -177,13 +183,12 @@ export class SqliteStorage implements ServerStorage {
     const limit = options.limit ?? 1000;
     return this.#run("read a reader's changes", () => {
       const rows = this.#statements.readersChanges.all(collection, reader, after, upTo, limit + 1);
-      const more = rows.length > limit;
-      const items = (more ? rows.slice(0, limit) : rows).map((row) => ({
+      return readersPage(rows, limit, cursor, (row) => ({
         name: row.doc,
         cursor: formatSeqCursor(row.cseq),
         readable: row.readable === 1,
+        update: row.data ? bytes(row.data) : undefined,
       }));
-      return { items, cursor: items.at(-1)?.cursor ?? cursor, more };
     });
   }
 

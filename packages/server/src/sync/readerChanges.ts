@@ -1,7 +1,10 @@
 import type { CollectionSubscription } from '@ferry/core';
+import * as Y from 'yjs';
 import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
+import { viewRecord } from '../documents/RecordView.js';
+import { replayLog } from '../documents/replayLog.js';
 import { workSlices } from '../workSlices.js';
 import type { ReadableChanges } from './readableChanges.js';
 import type { SyncReply } from './SyncReply.js';
@@ -9,10 +12,10 @@ import type { SyncReply } from './SyncReply.js';
 /**
  * Syncs a collection whose read rule the relay indexes: only the records the index names for this
  * principal's key, changed since the subscription's cursor, are read, so the work follows what changed in
- * the principal's scope and not in the collection. Each is decided as `readableChanges` decides it: sent
- * whole if readable now; named in `hidden` if it was readable at the cursor and is not now. The cursor
- * reached is the collection's head as read first: later changes arrive live. Returns undefined if the
- * connection closed meanwhile.
+ * the principal's scope and not in the collection. A record readable at its latest change is sent whole, as
+ * its stored updates (what a subscription's `where` leaves out is not); one that was readable at the cursor
+ * and no longer is is named in `hidden`. The cursor reached is the collection's head as read first: later
+ * changes arrive live. Returns undefined if the connection closed meanwhile.
  */
 export async function readerChanges(
   hub: DocumentHub,
@@ -32,16 +35,26 @@ export async function readerChanges(
   for (;;) {
     if (isClosed()) return undefined;
     const page = await hub.storage.readersChanges(collection, key, cursor, { limit: 1000, upTo: head });
-    for (const { name, readable } of page.items) {
+    for (const { name, readable, updates } of page.items) {
       await nextSlice();
       if (!(await access.canRead(name))) continue;
+      if (readable && where === undefined) {
+        // The index is the rule: its row says the record, as these updates leave it, is readable.
+        for (const update of updates) await reply.add({ name, update });
+        continue;
+      }
       if (readable) {
-        // Decided as the record is now: a change committed since the head was read may have hidden it.
-        const record = await hub.snapshot(name);
-        if (hub.rules.receives(principal, record.view, where)) {
-          await reply.add({ name, update: record.wholeState() });
-          continue;
-        }
+        const { doc } = replayLog(updates, (update) => update, name);
+        const view = viewRecord(
+          collection,
+          name.slice(collection.length + 1),
+          doc,
+          hub.definition(collection),
+        );
+        const receives = hub.rules.receives(principal, view, where);
+        if (receives) await reply.add({ name, update: Y.encodeStateAsUpdate(doc) });
+        doc.destroy();
+        if (receives) continue;
       }
       if (subscription.cursor === '') continue;
       const then = await hub.viewAt(name, subscription.cursor);

@@ -267,6 +267,9 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(await readerNames(store, 'ana', '', afterC!)).toEqual(['notes/a']);
         expect(await readerNames(store, 'ben', '', afterC!)).toEqual(['notes/a', 'notes/b']);
         expect(await readerNames(store, 'eve', '', afterC!)).toEqual([]);
+        // A readable record comes with its stored updates.
+        const forAna = await store.readersChanges('notes', 'ana', '', { upTo: afterC! });
+        expect(forAna.items[0]!.updates).toEqual(await store.load('notes/a'));
         // Ben is taken off a; b changes; a record of another collection with the same reader stays apart.
         const second = await store.append([
           withReaders('notes/a', ['ana']),
@@ -280,6 +283,8 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         // Only what changed after the cursor and up to `upTo`, page by page.
         expect(await readerNames(store, 'ben', '', afterC!)).toEqual([]);
         expect(await readerNames(store, 'eve', afterC!, head)).toEqual(['notes/b']);
+        const taken = await store.readersChanges('notes', 'ben', afterC!, { upTo: head });
+        expect(taken.items[0]!.updates).toEqual([]);
         const page = await store.readersChanges('notes', 'ben', '', { upTo: head, limit: 1 });
         expect(page.more).toBe(true);
         const rest = await store.readersChanges('notes', 'ben', page.cursor, { upTo: head, limit: 1 });
