@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS readers (
   readable INTEGER NOT NULL,
   PRIMARY KEY (collection, reader, doc)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS readers_by_cursor ON readers (collection, reader, cseq);
+-- Covering: a reader's page is read from this index alone.
+CREATE INDEX IF NOT EXISTS readers_by_cursor ON readers (collection, reader, cseq, readable, doc);
 CREATE INDEX IF NOT EXISTS readers_by_doc ON readers (doc, readable);
 `;
 
