@@ -171,6 +171,43 @@ describe.each(stores)('an indexed read rule on %s', (_, backing) => {
     expect((await syncAs(restarted.url, 'ana', ana.cursor)).received).toEqual([]);
   });
 
+  it('narrows a user’s records by where, and hides those a change moves out of it', async () => {
+    const store = backing();
+    const relay = await startRelay({ auth, collections: [notes], rules: indexed, storage: store.open() });
+    const model = new Map<string, Note>();
+    const pick = choices(3);
+    for (let i = 0; i < 12; i++)
+      await write(relay.httpUrl, model, `n${i}`, { owner: USERS[pick(2)]!, readers: someUsers(pick) });
+    const byAna = (m: Map<string, Note>) =>
+      readableBy(m, 'ben').filter((name) => m.get(name.slice('notes/'.length))!.owner === 'ana');
+    const sync = async (cursor: string) => {
+      const client = await RawClient.hello(relay.url, 'ben');
+      const collections = [{ collection: 'notes', cursor, updatedSince: 0, where: { owner: 'ana' } }];
+      client.send({ type: 'subscribe', id: 1, collections, documents: [] });
+      const done = await client.next('sync', (m) => m.id === 1 && m.done);
+      client.socket.close();
+      return {
+        received: client.messages
+          .flatMap((m) => (m.type === 'sync' ? m.items.map((i) => i.name) : []))
+          .sort(),
+        hidden: client.messages.flatMap((m) => (m.type === 'hidden' ? m.names : [])),
+        cursor: done.cursors[0]!.cursor,
+      };
+    };
+    const first = await sync('');
+    expect(first.received).toEqual(byAna(model));
+    expect(first.received.length).toBeGreaterThan(0);
+    // One of them moves to Ben's own notes: still readable, no longer in the narrowed scope.
+    const moved = first.received[0]!.slice('notes/'.length);
+    const answer = await api(relay.httpUrl, `/api/collections/notes/records/${moved}`, {
+      method: 'PATCH',
+      user: 'ana',
+      json: { owner: 'ben', readers: ['ana'] },
+    });
+    expect(answer.status, answer.text).toBe(200);
+    expect(await sync(first.cursor)).toMatchObject({ received: [], hidden: [`notes/${moved}`] });
+  });
+
   it('builds the index once for records stored before it was kept', async () => {
     const store = backing();
     // Stored by a relay whose rule is a function: nothing is indexed.
