@@ -3,6 +3,9 @@ import type { RecordView } from '../documents/RecordView.js';
 import type { Principal } from './Auth.js';
 import { isReadByField, type ReadByField, readByFieldRule, readerKeyOf, readersOf } from './ReadByField.js';
 
+/** How many states of records keep their readers' answers, the latest ones. */
+const REMEMBERED_VIEWS = 1024;
+
 type ReadFunction = (principal: Principal, fields: RecordView['fields'], record: RecordView) => boolean;
 
 /**
@@ -52,14 +55,19 @@ export class RecordRules {
   /**
    * The read rule's answers by view and principal. A view is made once per state of a record, and the view
    * before a change is the view after the one before it: each reader is asked once per change, not twice.
+   * Plain maps, for the latest views only: weak maps of every view cost the garbage collector more than
+   * asking again the rare reader of a record whose state has dropped out.
    */
-  readonly #readAnswers = new WeakMap<RecordView, WeakMap<Principal, boolean>>();
+  readonly #readAnswers = new Map<RecordView, Map<Principal, boolean>>();
   /** Under an indexed rule, the keys each state of a record is readable by. */
   readonly #readerSets = new WeakMap<RecordView, ReadonlySet<string>>();
 
   constructor(rules: Rules = {}) {
     this.#rules = new Map(Object.entries(rules).filter(([, rule]) => rule !== undefined && rule !== null));
-    for (const [collection, { read }] of this.#rules) {
+    for (const [collection, { read, write }] of this.#rules) {
+      // A write rule that is not a function would allow every change: refused, like a bad read rule.
+      if (write !== undefined && typeof write !== 'function')
+        throw new TypeError(`The write rule of "${collection}" must be a function.`);
       if (read === undefined) continue;
       if (typeof read === 'function') this.#reads.set(collection, read);
       else if (isReadByField(read)) {
@@ -124,8 +132,10 @@ export class RecordRules {
     if (known !== undefined) return known;
     const answer = asked(() => read(principal, record.fields, record));
     if (!answers) {
-      answers = new WeakMap();
+      answers = new Map();
       this.#readAnswers.set(record, answers);
+      if (this.#readAnswers.size > REMEMBERED_VIEWS)
+        this.#readAnswers.delete(this.#readAnswers.keys().next().value!);
     }
     answers.set(principal, answer);
     return answer;
