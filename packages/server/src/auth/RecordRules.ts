@@ -3,9 +3,6 @@ import type { RecordView } from '../documents/RecordView.js';
 import type { Principal } from './Auth.js';
 import { isReadByField, type ReadByField, readByFieldRule, readerKeyOf, readersOf } from './ReadByField.js';
 
-/** How many states of records keep their readers' answers, the latest ones. */
-const REMEMBERED_VIEWS = 1024;
-
 type ReadFunction = (principal: Principal, fields: RecordView['fields'], record: RecordView) => boolean;
 
 /**
@@ -55,10 +52,8 @@ export class RecordRules {
   /**
    * The read rule's answers by view and principal. A view is made once per state of a record, and the view
    * before a change is the view after the one before it: each reader is asked once per change, not twice.
-   * Plain maps, for the latest views only: weak maps of every view cost the garbage collector more than
-   * asking again the rare reader of a record whose state has dropped out.
    */
-  readonly #readAnswers = new Map<RecordView, Map<Principal, boolean>>();
+  readonly #readAnswers = new WeakMap<RecordView, WeakMap<Principal, boolean>>();
   /** Under an indexed rule, the keys each state of a record is readable by. */
   readonly #readerSets = new WeakMap<RecordView, ReadonlySet<string>>();
 
@@ -132,10 +127,8 @@ export class RecordRules {
     if (known !== undefined) return known;
     const answer = asked(() => read(principal, record.fields, record));
     if (!answers) {
-      answers = new Map();
+      answers = new WeakMap();
       this.#readAnswers.set(record, answers);
-      if (this.#readAnswers.size > REMEMBERED_VIEWS)
-        this.#readAnswers.delete(this.#readAnswers.keys().next().value!);
     }
     answers.set(principal, answer);
     return answer;
