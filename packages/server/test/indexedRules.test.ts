@@ -1,4 +1,4 @@
-import { defineCollection, t } from '@ferry/core';
+import { DocumentErrorCode, defineCollection, t } from '@ferry/core';
 import {
   AuthError,
   PostgresStorage,
@@ -248,5 +248,40 @@ describe.each(stores)('an indexed read rule on %s', (_, backing) => {
     await without.close();
     const again = await startRelay({ auth, collections: [notes], rules: indexed, storage: store.open() });
     await expectSameAsRule(again.url, changed);
+  });
+});
+
+describe('a sync under a read rule', () => {
+  it('stops with TooLarge past maxRecordsDecidedPerSync, as a function and indexed, and follows nothing', async () => {
+    const asFunction: Rules = {
+      notes: { read: (user, note) => note.owner === user.id || (note.readers as string[]).includes(user.id) },
+    };
+    for (const rules of [asFunction, indexed]) {
+      const relay = await startRelay({
+        auth,
+        collections: [notes],
+        rules,
+        limits: { maxRecordsDecidedPerSync: 3 },
+      });
+      const model = new Map<string, Note>();
+      for (let i = 0; i < 3; i++)
+        await write(relay.httpUrl, model, `n${i}`, { owner: 'ana', readers: ['ben'] });
+      // Ben may read 3 records: within the limit.
+      expect((await syncAs(relay.url, 'ben')).received).toEqual(readableBy(model, 'ben'));
+      await write(relay.httpUrl, model, 'n3', { owner: 'ana', readers: ['ben'] });
+      const ben = await RawClient.hello(relay.url, 'ben');
+      const collections = [{ collection: 'notes', cursor: '', updatedSince: 0 }];
+      ben.send({ type: 'subscribe', id: 1, collections, documents: [] });
+      const done = await ben.next('sync', (m) => m.id === 1 && m.done);
+      const error = await ben.next('document-error');
+      expect(error).toMatchObject({ name: 'notes', code: DocumentErrorCode.TooLarge });
+      expect(error.message).toContain('maxRecordsDecidedPerSync');
+      expect(done.cursors).toEqual([]);
+      // Not followed: a later change is not sent.
+      await write(relay.httpUrl, model, 'n0', { owner: 'ana', readers: ['ben'] });
+      ben.send({ type: 'ping', id: 9 });
+      await ben.next('pong');
+      expect(ben.messages.filter((m) => m.type === 'updates')).toEqual([]);
+    }
   });
 });

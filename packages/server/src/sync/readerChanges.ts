@@ -6,7 +6,7 @@ import type { DocumentHub } from '../documents/DocumentHub.js';
 import { viewRecord } from '../documents/RecordView.js';
 import { replayLog } from '../documents/replayLog.js';
 import { workSlices } from '../workSlices.js';
-import type { ReadableChanges } from './readableChanges.js';
+import { type ReadableChanges, TOO_LARGE } from './readableChanges.js';
 import type { SyncReply } from './SyncReply.js';
 
 /**
@@ -15,7 +15,7 @@ import type { SyncReply } from './SyncReply.js';
  * the principal's scope and not in the collection. A record readable at its latest change is sent whole, as
  * its stored updates (what a subscription's `where` leaves out is not); one that was readable at the cursor
  * and no longer is is named in `hidden`. The cursor reached is the collection's head as read first: later
- * changes arrive live. Returns undefined if the connection closed meanwhile.
+ * changes arrive live. Returns undefined if the connection closed meanwhile, TOO_LARGE past `maxRecords`.
  */
 export async function readerChanges(
   hub: DocumentHub,
@@ -24,7 +24,8 @@ export async function readerChanges(
   subscription: CollectionSubscription,
   reply: SyncReply,
   isClosed: () => boolean,
-): Promise<ReadableChanges | undefined> {
+  maxRecords: number,
+): Promise<ReadableChanges | typeof TOO_LARGE | undefined> {
   const { collection, where } = subscription;
   const head = await hub.storage.head(collection);
   const hidden: string[] = [];
@@ -32,11 +33,13 @@ export async function readerChanges(
   if (head === '' || key === undefined) return { cursor: head || subscription.cursor, hidden };
   const nextSlice = workSlices();
   let cursor = subscription.cursor;
+  let decided = 0;
   for (;;) {
     if (isClosed()) return undefined;
     const page = await hub.storage.readersChanges(collection, key, cursor, { limit: 1000, upTo: head });
     for (const { name, readable, updates } of page.items) {
       await nextSlice();
+      if (++decided > maxRecords) return TOO_LARGE;
       if (!(await access.canRead(name))) continue;
       if (readable && where === undefined) {
         // The index is the rule: its row says the record, as these updates leave it, is readable.
