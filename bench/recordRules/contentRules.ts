@@ -8,7 +8,8 @@
  *   open the STORED records with the indexed rule takes to build its index.
  * Prints; asserts nothing. Run: npx turbo run build && node --import tsx bench/recordRules/contentRules.ts [STORED]
  * (`STORED indexed-only` leaves out the cold sync of STORED under the rule as a function, which reads every
- * record, `cold-sync-only` the fan-out; `STORED fan-out-only` runs the fan-out with the rule as a function alone, for a profile;
+ * record, `cold-sync-only` the fan-out, `indexed-at-commit` stores the STORED records with their readers, as
+ * a relay under the indexed rule commits them, instead of building the index on open; `STORED fan-out-only` runs the fan-out with the rule as a function alone, for a profile;
  * `fan-out-only-indexed` with the indexed rule, `fan-out-only-none` without).
  */
 
@@ -113,7 +114,7 @@ async function fanOut(ruleSet: Rules | undefined) {
 }
 
 /** A SQLite store (the embedded default) holding `stored` notes, one in every stored/VISIBLE the user's. */
-async function seeded(stored: number): Promise<string> {
+async function seeded(stored: number, indexedAtCommit = false): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-rules-'));
   const storage = new SqliteStorage({ path: dir, synchronous: 'normal' });
   const every = Math.max(1, Math.floor(stored / VISIBLE));
@@ -127,6 +128,8 @@ async function seeded(stored: number): Promise<string> {
         update: (start + j) % every === 0 ? mine : theirs,
         actor: 'seed',
         at: 0,
+        // As a relay under the indexed rule commits them.
+        readers: indexedAtCommit ? [(start + j) % every === 0 ? 'user' : 'someone'] : undefined,
       })),
     );
   }
@@ -226,14 +229,18 @@ await printColdSync(
 await printColdSync(`${VISIBLE} readable of ${VISIBLE} stored, indexed read rule`, visibleOnly, indexed);
 rmSync(visibleOnly, { recursive: true, force: true });
 
-// Stored before the rule was indexed: the first relay to open the store with it builds the index.
-const many = await seeded(STORED);
+// Stored before the rule was indexed: the first relay to open the store with it builds the index. With
+// `indexed-at-commit`, stored as a relay under the indexed rule commits them, with their readers.
+const indexedAtCommit = process.argv.includes('indexed-at-commit');
+const many = await seeded(STORED, indexedAtCommit);
 if (!process.argv.includes('indexed-only'))
   await printColdSync(`${VISIBLE} readable of ${STORED} stored, read rule as a function`, many, asFunction);
-const first = await open(many, indexed);
-await first.relay.close();
-console.log(
-  `indexed read rule: a relay opening ${STORED} stored records without the index: ${first.openMs.toFixed(0)} ms`,
-);
+if (!indexedAtCommit) {
+  const first = await open(many, indexed);
+  await first.relay.close();
+  console.log(
+    `indexed read rule: a relay opening ${STORED} stored records without the index: ${first.openMs.toFixed(0)} ms`,
+  );
+}
 await printColdSync(`${VISIBLE} readable of ${STORED} stored, indexed read rule`, many, indexed);
 rmSync(many, { recursive: true, force: true });
