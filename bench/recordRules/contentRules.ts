@@ -1,11 +1,16 @@
 /**
  * What read rules by content cost on /sync, each comparison in one run:
  * - fan-out: one writer changes 100 records 2,000 times; 50 followers of the collection receive every change,
- *   with no rule, and with a rule every follower passes (`readers` includes them);
- * - cold sync: a user's 10,000 readable records out of STORED records under the rule, against syncing a
- *   collection of 10,000 records with no rule.
+ *   with no rule, and with a rule every follower passes (`readers` includes them), written as a function and
+ *   given as `{ field: 'readers' }` (indexed);
+ * - cold sync: a user's 10,000 readable records out of STORED records under the rule, as a function and
+ *   indexed, against syncing a collection of 10,000 records with no rule; and how long the first relay to
+ *   open the STORED records with the indexed rule takes to build its index.
  * Prints; asserts nothing. Run: npx turbo run build && node --import tsx bench/recordRules/contentRules.ts [STORED]
- * (`STORED fan-out-only` runs the fan-out with the rule alone, for a profile; `fan-out-only-none` without).
+ * (`STORED indexed-only` leaves out the cold sync of STORED under the rule as a function, which reads every
+ * record, `cold-sync-only` the fan-out, `indexed-at-commit` stores the STORED records with their readers, as
+ * a relay under the indexed rule commits them, instead of building the index on open; `STORED fan-out-only` runs the fan-out with the rule as a function alone, for a profile;
+ * `fan-out-only-indexed` with the indexed rule, `fan-out-only-none` without).
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +29,12 @@ const LIVE_UPDATES = 2_000;
 const ROUNDS = 3;
 
 const auth: RelayAuth = { authenticate: (token) => ({ id: token }), authorize: () => 'write' };
-const rules: Rules = {
+/** The read rule as a function: the relay asks it of every record it decides. */
+const asFunction: Rules = {
   notes: { read: (user, note) => Array.isArray(note.readers) && note.readers.includes(user.id) },
 };
+/** The same rule, given as the field it reads: the relay indexes it. */
+const indexed: Rules = { notes: { read: { field: 'readers' } } };
 
 function recordFor(title: string, readers: string[]): Y.Doc {
   const doc = new Y.Doc();
@@ -42,7 +50,7 @@ const subscribeNotes = {
   collections: [{ collection: 'notes', cursor: '', updatedSince: 0 }],
 } as const;
 
-async function fanOut(withRule: boolean) {
+async function fanOut(ruleSet: Rules | undefined) {
   const storage = new MemoryServerStorage();
   const docs = Array.from({ length: LIVE_RECORDS }, (_, i) =>
     recordFor(`record ${i}`, ['writer', ...Array.from({ length: FOLLOWERS }, (_, f) => `reader${f}`)]),
@@ -67,7 +75,7 @@ async function fanOut(withRule: boolean) {
     port: 0,
     storage,
     auth,
-    rules: withRule ? rules : undefined,
+    rules: ruleSet,
     logger: silentLogger,
   });
   const followers = await Promise.all(
@@ -105,11 +113,10 @@ async function fanOut(withRule: boolean) {
   return { perSecond: received / seconds, perCpuSecond: received / cpuSeconds };
 }
 
-async function coldSync(stored: number, withRule: boolean) {
-  // The embedded default store: the memory store scans every entry to load one record.
+/** A SQLite store (the embedded default) holding `stored` notes, one in every stored/VISIBLE the user's. */
+async function seeded(stored: number, indexedAtCommit = false): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-rules-'));
   const storage = new SqliteStorage({ path: dir, synchronous: 'normal' });
-  // One record in every stored/VISIBLE is the user's; the others are someone else's.
   const every = Math.max(1, Math.floor(stored / VISIBLE));
   const mine = Y.encodeStateAsUpdate(recordFor('a record of the user', ['user']));
   const theirs = Y.encodeStateAsUpdate(recordFor('a record of someone', ['someone']));
@@ -121,16 +128,32 @@ async function coldSync(stored: number, withRule: boolean) {
         update: (start + j) % every === 0 ? mine : theirs,
         actor: 'seed',
         at: 0,
+        // As a relay under the indexed rule commits them.
+        readers: indexedAtCommit ? [(start + j) % every === 0 ? 'user' : 'someone'] : undefined,
       })),
     );
   }
+  await storage.close();
+  return dir;
+}
+
+/** A relay on the store in `dir`, and how long it took to open (an indexed rule builds its index then). */
+async function open(dir: string, ruleSet: Rules | undefined) {
+  const started = performance.now();
   const relay = await createRelay({
     port: 0,
-    storage,
+    storage: new SqliteStorage({ path: dir, synchronous: 'normal' }),
     auth,
-    rules: withRule ? rules : undefined,
+    rules: ruleSet,
+    // A rule written as a function decides every stored record: let it, to measure what that costs.
+    limits: { maxRecordsDecidedPerSync: Math.max(STORED, VISIBLE) },
     logger: silentLogger,
   });
+  return { relay, openMs: performance.now() - started };
+}
+
+async function coldSync(dir: string, ruleSet: Rules | undefined) {
+  const { relay } = await open(dir, ruleSet);
   const client = await connect(relay.url, 'user');
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -141,7 +164,6 @@ async function coldSync(stored: number, withRule: boolean) {
   const result = { ms, cpuMs: cpuMs(cpu), bytes: client.bytes() };
   client.socket.close();
   await relay.close();
-  rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
@@ -159,35 +181,66 @@ const rounds = async <T>(run: () => Promise<T>): Promise<T[]> => {
 };
 
 if (process.argv[3]?.startsWith('fan-out-only')) {
-  // For a profile: the fan-out alone, a few times, with the rule (or without: fan-out-only-none).
-  for (let round = 0; round < 5; round++) await fanOut(process.argv[3] !== 'fan-out-only-none');
+  // For a profile: the fan-out alone, a few times, with a rule (fan-out-only: as a function,
+  // fan-out-only-indexed: indexed) or without (fan-out-only-none).
+  const only = {
+    'fan-out-only': asFunction,
+    'fan-out-only-indexed': indexed,
+    'fan-out-only-none': undefined,
+  };
+  for (let round = 0; round < 5; round++) await fanOut(only[process.argv[3] as keyof typeof only]);
   process.exit(0);
 }
-await fanOut(false);
-const fanOutRuns = {
-  none: [] as Awaited<ReturnType<typeof fanOut>>[],
-  rule: [] as Awaited<ReturnType<typeof fanOut>>[],
-};
-for (let round = 0; round < ROUNDS; round++) {
-  fanOutRuns.none.push(await fanOut(false));
-  fanOutRuns.rule.push(await fanOut(true));
-}
-for (const [label, runs] of Object.entries(fanOutRuns)) {
+const fanOuts = [
+  ['no rule', undefined],
+  ['a read rule on every follower, as a function', asFunction],
+  ['a read rule on every follower, indexed', indexed],
+] as const;
+const coldSyncOnly = process.argv.includes('cold-sync-only');
+if (!coldSyncOnly) await fanOut(undefined);
+const fanOutRuns = fanOuts.map(() => [] as Awaited<ReturnType<typeof fanOut>>[]);
+for (let round = 0; round < (coldSyncOnly ? 0 : ROUNDS); round++)
+  for (const [i, [, ruleSet]] of fanOuts.entries()) fanOutRuns[i]!.push(await fanOut(ruleSet));
+for (const [i, [label]] of coldSyncOnly ? [] : fanOuts.entries()) {
+  const runs = fanOutRuns[i]!;
   console.log(
-    `fan-out, ${label === 'rule' ? 'a read rule on every follower' : 'no rule'}: ${FOLLOWERS} followers, ` +
-      `${LIVE_UPDATES} changes: ${median(runs.map((r) => r.perSecond)).toFixed(0)} deliveries/s, ` +
+    `fan-out, ${label}: ${FOLLOWERS} followers, ${LIVE_UPDATES} changes: ` +
+      `${median(runs.map((r) => r.perSecond)).toFixed(0)} deliveries/s, ` +
       `${median(runs.map((r) => r.perCpuSecond)).toFixed(0)} per CPU second (median of ${ROUNDS})`,
   );
 }
-for (const [label, stored, withRule] of [
-  [`a collection of ${VISIBLE} records, no rule`, VISIBLE, false],
-  [`${VISIBLE} readable of ${VISIBLE} stored, read rule`, VISIBLE, true],
-  [`${VISIBLE} readable of ${STORED} stored, read rule`, STORED, true],
-] as const) {
-  const runs = await rounds(() => coldSync(stored, withRule));
+
+async function printColdSync(label: string, dir: string, ruleSet: Rules | undefined) {
+  const runs = await rounds(() => coldSync(dir, ruleSet));
   console.log(
     `cold sync, ${label}: ${median(runs.map((r) => r.ms)).toFixed(0)} ms ` +
       `(${median(runs.map((r) => r.cpuMs)).toFixed(0)} ms CPU), ${median(runs.map((r) => r.bytes))} bytes ` +
       `(median of ${ROUNDS})`,
   );
 }
+
+const visibleOnly = await seeded(VISIBLE);
+await printColdSync(`a collection of ${VISIBLE} records, no rule`, visibleOnly, undefined);
+await printColdSync(
+  `${VISIBLE} readable of ${VISIBLE} stored, read rule as a function`,
+  visibleOnly,
+  asFunction,
+);
+await printColdSync(`${VISIBLE} readable of ${VISIBLE} stored, indexed read rule`, visibleOnly, indexed);
+rmSync(visibleOnly, { recursive: true, force: true });
+
+// Stored before the rule was indexed: the first relay to open the store with it builds the index. With
+// `indexed-at-commit`, stored as a relay under the indexed rule commits them, with their readers.
+const indexedAtCommit = process.argv.includes('indexed-at-commit');
+const many = await seeded(STORED, indexedAtCommit);
+if (!process.argv.includes('indexed-only'))
+  await printColdSync(`${VISIBLE} readable of ${STORED} stored, read rule as a function`, many, asFunction);
+if (!indexedAtCommit) {
+  const first = await open(many, indexed);
+  await first.relay.close();
+  console.log(
+    `indexed read rule: a relay opening ${STORED} stored records without the index: ${first.openMs.toFixed(0)} ms`,
+  );
+}
+await printColdSync(`${VISIBLE} readable of ${STORED} stored, indexed read rule`, many, indexed);
+rmSync(many, { recursive: true, force: true });

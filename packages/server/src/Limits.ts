@@ -71,6 +71,13 @@ export interface Limits {
    * collection costs bounded memory.
    */
   maxAccessAnswers: number;
+  /**
+   * Records one sync (or resume) of a collection under a read rule may decide. Past it the collection is
+   * answered with document-error TooLarge and not followed, instead of holding the relay: a rule written as
+   * a function decides every record changed since the cursor, an indexed one (`{ field }`) only the
+   * principal's.
+   */
+  maxRecordsDecidedPerSync: number;
   /** Change streams (`GET …/changes` as Server-Sent Events) open at once on the relay; more get 503. */
   maxChangeStreams: number;
   /** Change streams open at once from one remote address; more get 429. */
@@ -117,6 +124,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxNestingDepth: 32,
   maxJsonDepth: 32,
   maxAccessAnswers: 10_000,
+  maxRecordsDecidedPerSync: 100_000,
   maxChangeStreams: 1000,
   maxChangeStreamsPerAddress: 64,
   maxChangeStreamBufferedBytes: 1024 * 1024,

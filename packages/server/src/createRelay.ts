@@ -19,6 +19,7 @@ import { loopbackOnly } from './auth/loopbackOnly.js';
 import { RecordRules, type Rules } from './auth/RecordRules.js';
 import type { ConnectionContext } from './ConnectionContext.js';
 import { DocumentHub } from './documents/DocumentHub.js';
+import { buildReaderIndexes, markReaderIndexes } from './documents/readerIndexes.js';
 import type { Fanout } from './fanout/Fanout.js';
 import { BlobCollector, type CollectedBlobs } from './files/BlobCollector.js';
 import type { BlobStorage } from './files/BlobStorage.js';
@@ -176,6 +177,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     logger,
     options.fanout,
   );
+  await buildReaderIndexes(hub, logger);
   const webhooks = checkedWebhooks.flatMap((webhook) =>
     webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
   );
@@ -392,6 +394,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
         http.closeAllConnections();
         await Promise.all(webhooks.map((webhook) => webhook.close()));
         await hub.close();
+        await markReaderIndexes(hub).catch((error) =>
+          logger.warn(
+            { err: error },
+            "could not mark the read rules' indexes; they are checked again on start",
+          ),
+        );
         await options.fanout?.close();
         await storage.close();
         await blobs.close();

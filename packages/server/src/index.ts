@@ -6,6 +6,7 @@
 export { type Access, AuthError, collectionOf, type Principal, type RelayAuth } from './auth/Auth.js';
 export { type JwtAuthOptions, jwtAuth } from './auth/jwtAuth.js';
 export { isLoopback, loopbackOnly } from './auth/loopbackOnly.js';
+export type { ReadByField } from './auth/ReadByField.js';
 export type { CollectionRules, Rules } from './auth/RecordRules.js';
 export { createRelay, type Relay, type RelayOptions } from './createRelay.js';
 export type { RecordView } from './documents/RecordView.js';

@@ -289,6 +289,20 @@ describe('ferry serve --schema and --rules', { timeout: 30_000 }, () => {
     ).rejects.toThrow(/--schema .*module\.js: Field name "id" of "notes" is reserved/);
   });
 
+  it('starts with a --rules module whose read rule is { field }, which the relay indexes', async () => {
+    const indexed = moduleFile("export default { notes: { read: { field: 'readers' } } };");
+    const relay = await spawnRelay(tempDir(), ['--rules', indexed]);
+    expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
+    const refusals: [string, RegExp][] = [
+      [
+        'export default { notes: { read: { field: 3 } } };',
+        /the read rule of "notes" must be a function or \{ field, claim\? \}/,
+      ],
+    ];
+    for (const [source, message] of refusals)
+      await expect(spawnRelay(tempDir(), ['--rules', moduleFile(source)])).rejects.toThrow(message);
+  });
+
   it('starts with a --rules module, and refuses one that is not an object of objects of functions', async () => {
     const relay = await spawnRelay(tempDir(), ['--rules', fixture('rules.js')]);
     expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);

@@ -55,4 +55,52 @@ describe('RecordRules', () => {
     expect(view.fields.participants).toEqual(['ana']);
     expect(view.exists).toBe(true);
   });
+
+  it('answers an indexed rule as the same rule written as a function, and keeps the same readers', () => {
+    const indexed = new RecordRules({ mail: { read: { field: ['participants', 'from'], claim: 'sub' } } });
+    const asFunction = new RecordRules({
+      mail: {
+        read: (user, fields) =>
+          typeof user.sub === 'string' &&
+          (fields.from === user.sub ||
+            fields.participants === user.sub ||
+            (Array.isArray(fields.participants) && fields.participants.includes(user.sub))),
+      },
+    });
+    const withFrom = (participants: unknown, from: unknown) => {
+      const doc = new Y.Doc();
+      doc.getMap('fields').set('participants', participants);
+      doc.getMap('fields').set('from', from);
+      return viewRecord('mail', 'm1', doc, undefined);
+    };
+    const records = [
+      withFrom(['ana', 'ben'], 'kim'),
+      withFrom('eve', 'ana'),
+      withFrom([3, null, 'eve'], 7),
+      withFrom([], ''),
+      withFrom(undefined, undefined),
+    ];
+    const principals = [ana, eve, { id: 'x', sub: 3 }, { id: 'nobody' }];
+    for (const record of records)
+      for (const principal of principals)
+        expect(indexed.canRead(principal, record), JSON.stringify([record.fields, principal])).toBe(
+          asFunction.canRead(principal, record),
+        );
+    expect(indexed.readersOf(records[0]!)).toEqual(['ana', 'ben', 'kim']);
+    expect(indexed.readersOf(records[2]!)).toEqual(['eve']);
+    expect(indexed.readerKey('mail', eve)).toBe('eve');
+    expect(indexed.readerKey('mail', { id: 'x', sub: 3 })).toBeUndefined();
+    expect(asFunction.readersOf(records[0]!)).toBeUndefined();
+    // A record nobody wrote is readable by nobody.
+    expect(indexed.readersOf(viewRecord('mail', 'm2', new Y.Doc(), undefined))).toEqual([]);
+  });
+
+  it('refuses a read rule that is neither a function nor { field }, and a write rule that is not a function', () => {
+    expect(() => new RecordRules({ mail: { read: { field: 3 } as never } })).toThrow(
+      'The read rule of "mail" must be a function or { field, claim? }',
+    );
+    expect(() => new RecordRules({ mail: { write: { field: 'from' } as never } })).toThrow(
+      'The write rule of "mail" must be a function.',
+    );
+  });
 });

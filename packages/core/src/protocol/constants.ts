@@ -107,6 +107,11 @@ export const DocumentErrorCode = {
    * kind, an unknown field) or values nested deeper than the relay accepts; it was not stored or forwarded.
    */
   InvalidContent: 7,
+  /**
+   * A collection's sync under a read rule would decide more records than the relay allows
+   * (`maxRecordsDecidedPerSync`); the collection is not followed.
+   */
+  TooLarge: 8,
 } as const;
 export type DocumentErrorCode = (typeof DocumentErrorCode)[keyof typeof DocumentErrorCode];
 

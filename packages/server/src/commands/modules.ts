@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CollectionDefinition, defineCollection } from '@ferry/core';
+import { isReadByField } from '../auth/ReadByField.js';
 import type { CollectionRules, Rules } from '../auth/RecordRules.js';
 
 /**
@@ -59,8 +60,11 @@ export async function loadRulesModule(file: string): Promise<Rules> {
         throw new Error(
           `--rules ${file}: "${collection}" has a rule "${name}"; the rules are read and write.`,
         );
+      if (name === 'read' && isReadByField(rule)) continue;
       if (typeof rule !== 'function')
-        throw new Error(`--rules ${file}: the ${name} rule of "${collection}" must be a function.`);
+        throw new Error(
+          `--rules ${file}: the ${name} rule of "${collection}" must be a function${name === 'read' ? ' or { field, claim? }' : ''}.`,
+        );
     }
   }
   return rules as Record<string, CollectionRules>;

@@ -227,6 +227,10 @@ export class DocumentHub {
       update,
       actor: principal.id,
       at: this.options.now(),
+      // Under an indexed read rule, who may read the record now is kept with the change.
+      readers: this.rules.indexed(document.collection)
+        ? this.rules.readersOf(this.#view(document))
+        : undefined,
     };
     this.#deliver(
       name,

@@ -1,11 +1,15 @@
 import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
+import { MemoryReaderIndex } from './MemoryReaderIndex.js';
 import type {
   AppendEntry,
   AppendResult,
   ChangesOptions,
   ChangesPage,
   CompactOptions,
+  IndexedRecord,
   LogEntry,
+  ReadersChangesOptions,
+  ReadersChangesPage,
   ServerStorage,
 } from './ServerStorage.js';
 
@@ -21,6 +25,7 @@ export class MemoryServerStorage implements ServerStorage {
   #setAside: Row[] = [];
   readonly #heads = new Map<string, number>();
   readonly #marks = new Map<string, string>();
+  readonly #readers = new MemoryReaderIndex();
 
   async load(name: string): Promise<Uint8Array[]> {
     return this.#rows.filter((r) => r.entry.name === name).map((r) => r.entry.update);
@@ -33,6 +38,7 @@ export class MemoryServerStorage implements ServerStorage {
       const seq = (this.#heads.get(entry.collection) ?? 0) + 1;
       this.#heads.set(entry.collection, seq);
       this.#rows.push({ seq, entry: { ...entry, update: entry.update.slice() } });
+      if (entry.readers) this.#readers.set(entry.collection, entry.name, entry.readers, seq);
       cursors.set(entry.collection, formatSeqCursor(seq));
       positions.push(formatSeqCursor(seq));
     }
@@ -56,6 +62,29 @@ export class MemoryServerStorage implements ServerStorage {
       update: r.entry.update,
       cursor: formatSeqCursor(r.seq),
     }));
+  }
+
+  async readersChanges(
+    collection: string,
+    reader: string,
+    cursor: string,
+    options: ReadersChangesOptions,
+  ): Promise<ReadersChangesPage> {
+    const page = this.#readers.changes(collection, reader, cursor, options.upTo, options.limit ?? 1000);
+    const readable = new Set(page.items.filter((item) => item.readable).map((item) => item.name));
+    const updates = new Map<string, Uint8Array[]>();
+    for (const { entry } of this.#rows) {
+      if (!readable.has(entry.name)) continue;
+      const list = updates.get(entry.name) ?? [];
+      list.push(entry.update);
+      updates.set(entry.name, list);
+    }
+    return { ...page, items: page.items.map((item) => ({ ...item, updates: updates.get(item.name) ?? [] })) };
+  }
+
+  async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {
+    for (const { name, readers, cursor } of records)
+      this.#readers.set(collection, name, readers, parseSeqCursor(cursor));
   }
 
   async history(name: string): Promise<LogEntry[]> {

@@ -1,12 +1,15 @@
 import pg from 'pg';
-import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor, readersPage } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
   type CompactOptions,
+  type IndexedRecord,
   type LogEntry,
+  type ReadersChangesOptions,
+  type ReadersChangesPage,
   type ServerStorage,
   ServerStorageError,
 } from './ServerStorage.js';
@@ -87,6 +90,9 @@ export class PostgresStorage implements ServerStorage {
           entries.map((e) => e.at),
         ],
       );
+      for (const [i, entry] of entries.entries())
+        if (entry.readers)
+          await this.#setReaders(client, entry.collection, entry.name, entry.readers, positions[i]!);
       const cursors = new Map<string, string>();
       for (const [i, entry] of entries.entries())
         cursors.set(entry.collection, formatSeqCursor(positions[i]!));
@@ -113,6 +119,65 @@ export class PostgresStorage implements ServerStorage {
       update: bytes(row.data),
       cursor: row.cseq,
     }));
+  }
+
+  async readersChanges(
+    collection: string,
+    reader: string,
+    cursor: string,
+    options: ReadersChangesOptions,
+  ): Promise<ReadersChangesPage> {
+    const limit = options.limit ?? 1000;
+    // One statement, so the rows and the updates come from one snapshot of the database.
+    const { rows } = await this.#query<{ doc: string; cseq: string; readable: boolean; data: Buffer | null }>(
+      "read a reader's changes",
+      `WITH page AS (
+         SELECT doc, cseq, readable FROM ${this.#t('readers')}
+         WHERE collection = $1 AND reader = $2 AND cseq > $3 AND cseq <= $4 ORDER BY cseq LIMIT $5
+       )
+       SELECT page.doc, page.cseq, page.readable, u.data FROM page
+       LEFT JOIN ${this.#t('updates')} u ON page.readable AND u.doc = page.doc
+       ORDER BY page.cseq, u.cseq`,
+      [collection, reader, parseSeqCursor(cursor), parseSeqCursor(options.upTo), limit + 1],
+    );
+    return readersPage(rows, limit, cursor, (row) => ({
+      name: row.doc,
+      cursor: row.cseq,
+      readable: row.readable,
+      update: row.data ? bytes(row.data) : undefined,
+    }));
+  }
+
+  async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {
+    await this.#transaction('index readers', async (client) => {
+      for (const { name, readers, cursor } of records)
+        await this.#setReaders(client, collection, name, readers, parseSeqCursor(cursor));
+    });
+  }
+
+  /**
+   * Sets the keys a record is readable by as of `seq`, in the caller's transaction: each takes `seq`, and a
+   * key it was readable by and is no longer is marked unreadable at `seq`. Rows from a later change stay.
+   */
+  async #setReaders(
+    client: pg.PoolClient,
+    collection: string,
+    doc: string,
+    readers: readonly string[],
+    seq: number,
+  ): Promise<void> {
+    await client.query(
+      `UPDATE ${this.#t('readers')} SET readable = false, cseq = $2
+       WHERE doc = $1 AND readable AND cseq <= $2 AND NOT (reader = ANY($3::text[]))`,
+      [doc, seq, readers],
+    );
+    await client.query(
+      `INSERT INTO ${this.#t('readers')} AS r (collection, reader, doc, cseq, readable)
+       SELECT $1, reader, $2, $3, true FROM unnest($4::text[]) AS reader
+       ON CONFLICT (collection, reader, doc) DO UPDATE SET cseq = EXCLUDED.cseq, readable = true
+       WHERE r.cseq <= EXCLUDED.cseq`,
+      [collection, doc, seq, readers],
+    );
   }
 
   async history(name: string): Promise<LogEntry[]> {
@@ -253,6 +318,20 @@ export class PostgresStorage implements ServerStorage {
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.#t('marks')} (
           key TEXT PRIMARY KEY,
           cursor TEXT NOT NULL)`);
+        // Indexed read rules: see sqliteReaderIndex.ts, the same table.
+        await client.query(`CREATE TABLE IF NOT EXISTS ${this.#t('readers')} (
+          collection TEXT NOT NULL,
+          reader TEXT NOT NULL,
+          doc TEXT NOT NULL,
+          cseq BIGINT NOT NULL,
+          readable BOOLEAN NOT NULL,
+          PRIMARY KEY (collection, reader, doc))`);
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS readers_by_cursor ON ${this.#t('readers')} (collection, reader, cseq)`,
+        );
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS readers_by_doc ON ${this.#t('readers')} (doc, readable)`,
+        );
       } finally {
         await client
           .query('SELECT pg_advisory_unlock(hashtext($1))', [`ferry:schema:${this.#schema}`])

@@ -46,6 +46,24 @@ export interface ServerStorage {
    * document, a page at a time (the blob collector reads them to find which files are still referred to).
    */
   documentNames(after: string, limit: number): Promise<string[]>;
+  /**
+   * The records of a collection readable by `reader` (a key of an indexed read rule) or that stopped being
+   * readable by it, changed after `cursor` and up to `options.upTo`, oldest change first: what a sync for
+   * that reader must decide, with each readable record's updates. Reads only that reader's rows of the
+   * index and their records, however large the collection.
+   */
+  readersChanges(
+    collection: string,
+    reader: string,
+    cursor: string,
+    options: ReadersChangesOptions,
+  ): Promise<ReadersChangesPage>;
+  /**
+   * Sets which keys records are readable by, as of each one's `cursor`, as appends with `readers` do: for
+   * building the index of records stored before it was kept. A row the index holds from a later cursor is
+   * left as it is.
+   */
+  indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void>;
   /** The cursor of a collection's newest committed entry ('' when it has none). */
   head(collection: string): Promise<string>;
   /**
@@ -68,6 +86,43 @@ export interface AppendEntry {
   readonly actor: string;
   /** When the relay received it (ms since epoch). */
   readonly at: number;
+  /**
+   * For a collection whose read rule is indexed: the keys the record is readable by once this entry is
+   * applied. Kept in the same transaction as the entry: every key named takes the entry's cursor, and a
+   * key the record was readable by and is no longer is marked as such, with the entry's cursor.
+   */
+  readonly readers?: readonly string[];
+}
+
+export interface IndexedRecord {
+  readonly name: string;
+  readonly readers: readonly string[];
+  readonly cursor: string;
+}
+
+export interface ReadersChangesOptions {
+  /** At most this many records (default 1000). */
+  readonly limit?: number;
+  /** Only changes up to this cursor, inclusive (a collection's head, read before). */
+  readonly upTo: string;
+}
+
+export interface ReadersChangesPage {
+  /** Each record once, at its latest change for this reader, in cursor order. */
+  readonly items: readonly {
+    readonly name: string;
+    readonly cursor: string;
+    /** False when the record stopped being readable by the reader at `cursor`. */
+    readonly readable: boolean;
+    /**
+     * A readable record's stored updates, read in the same snapshot as its row: as it was when it was last
+     * changed, at `cursor` or before (a later change would have moved its row past `cursor`). Empty when
+     * the record is not readable.
+     */
+    readonly updates: readonly Uint8Array[];
+  }[];
+  readonly cursor: string;
+  readonly more: boolean;
 }
 
 export interface AppendResult {

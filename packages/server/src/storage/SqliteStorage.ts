@@ -1,20 +1,24 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { formatSeqCursor, pageOf, parseSeqCursor } from './cursor.js';
+import { formatSeqCursor, pageOf, parseSeqCursor, readersPage } from './cursor.js';
 import {
   type AppendEntry,
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
   type CompactOptions,
+  type IndexedRecord,
   type LogEntry,
+  type ReadersChangesOptions,
+  type ReadersChangesPage,
   type ServerStorage,
   ServerStorageError,
 } from './ServerStorage.js';
 import { SqliteCommitter } from './SqliteCommitter.js';
 import { configure, prepareAppend, type SqliteAppendResult } from './sqliteAppend.js';
 import { logTable, moveLogsToRowidTables } from './sqliteLogTables.js';
+import { prepareSetReaders, READER_INDEX_SCHEMA } from './sqliteReaderIndex.js';
 
 export interface SqliteStorageOptions {
   /** A folder for the database file (created if missing), or ':memory:'. */
@@ -39,6 +43,7 @@ CREATE TABLE IF NOT EXISTS marks (
   key TEXT PRIMARY KEY,
   cursor TEXT NOT NULL
 ) WITHOUT ROWID;
+${READER_INDEX_SCHEMA}
 `;
 
 type Row = { collection: string; cseq: number; doc: string; data: Buffer; actor: string; at: number };
@@ -55,6 +60,7 @@ export class SqliteStorage implements ServerStorage {
   /** Commits appends: in a worker thread, or here for an in-memory database (a worker cannot open it). */
   readonly #append: (entries: readonly AppendEntry[]) => Promise<SqliteAppendResult>;
   readonly #committer: SqliteCommitter | undefined;
+  readonly #setReaders: ReturnType<typeof prepareSetReaders>;
 
   constructor(options: SqliteStorageOptions) {
     const file = options.path === ':memory:' ? ':memory:' : join(ensureDir(options.path), 'ferry.db');
@@ -100,12 +106,26 @@ export class SqliteStorage implements ServerStorage {
       ),
       deleteOfDoc: db.prepare<[string, number]>('DELETE FROM updates WHERE doc = ? AND cseq = ?'),
       setAsideOf: db.prepare<[string], Row>('SELECT * FROM set_aside WHERE doc = ? ORDER BY cseq'),
+      // One statement, so the rows and the updates come from one snapshot of the database.
+      readersChanges: db.prepare<
+        [string, string, number, number, number],
+        { doc: string; cseq: number; readable: number; data: Buffer | null }
+      >(
+        `WITH page AS (
+           SELECT doc, cseq, readable FROM readers
+           WHERE collection = ? AND reader = ? AND cseq > ? AND cseq <= ? ORDER BY cseq LIMIT ?
+         )
+         SELECT page.doc, page.cseq, page.readable, updates.data FROM page
+         LEFT JOIN updates ON page.readable = 1 AND updates.doc = page.doc
+         ORDER BY page.cseq, updates.cseq`,
+      ),
       ping: db.prepare('SELECT 1'),
       readMark: db.prepare<[string], { cursor: string }>('SELECT cursor FROM marks WHERE key = ?'),
       writeMark: db.prepare<[string, string]>(
         'INSERT INTO marks (key, cursor) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET cursor = excluded.cursor',
       ),
     };
+    this.#setReaders = prepareSetReaders(db);
     if (file === ':memory:') {
       const append = prepareAppend(db);
       this.#append = async (entries) => append(entries);
@@ -153,6 +173,37 @@ export class SqliteStorage implements ServerStorage {
         cursor: formatSeqCursor(row.cseq),
       }));
     });
+  }
+
+  async readersChanges(
+    collection: string,
+    reader: string,
+    cursor: string,
+    options: ReadersChangesOptions,
+  ): Promise<ReadersChangesPage> {
+    const after = parseSeqCursor(cursor);
+    const upTo = parseSeqCursor(options.upTo);
+    const limit = options.limit ?? 1000;
+    return this.#run("read a reader's changes", () => {
+      const rows = this.#statements.readersChanges.all(collection, reader, after, upTo, limit + 1);
+      return readersPage(rows, limit, cursor, (row) => ({
+        name: row.doc,
+        cursor: formatSeqCursor(row.cseq),
+        readable: row.readable === 1,
+        update: row.data ? bytes(row.data) : undefined,
+      }));
+    });
+  }
+
+  async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {
+    this.#run('index readers', () =>
+      this.#db
+        .transaction(() => {
+          for (const { name, readers, cursor } of records)
+            this.#setReaders(collection, name, readers, parseSeqCursor(cursor));
+        })
+        .immediate(),
+    );
   }
 
   async history(name: string): Promise<LogEntry[]> {

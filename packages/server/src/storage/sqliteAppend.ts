@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { formatSeqCursor } from './cursor.js';
 import type { AppendEntry } from './ServerStorage.js';
+import { prepareSetReaders } from './sqliteReaderIndex.js';
 
 /** What one append committed: each entry's cursor, and each collection's newest. */
 export interface SqliteAppendResult {
@@ -24,6 +25,7 @@ export function prepareAppend(
   const insert = db.prepare(
     'INSERT INTO updates (collection, cseq, doc, data, actor, at) VALUES (?, ?, ?, ?, ?, ?)',
   );
+  const setReaders = prepareSetReaders(db);
   const append = db.transaction((entries: readonly AppendEntry[]): SqliteAppendResult => {
     const cursors = new Map<string, string>();
     const positions: string[] = [];
@@ -31,6 +33,7 @@ export function prepareAppend(
       advance.run(entry.collection, 1, 1);
       const next = head.get(entry.collection)!.head;
       insert.run(entry.collection, next, entry.name, entry.update, entry.actor, entry.at);
+      if (entry.readers) setReaders(entry.collection, entry.name, entry.readers, next);
       cursors.set(entry.collection, formatSeqCursor(next));
       positions.push(formatSeqCursor(next));
     }

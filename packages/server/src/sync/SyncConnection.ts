@@ -33,7 +33,7 @@ import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
 import { ReadGate } from './ReadGate.js';
-import { readableChanges } from './readableChanges.js';
+import { readableChanges, TOO_LARGE } from './readableChanges.js';
 import { SyncReply } from './SyncReply.js';
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
@@ -352,6 +352,16 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       await hub.commits.commit();
       const cursor = await this.#syncCollection(subscription, reply);
       if (cursor === undefined) return;
+      if (cursor === TOO_LARGE) {
+        this.#collections.delete(collection);
+        hub.unsubscribeCollection(collection, this);
+        this.#documentError(
+          collection,
+          DocumentErrorCode.TooLarge,
+          `Syncing "${collection}" would decide more than ${limits.maxRecordsDecidedPerSync} records under its read rule (limit maxRecordsDecidedPerSync); give the rule as { field } for the relay to index it, or raise the limit.`,
+        );
+        continue;
+      }
       followed.syncing = false;
       reply.cursor(collection, cursor);
     }
@@ -367,7 +377,10 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   }
 
   /** Sends a collection's changes since the cursor, as its read rule lets through; returns the cursor reached. */
-  async #syncCollection(subscription: CollectionSubscription, reply: SyncReply): Promise<string | undefined> {
+  async #syncCollection(
+    subscription: CollectionSubscription,
+    reply: SyncReply,
+  ): Promise<string | typeof TOO_LARGE | undefined> {
     const { hub } = this.context;
     if (!hub.rules.readsByContent(subscription.collection) && subscription.where === undefined)
       return this.#streamChanges(subscription, reply);
@@ -378,8 +391,9 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       subscription,
       reply,
       () => this.#phase === 'closed',
+      this.context.limits.maxRecordsDecidedPerSync,
     );
-    if (!readable) return undefined;
+    if (readable === undefined || readable === TOO_LARGE) return readable;
     if (readable.hidden.length > 0) {
       await reply.flush();
       this.#hide(readable.hidden);

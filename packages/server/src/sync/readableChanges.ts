@@ -3,6 +3,7 @@ import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { workSlices } from '../workSlices.js';
+import { readerChanges } from './readerChanges.js';
 import type { SyncReply } from './SyncReply.js';
 
 /** Where a sync of a collection under a read rule got to, and the records the client must let go of. */
@@ -11,6 +12,9 @@ export interface ReadableChanges {
   readonly hidden: readonly string[];
 }
 
+/** The sync would decide more records than `maxRecordsDecidedPerSync`: it stopped there. */
+export const TOO_LARGE = 'too-large';
+
 /**
  * Syncs a collection whose records are read by rule, or narrowed by the subscription's `where`, from the
  * subscription's cursor. Each record changed
@@ -18,7 +22,7 @@ export interface ReadableChanges {
  * nothing of it, if it just became readable, and a whole record holds every update since the cursor), left
  * out otherwise. A record it may not receive now but could at the cursor is named in `hidden`, for the
  * client to remove; a record it could receive at neither time is never named, so no id leaks. Returns
- * undefined if the connection closed meanwhile.
+ * undefined if the connection closed meanwhile, TOO_LARGE past `maxRecords` records decided.
  */
 export async function readableChanges(
   hub: DocumentHub,
@@ -27,7 +31,11 @@ export async function readableChanges(
   subscription: CollectionSubscription,
   reply: SyncReply,
   isClosed: () => boolean,
-): Promise<ReadableChanges | undefined> {
+  maxRecords: number,
+): Promise<ReadableChanges | typeof TOO_LARGE | undefined> {
+  // An indexed rule reads only the principal's records; `updatedSince` needs every record's time, as below.
+  if (hub.rules.indexed(subscription.collection) && !subscription.updatedSince)
+    return readerChanges(hub, principal, access, subscription, reply, isClosed, maxRecords);
   const decided = new Set<string>();
   const nextSlice = workSlices();
   const hidden: string[] = [];
@@ -44,6 +52,7 @@ export async function readableChanges(
       await nextSlice();
       if (decided.has(name)) continue;
       decided.add(name);
+      if (decided.size > maxRecords) return TOO_LARGE;
       if (!(await access.canRead(name))) continue;
       const record = await hub.snapshot(name);
       const { where } = subscription;

@@ -256,6 +256,64 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         if (reopened !== store) await reopened.close();
       }));
 
+    it('keeps who may read each record with its entries, by reader and cursor, across a reopen', () =>
+      withStore(async (store) => {
+        const update = Y.encodeStateAsUpdate(new Y.Doc());
+        const withReaders = (name: string, readers: string[]): AppendEntry => ({
+          ...entry(name, update),
+          readers,
+        });
+        const readerNames = async (s: ServerStorage, reader: string, cursor: string, upTo: string) =>
+          (await s.readersChanges('notes', reader, cursor, { upTo })).items.map(
+            (i) => `${i.name}${i.readable ? '' : ' (no longer)'}`,
+          );
+        const first = await store.append([
+          withReaders('notes/a', ['ana', 'ben']),
+          withReaders('notes/b', ['ben']),
+          entry('notes/c', update),
+        ]);
+        const [, , afterC] = first.positions;
+        expect(await readerNames(store, 'ana', '', afterC!)).toEqual(['notes/a']);
+        expect(await readerNames(store, 'ben', '', afterC!)).toEqual(['notes/a', 'notes/b']);
+        expect(await readerNames(store, 'eve', '', afterC!)).toEqual([]);
+        // A readable record comes with its stored updates.
+        const forAna = await store.readersChanges('notes', 'ana', '', { upTo: afterC! });
+        expect(forAna.items[0]!.updates).toEqual(await store.load('notes/a'));
+        // Ben is taken off a; b changes; a record of another collection with the same reader stays apart.
+        const second = await store.append([
+          withReaders('notes/a', ['ana']),
+          withReaders('notes/b', ['ben', 'eve']),
+          { ...withReaders('other/x', ['ben']), collection: 'other' },
+        ]);
+        const head = second.cursors.get('notes')!;
+        expect(await readerNames(store, 'ben', '', head)).toEqual(['notes/a (no longer)', 'notes/b']);
+        expect(await readerNames(store, 'ben', afterC!, head)).toEqual(['notes/a (no longer)', 'notes/b']);
+        expect(await readerNames(store, 'ana', afterC!, head)).toEqual(['notes/a']);
+        // Only what changed after the cursor and up to `upTo`, page by page.
+        expect(await readerNames(store, 'ben', '', afterC!)).toEqual([]);
+        expect(await readerNames(store, 'eve', afterC!, head)).toEqual(['notes/b']);
+        const taken = await store.readersChanges('notes', 'ben', afterC!, { upTo: head });
+        expect(taken.items[0]!.updates).toEqual([]);
+        const page = await store.readersChanges('notes', 'ben', '', { upTo: head, limit: 1 });
+        expect(page.more).toBe(true);
+        const rest = await store.readersChanges('notes', 'ben', page.cursor, { upTo: head, limit: 1 });
+        expect([page.items[0]!.name, rest.items[0]!.name, rest.more]).toEqual(['notes/a', 'notes/b', false]);
+        // Indexing older records never overwrites what a later commit wrote.
+        await store.indexReaders('notes', [
+          { name: 'notes/a', readers: ['ben'], cursor: afterC! },
+          { name: 'notes/c', readers: ['ana'], cursor: afterC! },
+        ]);
+        const reopened = await fixture.reopen(store);
+        expect(await readerNames(reopened, 'ana', '', head)).toEqual(['notes/c', 'notes/a']);
+        expect(await readerNames(reopened, 'ben', '', head)).toEqual(['notes/a (no longer)', 'notes/b']);
+        // Ben may read a again: a newer change gives it back.
+        const third = await reopened.append([withReaders('notes/a', ['ben'])]);
+        const now = third.cursors.get('notes')!;
+        expect(await readerNames(reopened, 'ben', head, now)).toEqual(['notes/a']);
+        expect(await readerNames(reopened, 'ana', head, now)).toEqual(['notes/a (no longer)']);
+        if (reopened !== store) await reopened.close();
+      }));
+
     it('answers ping', () => withStore((store) => store.ping()));
   });
 }
