@@ -18,6 +18,12 @@ export {
   type InvalidData,
   type RecordChange,
 } from './collection/Collection.js';
+export type {
+  Conflict,
+  ConflictSide,
+  DeleteConflict,
+  WriteConflict,
+} from './collection/Conflicts.js';
 export { RecordHandle } from './collection/RecordHandle.js';
 export {
   ClosedError,
@@ -59,6 +65,8 @@ export type {
   RecordValue,
   Where,
 } from './query/types.js';
+export { CLOCKS_MAP, isFieldStamp, parseRegisterKey } from './record/fieldClocks.js';
+export { type HlcStamp, isHlcStamp } from './record/Hlc.js';
 export {
   FIELDS_MAP,
   hasContent,
@@ -87,6 +95,7 @@ export {
   type KindOf,
   type ListFieldOf,
   type MayBeAbsent,
+  type MergePolicy,
   type OutOf,
   type Output,
   type Patch,

@@ -10,6 +10,7 @@ import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
 import type { QuerySpec, RecordValue } from '../query/types.js';
+import { clocksOf } from '../record/fieldClocks.js';
 import { initialContent } from '../record/initialContent.js';
 import {
   fieldsOf,
@@ -21,10 +22,17 @@ import {
   stampCreated,
   stampUpdated,
 } from '../record/layout.js';
-import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
+import {
+  type Author,
+  readRecord,
+  readRecordField,
+  writeCreate,
+  writeDeleted,
+  writePatch,
+} from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, readField, rootTypesOf } from '../schema/codec.js';
+import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
@@ -35,6 +43,7 @@ import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
 import type { RejectedChange } from '../sync/Rollbacks.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
+import { type Conflict, RecordConflicts } from './Conflicts.js';
 import { RecordHandle } from './RecordHandle.js';
 
 /** A change to one record, local or merged from elsewhere. */
@@ -63,6 +72,8 @@ export interface CollectionEvents<S extends Shape> {
   invalid: InvalidData;
   /** A record left this device because the relay's rules no longer let this user read it. */
   hidden: HiddenRecord;
+  /** A concurrent change from elsewhere replaced or hid a value written on this device; see Conflict. */
+  conflict: Conflict;
 }
 
 /** What a collection needs from its client. */
@@ -92,6 +103,7 @@ interface RecordState<S extends Shape> {
   /** Issues already reported, so a bad field is reported once, not on every change. */
   readonly reported: Set<string>;
   events: Emitter<{ change: RecordChange<S> }> | undefined;
+  readonly conflicts: RecordConflicts;
 }
 
 const META_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy']);
@@ -252,7 +264,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const definition = this.definition.fields[field];
     if (!definition) return undefined;
     const issues: FieldIssue[] = [];
-    const value = readField(recordHost(state.handle.doc), field, definition, field, issues);
+    const value = readRecordField(state.handle.doc, field, definition, issues);
     for (const issue of issues) this.#report(state, issue);
     return value;
   }
@@ -288,7 +300,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const state = this.#existing(id);
     const doc = state.handle.doc;
     state.undo ??= new Y.UndoManager(
-      [fieldsOf(doc), metaOf(doc), ...rootTypesOf(doc, this.definition.fields)] as Y.AbstractType<unknown>[],
+      [
+        fieldsOf(doc),
+        metaOf(doc),
+        clocksOf(doc),
+        ...rootTypesOf(doc, this.definition.fields),
+      ] as Y.AbstractType<unknown>[],
       { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
     );
     return state.undo;
@@ -324,6 +341,21 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const sync = this.context.sync;
     if (!sync) throw new FerryError('no-relay', 'History is kept by the relay; pass a url to createFerry.');
     return sync.history;
+  }
+
+  /** The unresolved conflicts of every record, deleted ones included (a delete conflict hides its record). */
+  conflicts(): Conflict[] {
+    return [...this.#records.values()].flatMap((state) => state.conflicts.list());
+  }
+
+  /** @internal */
+  conflictsOf(id: string): Conflict[] {
+    return this.#existing(id).conflicts.list();
+  }
+
+  /** @internal */
+  watchConflicts(id: string, listener: (conflict: Conflict) => void): () => void {
+    return this.#existing(id).conflicts.on('conflict', listener);
   }
 
   /** @internal */
@@ -368,7 +400,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** @internal The client closed: let go of every record, so nothing of them stays in memory. */
   release(): void {
-    for (const state of this.#records.values()) state.undo?.destroy();
+    for (const state of this.#records.values()) {
+      state.undo?.destroy();
+      state.conflicts.destroy();
+    }
     this.#records.clear();
     this.#watchers.clear();
   }
@@ -376,12 +411,19 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal Called by the client for every document of this collection the replica holds or gains. */
   track(id: string, doc: Y.Doc): void {
     if (this.#records.has(id)) return;
+    const conflicts = new RecordConflicts(doc, this.name, id, this.definition.fields, this.context.actor, {
+      write: (field, value) => this.update(id, { [field]: value } as Patch<S>),
+      restore: () => this.restore(id),
+      read: () => ({ ...this.entryOf(id).value }),
+    });
+    conflicts.on('conflict', (conflict) => this.#events.emit('conflict', conflict));
     this.#records.set(id, {
       handle: new RecordHandle(this, id, doc),
       undo: undefined,
       entry: undefined,
       reported: new Set(),
       events: undefined,
+      conflicts,
     });
     if (hasContent(doc)) this.#publish(id);
   }
@@ -394,6 +436,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const state = this.#records.get(id);
     if (!state) return;
     state.undo?.destroy();
+    state.conflicts.destroy();
     this.#records.delete(id);
     this.#version++;
     for (const watcher of [...this.#watchers]) watcher(id, undefined);

@@ -48,8 +48,16 @@ function checkShape(collection: string, shape: Shape, prefix: string): void {
       throw new InvalidNameError(`Field name "${field}" of "${collection}" is reserved for record metadata.`);
     }
     checkField(collection, spec, path);
+    if (spec.policy !== 'yjs' && (spec.policy !== 'latest' || prefix || COLLABORATIVE_KINDS.has(spec.kind))) {
+      throw new InvalidNameError(
+        `Field "${path}" of "${collection}" cannot merge by "${spec.policy}": only top-level plain fields (string, number, boolean, date, enum, ref) can.`,
+      );
+    }
   }
 }
+
+/** Kinds that merge item by item, never by a whole-value policy. */
+const COLLABORATIVE_KINDS = new Set(['text', 'list', 'object']);
 
 function checkField(collection: string, field: AnyField, path: string): void {
   const spec = field.spec;
