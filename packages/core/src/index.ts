@@ -65,7 +65,7 @@ export type {
   RecordValue,
   Where,
 } from './query/types.js';
-export { CLOCKS_MAP, isFieldStamp, parseRegisterKey } from './record/fieldClocks.js';
+export { CLOCKS_MAP, isDeletionStamp, isFieldStamp, parseRegisterKey } from './record/fieldClocks.js';
 export { type HlcStamp, isHlcStamp } from './record/Hlc.js';
 export {
   FIELDS_MAP,

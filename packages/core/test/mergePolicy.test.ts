@@ -16,6 +16,7 @@ const jobs = defineCollection('jobs', {
   title: t.string(),
   status: t.enum(['open', 'doing', 'done']).merge('latest'),
   due: t.date().optional().merge('latest'),
+  notes: t.text().default(''),
 });
 
 /** A client whose clock reads whatever `clock.now` is set to. */
@@ -159,6 +160,21 @@ describe('conflicts', () => {
     await conflict!.resolve('restore');
     mergeReplicas(a.client, b.client);
     expect(b.jobs.get('j')?.get('title')).toBe('edited offline');
+  });
+
+  it('tells of a delete that hid text typed straight into the Y.Text (as an editor does)', async () => {
+    const { a, b } = await pair();
+    a.jobs.get('j')!.text('notes').insert(0, 'typed offline');
+    await a.client.documents.flush();
+    b.clock.now = T0 + HOUR;
+    await b.jobs.delete('j');
+    mergeReplicas(a.client, b.client);
+    expect(a.jobs.conflicts()).toMatchObject([
+      { kind: 'delete', local: { value: { notes: 'typed offline' }, by: 'ana' }, remote: { by: 'bo' } },
+    ]);
+    await a.jobs.conflicts()[0]!.resolve('delete');
+    expect(a.jobs.conflicts()).toEqual([]);
+    expect(a.jobs.get('j')).toBeUndefined();
   });
 
   it('reports no delete conflict when the delete had seen the edit', async () => {

@@ -8,12 +8,15 @@ import type * as Y from 'yjs';
 import {
   clocksOf,
   DELETED_KEY,
+  EDITED_PREFIX,
   type FieldStamp,
+  isDeletionStamp,
+  lastEditOf,
   parseRegisterKey,
   registerEntries,
   stampOf,
 } from '../record/fieldClocks.js';
-import { type HlcStamp, wallOf } from '../record/Hlc.js';
+import { wallOf } from '../record/Hlc.js';
 import { fieldsOf, isDeleted } from '../record/layout.js';
 import type { AnyField, Shape } from '../schema/fields.js';
 import { Emitter } from '../util/Emitter.js';
@@ -117,7 +120,9 @@ export class RecordConflicts {
     if (oldStamps.size === 0) return;
     if (transaction.local) {
       // A write here to a field in conflict is the user's answer to it.
-      for (const key of oldStamps.keys()) this.#open.delete(parseRegisterKey(key)?.field ?? key);
+      for (const key of oldStamps.keys()) {
+        if (!key.startsWith(EDITED_PREFIX)) this.#open.delete(parseRegisterKey(key)?.field ?? key);
+      }
       if (!isDeleted(this.doc)) this.#open.delete(DELETE);
       return;
     }
@@ -126,6 +131,7 @@ export class RecordConflicts {
     for (const [key, old] of oldStamps) {
       const registered = parseRegisterKey(key);
       if (registered) latestFields.add(registered.field);
+      else if (key.startsWith(EDITED_PREFIX)) continue;
       else if (key === DELETED_KEY) found.push(...this.#deleteConflict());
       else found.push(...this.#overwritten(key, old, oldValues));
     }
@@ -170,12 +176,12 @@ export class RecordConflicts {
     ];
   }
 
-  /** A delete from elsewhere that had not seen the latest edit made here. */
+  /** A delete from elsewhere that had not seen the last edit made here. */
   #deleteConflict(): Conflict[] {
-    const deletion = stampOf(this.#clocks, DELETED_KEY);
-    if (!deletion || !isDeleted(this.doc) || deletion.by === this.actor) return [];
-    const edit = this.#latestOwnEdit();
-    if (edit === undefined || edit <= deletion.seen) return [];
+    const deletion = this.#clocks.get(DELETED_KEY);
+    if (!isDeletionStamp(deletion) || !isDeleted(this.doc) || deletion.by === this.actor) return [];
+    const edit = lastEditOf(this.#clocks, this.actor);
+    if (edit === undefined || edit <= (deletion.edits[this.actor] ?? '')) return [];
     const conflict: DeleteConflict = {
       kind: 'delete',
       field: undefined,
@@ -189,19 +195,6 @@ export class RecordConflicts {
       },
     };
     return [conflict];
-  }
-
-  /** The stamp of the last write made here to any field. */
-  #latestOwnEdit(): HlcStamp | undefined {
-    let latest: HlcStamp | undefined;
-    for (const [key, value] of this.#clocks.entries()) {
-      if (key === DELETED_KEY) continue;
-      const registered = parseRegisterKey(key);
-      const stamp = registered ?? (value as FieldStamp);
-      if (stamp?.by !== this.actor || typeof stamp.at !== 'string') continue;
-      if (latest === undefined || stamp.at > latest) latest = stamp.at;
-    }
-    return latest;
   }
 
   #writeConflict(field: string, local: ConflictSide, remote: ConflictSide): WriteConflict {

@@ -9,8 +9,8 @@
  * - A field that merges by `latest` keeps a register: one key per write, `field/at/by`, holding the value.
  *   A write removes the keys it saw; concurrent writes leave several, and the highest stamp wins on every
  *   replica (and in the relay's REST API, which reads records through the same code).
- * - A delete stamps `clocks.deleted` with the highest stamp the record held: an edit stamped later was not
- *   seen by the delete.
+ * - Every change stamps `clocks["edited:" + author]`, text typed into an editor included; a delete stamps
+ *   `clocks.deleted` with the edit stamps it saw, by author: a later edit of an author was not seen by it.
  */
 import type * as Y from 'yjs';
 import { checked, type FieldIssue, writeField } from '../schema/codec.js';
@@ -21,6 +21,9 @@ import { type HlcStamp, isHlcStamp, laterHlc, nextHlc } from './Hlc.js';
 export const CLOCKS_MAP = 'meta.clocks';
 /** The key of the delete's stamp; `deleted` is a reserved name, never a field. */
 export const DELETED_KEY = 'deleted';
+/** The prefix of the keys holding each author's last change; `:` never appears in a field name. */
+export const EDITED_PREFIX = 'edited:';
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** The stamp of one write. `seen` is the stamp of the value it replaced ('' when there was none). */
 export interface FieldStamp {
@@ -55,7 +58,9 @@ export function parseRegisterKey(key: string): { field: string; at: HlcStamp; by
   const second = key.indexOf('/', first + 1);
   if (first <= 0 || second < 0) return undefined;
   const at = key.slice(first + 1, second);
-  return isHlcStamp(at) ? { field: key.slice(0, first), at, by: key.slice(second + 1) } : undefined;
+  return isHlcStamp(at) && FIELD_NAME.test(key.slice(0, first))
+    ? { field: key.slice(0, first), at, by: key.slice(second + 1) }
+    : undefined;
 }
 
 /** The writes a `latest` field's register holds, the winner last (highest stamp, then author). */
@@ -128,13 +133,44 @@ export function writeStampedField(
   clocks.set(key, stamp);
 }
 
-/** Stamps a delete with the highest stamp it saw, in the caller's transaction. */
+/** Stamps the author's last change to the record, in the caller's transaction. */
+export function stampEdit(doc: Y.Doc, author: { actor: string; now: number }): void {
+  const clocks = clocksOf(doc);
+  const stamp: FieldStamp = { at: nextHlc(highestStamp(clocks), author.now), by: author.actor, seen: '' };
+  clocks.set(EDITED_PREFIX + author.actor, stamp);
+}
+
+/** A delete's stamp: `edits` holds each author's last edit stamp as the delete saw it. */
+export interface DeletionStamp extends FieldStamp {
+  readonly edits: Readonly<Record<string, HlcStamp>>;
+}
+
+export function isDeletionStamp(value: unknown): value is DeletionStamp {
+  if (!isFieldStamp(value)) return false;
+  const edits = (value as { edits?: unknown }).edits;
+  return typeof edits === 'object' && edits !== null && Object.values(edits).every(isHlcStamp);
+}
+
+/** Stamps a delete with the edits it saw, in the caller's transaction (before its own edit stamp). */
 export function stampDeletion(doc: Y.Doc, author: { actor: string; now: number }): void {
   const clocks = clocksOf(doc);
-  const highest = highestStamp(clocks);
-  const stamp: FieldStamp = { at: nextHlc(highest, author.now), by: author.actor, seen: highest ?? '' };
+  const edits: Record<string, HlcStamp> = {};
+  for (const [key, value] of clocks.entries()) {
+    if (key.startsWith(EDITED_PREFIX) && isFieldStamp(value))
+      edits[key.slice(EDITED_PREFIX.length)] = value.at;
+  }
+  const stamp: DeletionStamp = {
+    at: nextHlc(highestStamp(clocks), author.now),
+    by: author.actor,
+    seen: '',
+    edits,
+  };
   clocks.set(DELETED_KEY, stamp);
 }
+
+/** The stamp of an author's last edit of the record. */
+export const lastEditOf = (clocks: Y.Map<unknown>, actor: string): HlcStamp | undefined =>
+  stampOf(clocks, EDITED_PREFIX + actor)?.at;
 
 /**
  * The stored value of a `latest` field: its register's winner, or the plain copy when nothing was written

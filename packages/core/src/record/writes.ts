@@ -56,8 +56,8 @@ export function writePatch(
 /** Sets or clears the tombstone. */
 export function writeDeleted(doc: Y.Doc, deleted: boolean, author: Author, origin: unknown): void {
   doc.transact(() => {
-    stampDeleted(doc, deleted, author.now, author.actor);
     if (deleted) stampDeletion(doc, author);
+    stampDeleted(doc, deleted, author.now, author.actor);
   }, origin);
 }
 

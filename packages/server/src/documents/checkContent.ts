@@ -5,6 +5,7 @@ import {
   expectedOf,
   FIELDS_MAP,
   fitsStored,
+  isDeletionStamp,
   isFieldStamp,
   META_MAP,
   parseRegisterKey,
@@ -222,7 +223,8 @@ function fitsClock(
       (value === null ? field.presence === 'optional' : fitsStored(field, value));
     return fits ? undefined : refuse;
   }
-  const stamped = key === 'deleted' || (field !== undefined && field.policy !== 'latest');
+  if (key === 'deleted') return isDeletionStamp(value) ? undefined : refuse;
+  const stamped = key.startsWith('edited:') || (field !== undefined && field.policy !== 'latest');
   return stamped && isFieldStamp(value) ? undefined : refuse;
 }
 
