@@ -82,7 +82,12 @@ export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB 
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
 export type { LockManagerLike } from './replica/TabLeadership.js';
 export { type FieldIssue, fitsStored } from './schema/codec.js';
-export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
+export {
+  type CollectionDefinition,
+  defineCollection,
+  RESERVED_FIELDS,
+  type VersionOptions,
+} from './schema/defineCollection.js';
 export {
   type AnyField,
   Field,
@@ -105,6 +110,14 @@ export {
   type TextFieldOf,
   t,
 } from './schema/fields.js';
+export {
+  type Migrate,
+  readVersioned,
+  stampVersion,
+  storedVersion,
+  upgradeRecord,
+  VERSION_KEY,
+} from './schema/migrations.js';
 export { expectedOf, isPlainObject, validateFields } from './schema/validate.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
 export { IndexedDBStorage, type IndexedDBStorageOptions } from './storage/IndexedDBStorage.js';

@@ -22,20 +22,14 @@ import {
   stampCreated,
   stampUpdated,
 } from '../record/layout.js';
-import {
-  type Author,
-  readRecord,
-  readRecordField,
-  writeCreate,
-  writeDeleted,
-  writePatch,
-} from '../record/writes.js';
+import { type Author, readRecordField, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
 import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
+import { isOlder, readVersioned, stampVersion, upgradeRecord } from '../schema/migrations.js';
 import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
@@ -140,7 +134,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const existing = this.#records.get(id);
     if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
     const doc = this.context.replica.open(documentName(this.name, id));
-    writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
+    doc.transact(() => {
+      writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
+      stampVersion(doc, this.definition);
+    }, FROM_API);
     const record = this.#records.get(id)!.handle;
     return handled(this.context.replica.flush().then(() => record));
   }
@@ -167,6 +164,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
         // stored, sent and tracked like a create (and Yjs must not think another client took its id).
         transaction.local = true;
         stampCreated(doc, author.now, author.actor);
+        stampVersion(doc, this.definition);
       }, FROM_API);
     }
     const record = this.#records.get(id)!.handle;
@@ -193,13 +191,13 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** Changes some fields. `undefined` clears an optional field. */
   update(id: string, patch: Patch<S>): Promise<void> {
     validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
-    writePatch(
-      this.#writable(id),
-      this.definition.fields,
-      patch as Record<string, unknown>,
-      this.#author(),
-      FROM_API,
-    );
+    const doc = this.#writable(id);
+    const author = this.#author();
+    doc.transact(() => {
+      // A record an older schema wrote is first written in this version's layout (see migrations).
+      upgradeRecord(doc, this.definition, author);
+      writePatch(doc, this.definition.fields, patch as Record<string, unknown>, author, FROM_API);
+    }, FROM_API);
     return this.context.replica.flush();
   }
 
@@ -260,7 +258,8 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal One field: from the decoded record if it is current, else decoding that field alone. */
   fieldOf(id: string, field: string): unknown {
     const state = this.#existing(id);
-    if (state.entry) return (state.entry.value as Record<string, unknown>)[field];
+    if (state.entry || isOlder(state.handle.doc, this.definition))
+      return (this.#entry(state).value as Record<string, unknown>)[field];
     const definition = this.definition.fields[field];
     if (!definition) return undefined;
     const issues: FieldIssue[] = [];
@@ -478,7 +477,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (state.entry) return state.entry;
     const { id, doc } = state.handle;
     const issues: FieldIssue[] = [];
-    const record = readRecord(doc, this.definition.fields);
+    const record = readVersioned(doc, this.definition);
     issues.push(...record.issues);
     const value = Object.freeze({ id, ...record.value }) as RecordValue<S>;
     for (const issue of issues) this.#report(state, issue);

@@ -32,6 +32,7 @@ const META_SHAPE: Shape = {
   updatedAt: t.number(),
   updatedBy: t.string(),
   deleted: t.boolean(),
+  version: t.number(),
 };
 
 /**
@@ -164,6 +165,7 @@ class ContentCheck {
     }
     const field = fieldAt(slot, key);
     const path = pathAt(slot, key);
+    if (!field && olderField(this.rules.definition!, slot, content)) return undefined;
     if (!field) return `"${path}" is not a field of "${collection}"; the update was refused.`;
     if (fitsField(content, field, slot.kind === 'list' || slot.inline)) return undefined;
     return `Field "${path}" of "${collection}" expects ${expectedOf(field)}; the update holds ${describe(content)}.`;
@@ -202,6 +204,15 @@ function slotOf(field: AnyField, path: string): Slot | undefined {
 }
 
 /**
+ * A plain value under a name the schema no longer has, in a collection past version 1: a field of an older
+ * version, which clients still on it keep writing (the newer version reads it through `migrate`).
+ */
+function olderField(definition: CollectionDefinition, slot: Slot, content: Content): boolean {
+  if ((definition.version ?? 1) <= 1 || slot.kind !== 'map' || slot.path !== '') return false;
+  return content instanceof Y.ContentAny && content.arr.every((v) => v === null || typeof v !== 'object');
+}
+
+/**
  * Whether an entry of the record's clocks fits: a stamp for the delete or for a field that merges the Yjs
  * way, or a register entry of a `latest` field holding a value of that field (null when cleared).
  */
@@ -217,14 +228,17 @@ function fitsClock(
   const field = Object.hasOwn(definition.fields, register?.field ?? key)
     ? definition.fields[register?.field ?? key]
     : undefined;
+  // A field of an older version of the schema: clients still on it stamp it too.
+  const older = field === undefined && (definition.version ?? 1) > 1;
   if (register) {
-    const fits =
-      field?.policy === 'latest' &&
-      (value === null ? field.presence === 'optional' : fitsStored(field, value));
+    const fits = older
+      ? value === null || typeof value !== 'object'
+      : field?.policy === 'latest' &&
+        (value === null ? field.presence === 'optional' : fitsStored(field, value));
     return fits ? undefined : refuse;
   }
   if (key === 'deleted') return isDeletionStamp(value) ? undefined : refuse;
-  const stamped = key.startsWith('edited:') || (field !== undefined && field.policy !== 'latest');
+  const stamped = key.startsWith('edited:') || older || (field !== undefined && field.policy !== 'latest');
   return stamped && isFieldStamp(value) ? undefined : refuse;
 }
 
