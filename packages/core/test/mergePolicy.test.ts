@@ -177,6 +177,34 @@ describe('conflicts', () => {
     expect(a.jobs.get('j')).toBeUndefined();
   });
 
+  it('finds a delete conflict and a lost latest write again when the device restarts unresolved', async () => {
+    const storage = new MemoryStorage();
+    const a = await createFerry({ storage, actor: 'ana', now: () => T0 });
+    const b = await device('bo', T0 + HOUR);
+    await a.collection(jobs).create({ title: 'Pump', status: 'open' }, { id: 'j' });
+    await a.collection(jobs).create({ title: 'Valve', status: 'open' }, { id: 'k' });
+    mergeReplicas(a, b.client);
+    await a.collection(jobs).update('j', { title: 'Pump, edited' });
+    await a.collection(jobs).update('k', { status: 'done' });
+    await b.jobs.delete('j');
+    await b.jobs.update('k', { status: 'doing' });
+    mergeReplicas(a, b.client);
+    const before = a.collection(jobs).conflicts();
+    expect(before.map((c) => [c.id, c.kind])).toEqual([
+      ['j', 'delete'],
+      ['k', 'write'],
+    ]);
+    await a.close();
+
+    const again = await createFerry({ storage, actor: 'ana', now: () => T0 });
+    const after = again.collection(jobs).conflicts();
+    expect(after.map((c) => [c.id, c.kind, c.remote.by])).toEqual([
+      ['j', 'delete', 'bo'],
+      ['k', 'write', 'bo'],
+    ]);
+    await again.close();
+  });
+
   it('reports no delete conflict when the delete had seen the edit', async () => {
     const { a, b } = await pair();
     await a.jobs.update('j', { title: 'edited' });

@@ -97,8 +97,8 @@ describe('schema versions', () => {
   it('refuses a version that is not a whole number from 1, and a migrate that is not a function', () => {
     expect(() => defineCollection('x', { a: t.string() }, { version: 0 })).toThrow(InvalidNameError);
     expect(() => defineCollection('x', { a: t.string() }, { version: 1.5 })).toThrow(/whole number/);
-    expect(() =>
-      defineCollection('x', { a: t.string() }, { version: 2, migrate: 'no' as never }),
-    ).toThrow(/migrate/);
+    expect(() => defineCollection('x', { a: t.string() }, { version: 2, migrate: 'no' as never })).toThrow(
+      /migrate/,
+    );
   });
 });

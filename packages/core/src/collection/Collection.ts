@@ -413,7 +413,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const conflicts = new RecordConflicts(doc, this.name, id, this.definition.fields, this.context.actor, {
       write: (field, value) => this.update(id, { [field]: value } as Patch<S>),
       restore: () => this.restore(id),
-      read: () => ({ ...this.entryOf(id).value }),
+      read: () => readVersioned(doc, this.definition).value,
     });
     conflicts.on('conflict', (conflict) => this.#events.emit('conflict', conflict));
     this.#records.set(id, {

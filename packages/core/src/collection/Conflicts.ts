@@ -89,6 +89,14 @@ export class RecordConflicts {
     this.#fields.observe(this.#onFields);
     this.#clocks.observe(this.#onClocks);
     doc.on('afterTransaction', this.#afterTransaction);
+    // What the record already holds, loaded from this device's store: a `latest` write from here that lost,
+    // a delete that hid an edit from here. (A Yjs-merged value that lost is gone; it was told once.)
+    const latest = Object.keys(shape).filter((key) => shape[key]!.policy === 'latest');
+    for (const conflict of [
+      ...latest.flatMap((key) => this.#registerConflict(key)),
+      ...this.#deleteConflict(),
+    ])
+      this.#open.set(conflict.field ?? DELETE, conflict);
   }
 
   on = this.#events.on.bind(this.#events);
