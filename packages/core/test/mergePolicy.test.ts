@@ -144,6 +144,25 @@ describe('conflicts', () => {
     for (const side of [a, b]) expect(side.jobs.get('j')!.get('status')).toBe('done');
   });
 
+  it('closes a conflict when another device answers it: a later latest write, a restore', async () => {
+    const { a, b } = await pair();
+    await a.jobs.update('j', { status: 'done', title: 'edited' });
+    b.clock.now = T0 + HOUR;
+    await b.jobs.update('j', { status: 'doing' });
+    await b.jobs.delete('j');
+    mergeReplicas(a.client, b.client);
+    expect(
+      a.jobs
+        .conflicts()
+        .map((c) => c.kind)
+        .sort(),
+    ).toEqual(['delete', 'write']);
+    await b.jobs.restore('j');
+    await b.jobs.update('j', { status: 'open' });
+    mergeReplicas(a.client, b.client);
+    expect(a.jobs.conflicts()).toEqual([]);
+  });
+
   it('tells the device whose edit a concurrent delete hid, and restores it in one call', async () => {
     const { a, b } = await pair();
     await a.jobs.update('j', { title: 'edited offline' });

@@ -134,6 +134,8 @@ export class RecordConflicts {
       if (!isDeleted(this.doc)) this.#open.delete(DELETE);
       return;
     }
+    // Someone else's answer closes a conflict too: a restore, or a write that saw every write of the register.
+    if (!isDeleted(this.doc)) this.#open.delete(DELETE);
     const found: Conflict[] = [];
     const latestFields = new Set<string>();
     for (const [key, old] of oldStamps) {
@@ -143,7 +145,10 @@ export class RecordConflicts {
       else if (key === DELETED_KEY) found.push(...this.#deleteConflict());
       else found.push(...this.#overwritten(key, old, oldValues));
     }
-    for (const field of latestFields) found.push(...this.#registerConflict(field));
+    for (const field of latestFields) {
+      if (registerEntries(this.#clocks, field).length <= 1) this.#open.delete(field);
+      found.push(...this.#registerConflict(field));
+    }
     for (const conflict of found) {
       this.#open.set(conflict.field ?? DELETE, conflict);
       this.#events.emit('conflict', conflict);
