@@ -6,6 +6,7 @@ import {
   InvalidNameError,
   MemoryStorage,
   t,
+  type WriteConflict,
 } from '../src/index.js';
 import { mergeReplicas } from '../src/testing/index.js';
 
@@ -111,7 +112,7 @@ describe('conflicts', () => {
     expect(a.jobs.get('j')!.conflicts()).toEqual(seen);
     expect(b.jobs.get('j')!.conflicts()).toEqual([]);
 
-    await seen[0]!.resolve('by both');
+    await (seen[0] as WriteConflict).resolve('by both');
     expect(a.jobs.get('j')!.conflicts()).toEqual([]);
     mergeReplicas(a.client, b.client);
     expect(b.jobs.get('j')!.get('title')).toBe('by both');
@@ -139,7 +140,7 @@ describe('conflicts', () => {
       { field: 'status', local: { value: 'done', by: 'ana' }, remote: { value: 'doing', by: 'bo' } },
     ]);
     expect(b.jobs.get('j')!.conflicts()).toEqual([]);
-    await a.jobs.get('j')!.conflicts()[0]!.resolve('done');
+    await (a.jobs.get('j')!.conflicts()[0] as WriteConflict).resolve('done');
     mergeReplicas(a.client, b.client);
     for (const side of [a, b]) expect(side.jobs.get('j')!.get('status')).toBe('done');
   });

@@ -1,4 +1,4 @@
-import { type Conflict, defineCollection, type FerryClient, t } from '@ferry/core';
+import { type Conflict, defineCollection, type FerryClient, t, type WriteConflict } from '@ferry/core';
 import { describe, expect, it } from 'vitest';
 import { startClient, startRelay, untilAll } from './helpers.js';
 
@@ -90,7 +90,7 @@ describe('merge policies and conflicts through the relay', () => {
     expect((await rest.json()).fields).toMatchObject({ status: 'doing', title: 'done, offline' });
 
     // Ana puts her title back in one call; everyone gets it and her conflict is closed.
-    await conflicts.ana[0]!.resolve('reopened, online');
+    await (conflicts.ana[0] as WriteConflict).resolve('reopened, online');
     await untilSame([ana, bo], { title: 'reopened, online' });
     expect(job(ana)!.conflicts()).toEqual([]);
   });

@@ -11,13 +11,13 @@ export function showConflicts(app: App, banner: HTMLElement): void {
   const render = () => {
     const open = app.messages.conflicts();
     banner.hidden = open.length === 0;
-    banner.replaceChildren(...open.map((conflict) => line(app, conflict, render)));
+    banner.replaceChildren(...open.map((conflict) => line(conflict, render)));
   };
   app.messages.on('conflict', render);
   render();
 }
 
-function line(app: App, conflict: Conflict, done: () => void): HTMLElement {
+function line(conflict: Conflict, done: () => void): HTMLElement {
   const answer = (resolve: () => Promise<void>) => () => void resolve().then(done);
   if (conflict.kind === 'delete') {
     const subject = String((conflict.local.value as { subject?: string }).subject || 'a draft');
