@@ -10,7 +10,7 @@ import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
 import type { QuerySpec, RecordValue } from '../query/types.js';
-import { clocksOf } from '../record/fieldClocks.js';
+import { clocksOf, stampEdit } from '../record/fieldClocks.js';
 import { initialContent } from '../record/initialContent.js';
 import {
   fieldsOf,
@@ -458,7 +458,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       origin !== FROM_ROLLBACK &&
       hasContent(doc)
     ) {
-      doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
+      doc.transact(() => {
+        const author = this.#author();
+        stampUpdated(doc, author.now, author.actor);
+        // Text typed into an editor has no stamp of its own; a delete conflict needs to know of it.
+        stampEdit(doc, author);
+      }, FROM_STAMP);
     }
     this.#publish(id);
     const event: RecordChange<S> = { id, record: state.handle, local, origin };

@@ -9,8 +9,9 @@
  * - A field that merges by `latest` keeps a register: one key per write, `field/at/by`, holding the value.
  *   A write removes the keys it saw; concurrent writes leave several, and the highest stamp wins on every
  *   replica (and in the relay's REST API, which reads records through the same code).
- * - Every change stamps `clocks["edited:" + author]`, text typed into an editor included; a delete stamps
- *   `clocks.deleted` with the edit stamps it saw, by author: a later edit of an author was not seen by it.
+ * - A change of text, a list or an object (which have no stamp of their own) stamps
+ *   `clocks["edited:" + author]`. A delete stamps `clocks.deleted` with the last stamp of each author it
+ *   saw: a later stamp of an author is an edit the delete did not see.
  */
 import type * as Y from 'yjs';
 import { checked, type FieldIssue, writeField } from '../schema/codec.js';
@@ -155,10 +156,7 @@ export function isDeletionStamp(value: unknown): value is DeletionStamp {
 export function stampDeletion(doc: Y.Doc, author: { actor: string; now: number }): void {
   const clocks = clocksOf(doc);
   const edits: Record<string, HlcStamp> = {};
-  for (const [key, value] of clocks.entries()) {
-    if (key.startsWith(EDITED_PREFIX) && isFieldStamp(value))
-      edits[key.slice(EDITED_PREFIX.length)] = value.at;
-  }
+  for (const { by, at } of stampsOf(clocks)) edits[by] = laterHlc(edits[by], at)!;
   const stamp: DeletionStamp = {
     at: nextHlc(highestStamp(clocks), author.now),
     by: author.actor,
@@ -169,8 +167,21 @@ export function stampDeletion(doc: Y.Doc, author: { actor: string; now: number }
 }
 
 /** The stamp of an author's last edit of the record. */
-export const lastEditOf = (clocks: Y.Map<unknown>, actor: string): HlcStamp | undefined =>
-  stampOf(clocks, EDITED_PREFIX + actor)?.at;
+export function lastEditOf(clocks: Y.Map<unknown>, actor: string): HlcStamp | undefined {
+  let last: HlcStamp | undefined;
+  for (const { by, at } of stampsOf(clocks)) if (by === actor) last = laterHlc(last, at);
+  return last;
+}
+
+/** Every write stamp the record holds (field stamps, register entries, edit stamps), the delete's aside. */
+function* stampsOf(clocks: Y.Map<unknown>): Generator<{ by: string; at: HlcStamp }> {
+  for (const [key, value] of clocks.entries()) {
+    if (key === DELETED_KEY) continue;
+    const registered = parseRegisterKey(key);
+    if (registered) yield registered;
+    else if (isFieldStamp(value)) yield value;
+  }
+}
 
 /**
  * The stored value of a `latest` field: its register's winner, or the plain copy when nothing was written

@@ -3,7 +3,6 @@
  * are part of the data format that y-websocket clients and the relay's REST API see.
  */
 import type * as Y from 'yjs';
-import { stampEdit } from './fieldClocks.js';
 
 export const FIELDS_MAP = 'fields';
 export const META_MAP = 'meta';
@@ -68,7 +67,6 @@ export function stampUpdated(doc: Y.Doc, now: number, actor: string): void {
   const meta = metaOf(doc);
   meta.set('updatedAt', now);
   meta.set('updatedBy', actor);
-  stampEdit(doc, { actor, now });
 }
 
 export function stampDeleted(doc: Y.Doc, deleted: boolean, now: number, actor: string): void {

@@ -7,7 +7,7 @@ import type * as Y from 'yjs';
 import { type FieldIssue, readField, readShape } from '../schema/codec.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { AnyField, Shape } from '../schema/fields.js';
-import { readLatestField, stampDeletion, writeStampedField } from './fieldClocks.js';
+import { isStamped, readLatestField, stampDeletion, stampEdit, writeStampedField } from './fieldClocks.js';
 import { fieldsOf, stampCreated, stampDeleted, stampUpdated } from './layout.js';
 
 /** Who writes, and when (ms since epoch): recorded in the record's metadata. */
@@ -48,7 +48,10 @@ export function writePatch(
     for (const [key, value] of Object.entries(patch))
       writeStampedField(doc, host, key, shape[key]!, value, author);
     changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
-    if (changed) stampUpdated(doc, author.now, author.actor);
+    if (!changed) return;
+    stampUpdated(doc, author.now, author.actor);
+    // Text, lists and objects have no stamp of their own: the author's edit stamp covers them.
+    if (Object.keys(patch).some((key) => !isStamped(shape[key]!))) stampEdit(doc, author);
   }, origin);
   return changed;
 }
