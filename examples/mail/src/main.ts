@@ -5,6 +5,7 @@ import { startSending } from './outbox.js';
 import { followRoute, type Route } from './router.js';
 import { seedIfEmpty } from './seed.js';
 import { registerServiceWorker } from './serviceWorker/register.js';
+import { showConflicts } from './sync/ConflictNotice.js';
 import { showSyncStatus } from './sync/StatusBar.js';
 import { contactEditor, contactList } from './views/contactsView.js';
 import { draftEditor } from './views/draftEditor.js';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   registerServiceWorker();
   const app = await openApp();
   showSyncStatus(app.client, element('offline-banner'), element('unsent'));
+  showConflicts(app, element('conflicts'));
   element('me').textContent = app.me.name;
   element('me').style.setProperty('--person', app.me.color);
   startSending(app);

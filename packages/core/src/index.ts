@@ -18,6 +18,12 @@ export {
   type InvalidData,
   type RecordChange,
 } from './collection/Collection.js';
+export type {
+  Conflict,
+  ConflictSide,
+  DeleteConflict,
+  WriteConflict,
+} from './collection/Conflicts.js';
 export { RecordHandle } from './collection/RecordHandle.js';
 export {
   ClosedError,
@@ -63,6 +69,8 @@ export type {
   RecordValue,
   Where,
 } from './query/types.js';
+export { CLOCKS_MAP, isDeletionStamp, isFieldStamp, parseRegisterKey } from './record/fieldClocks.js';
+export { type HlcStamp, isHlcStamp } from './record/Hlc.js';
 export {
   FIELDS_MAP,
   hasContent,
@@ -78,7 +86,12 @@ export { FROM_API, FROM_BINDING, FROM_RELAY, FROM_STAMP, FROM_STORAGE, FROM_TAB 
 export { type DocumentChange, Replica, type ReplicaEvents } from './replica/Replica.js';
 export type { LockManagerLike } from './replica/TabLeadership.js';
 export { type FieldIssue, fitsStored } from './schema/codec.js';
-export { type CollectionDefinition, defineCollection, RESERVED_FIELDS } from './schema/defineCollection.js';
+export {
+  type CollectionDefinition,
+  defineCollection,
+  RESERVED_FIELDS,
+  type VersionOptions,
+} from './schema/defineCollection.js';
 export {
   type AnyField,
   Field,
@@ -92,6 +105,7 @@ export {
   type KindOf,
   type ListFieldOf,
   type MayBeAbsent,
+  type MergePolicy,
   type OutOf,
   type Output,
   type Patch,
@@ -101,6 +115,14 @@ export {
   type TextFieldOf,
   t,
 } from './schema/fields.js';
+export {
+  type Migrate,
+  readVersioned,
+  stampVersion,
+  storedVersion,
+  upgradeRecord,
+  VERSION_KEY,
+} from './schema/migrations.js';
 export { expectedOf, isPlainObject, validateFields } from './schema/validate.js';
 export { COMPACT_AFTER_BYTES, COMPACT_AFTER_ENTRIES, compactUpdates } from './storage/compaction.js';
 export type { FileStorage } from './storage/FileStorage.js';

@@ -11,6 +11,7 @@ import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
 import type { QuerySpec, RecordValue } from '../query/types.js';
+import { clocksOf, stampEdit } from '../record/fieldClocks.js';
 import { initialContent } from '../record/initialContent.js';
 import {
   fieldsOf,
@@ -22,13 +23,14 @@ import {
   stampCreated,
   stampUpdated,
 } from '../record/layout.js';
-import { type Author, readRecord, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
+import { type Author, readRecordField, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, readField, rootTypesOf } from '../schema/codec.js';
+import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
+import { isOlder, readVersioned, stampVersion, upgradeRecord } from '../schema/migrations.js';
 import { validateFields } from '../schema/validate.js';
 import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
@@ -36,6 +38,7 @@ import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
 import type { RejectedChange } from '../sync/Rollbacks.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
+import { type Conflict, RecordConflicts } from './Conflicts.js';
 import { RecordHandle } from './RecordHandle.js';
 
 /** A change to one record, local or merged from elsewhere. */
@@ -64,6 +67,8 @@ export interface CollectionEvents<S extends Shape> {
   invalid: InvalidData;
   /** A record left this device because the relay's rules no longer let this user read it. */
   hidden: HiddenRecord;
+  /** A concurrent change from elsewhere replaced or hid a value written on this device; see Conflict. */
+  conflict: Conflict;
 }
 
 /** What a collection needs from its client. */
@@ -95,6 +100,7 @@ interface RecordState<S extends Shape> {
   /** Issues already reported, so a bad field is reported once, not on every change. */
   readonly reported: Set<string>;
   events: Emitter<{ change: RecordChange<S> }> | undefined;
+  readonly conflicts: RecordConflicts;
 }
 
 const META_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy']);
@@ -131,7 +137,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const existing = this.#records.get(id);
     if (existing && hasContent(existing.handle.doc)) throw new DuplicateRecordError(this.name, id);
     const doc = this.context.replica.open(documentName(this.name, id));
-    writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
+    doc.transact(() => {
+      writeCreate(doc, this.definition.fields, values as Record<string, unknown>, this.#author(), FROM_API);
+      stampVersion(doc, this.definition);
+    }, FROM_API);
     const record = this.#records.get(id)!.handle;
     return handled(this.context.replica.flush().then(() => record));
   }
@@ -158,6 +167,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
         // stored, sent and tracked like a create (and Yjs must not think another client took its id).
         transaction.local = true;
         stampCreated(doc, author.now, author.actor);
+        stampVersion(doc, this.definition);
       }, FROM_API);
     }
     const record = this.#records.get(id)!.handle;
@@ -184,13 +194,13 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** Changes some fields. `undefined` clears an optional field. */
   update(id: string, patch: Patch<S>): Promise<void> {
     validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
-    writePatch(
-      this.#writable(id),
-      this.definition.fields,
-      patch as Record<string, unknown>,
-      this.#author(),
-      FROM_API,
-    );
+    const doc = this.#writable(id);
+    const author = this.#author();
+    doc.transact(() => {
+      // A record an older schema wrote is first written in this version's layout (see migrations).
+      upgradeRecord(doc, this.definition, author);
+      writePatch(doc, this.definition.fields, patch as Record<string, unknown>, author, FROM_API);
+    }, FROM_API);
     return this.context.replica.flush();
   }
 
@@ -251,11 +261,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal One field: from the decoded record if it is current, else decoding that field alone. */
   fieldOf(id: string, field: string): unknown {
     const state = this.#existing(id);
-    if (state.entry) return (state.entry.value as Record<string, unknown>)[field];
+    if (state.entry || isOlder(state.handle.doc, this.definition))
+      return (this.#entry(state).value as Record<string, unknown>)[field];
     const definition = this.definition.fields[field];
     if (!definition) return undefined;
     const issues: FieldIssue[] = [];
-    const value = readField(recordHost(state.handle.doc), field, definition, field, issues);
+    const value = readRecordField(state.handle.doc, field, definition, issues);
     for (const issue of issues) this.#report(state, issue);
     return value;
   }
@@ -291,7 +302,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const state = this.#existing(id);
     const doc = state.handle.doc;
     state.undo ??= new Y.UndoManager(
-      [fieldsOf(doc), metaOf(doc), ...rootTypesOf(doc, this.definition.fields)] as Y.AbstractType<unknown>[],
+      [
+        fieldsOf(doc),
+        metaOf(doc),
+        clocksOf(doc),
+        ...rootTypesOf(doc, this.definition.fields),
+      ] as Y.AbstractType<unknown>[],
       { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
     );
     return state.undo;
@@ -336,6 +352,21 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return sync.history;
   }
 
+  /** The unresolved conflicts of every record, deleted ones included (a delete conflict hides its record). */
+  conflicts(): Conflict[] {
+    return [...this.#records.values()].flatMap((state) => state.conflicts.list());
+  }
+
+  /** @internal */
+  conflictsOf(id: string): Conflict[] {
+    return this.#existing(id).conflicts.list();
+  }
+
+  /** @internal */
+  watchConflicts(id: string, listener: (conflict: Conflict) => void): () => void {
+    return this.#existing(id).conflicts.on('conflict', listener);
+  }
+
   /** @internal */
   presenceOf(id: string): Presence {
     this.#existing(id);
@@ -378,7 +409,10 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** @internal The client closed: let go of every record, so nothing of them stays in memory. */
   release(): void {
-    for (const state of this.#records.values()) state.undo?.destroy();
+    for (const state of this.#records.values()) {
+      state.undo?.destroy();
+      state.conflicts.destroy();
+    }
     this.#records.clear();
     this.#watchers.clear();
   }
@@ -386,12 +420,19 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** @internal Called by the client for every document of this collection the replica holds or gains. */
   track(id: string, doc: Y.Doc): void {
     if (this.#records.has(id)) return;
+    const conflicts = new RecordConflicts(doc, this.name, id, this.definition.fields, this.context.actor, {
+      write: (field, value) => this.update(id, { [field]: value } as Patch<S>),
+      restore: () => this.restore(id),
+      read: () => readVersioned(doc, this.definition).value,
+    });
+    conflicts.on('conflict', (conflict) => this.#events.emit('conflict', conflict));
     this.#records.set(id, {
       handle: new RecordHandle(this, id, doc),
       undo: undefined,
       entry: undefined,
       reported: new Set(),
       events: undefined,
+      conflicts,
     });
     if (hasContent(doc)) this.#publish(id);
   }
@@ -404,6 +445,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const state = this.#records.get(id);
     if (!state) return;
     state.undo?.destroy();
+    state.conflicts.destroy();
     this.#records.delete(id);
     this.#version++;
     for (const watcher of [...this.#watchers]) watcher(id, undefined);
@@ -426,7 +468,12 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       origin !== FROM_ROLLBACK &&
       hasContent(doc)
     ) {
-      doc.transact(() => stampUpdated(doc, this.context.now(), this.context.actor), FROM_STAMP);
+      doc.transact(() => {
+        const author = this.#author();
+        stampUpdated(doc, author.now, author.actor);
+        // Text typed into an editor has no stamp of its own; a delete conflict needs to know of it.
+        stampEdit(doc, author);
+      }, FROM_STAMP);
     }
     this.#publish(id);
     const event: RecordChange<S> = { id, record: state.handle, local, origin };
@@ -445,7 +492,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     if (state.entry) return state.entry;
     const { id, doc } = state.handle;
     const issues: FieldIssue[] = [];
-    const record = readRecord(doc, this.definition.fields);
+    const record = readVersioned(doc, this.definition);
     issues.push(...record.issues);
     const value = Object.freeze({ id, ...record.value }) as RecordValue<S>;
     for (const issue of issues) this.#report(state, issue);

@@ -18,6 +18,7 @@ import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry } from '../sync/RelayHistory.js';
 import type { RejectedChange } from '../sync/Rollbacks.js';
 import type { Collection, RecordChange } from './Collection.js';
+import type { Conflict } from './Conflicts.js';
 
 /**
  * One record: read it, change it, bind an editor to it. A handle stays valid for the life of the client;
@@ -104,6 +105,14 @@ export class RecordHandle<S extends Shape = Shape> {
     return this.collection.restoreVersion(this.id, at);
   }
 
+  /**
+   * The conflicts not yet resolved: values written here that a concurrent change from elsewhere replaced, or
+   * a concurrent delete that hid an edit made here. Each resolves in one call, `conflict.resolve(...)`.
+   */
+  conflicts(): Conflict[] {
+    return this.collection.conflictsOf(this.id);
+  }
+
   /** Who else is on this record, and this client's own presence on it (needs a relay). */
   presence(): Presence {
     return this.collection.presenceOf(this.id);
@@ -158,13 +167,18 @@ export class RecordHandle<S extends Shape = Shape> {
    * with the reason (`code`, `message`), the refused change, and `retry()` / `discard()`.
    */
   on(event: 'rejected', listener: (rejected: RejectedChange) => void): () => void;
+  /** Calls `listener` when a concurrent change from elsewhere replaces or hides a value written here. */
+  on(event: 'conflict', listener: (conflict: Conflict) => void): () => void;
   on(
-    event: 'change' | 'status' | 'rejected',
+    event: 'change' | 'status' | 'rejected' | 'conflict',
     listener:
       | ((change: RecordChange<S>) => void)
       | ((status: RecordSyncStatus) => void)
-      | ((rejected: RejectedChange) => void),
+      | ((rejected: RejectedChange) => void)
+      | ((conflict: Conflict) => void),
   ): () => void {
+    if (event === 'conflict')
+      return this.collection.watchConflicts(this.id, listener as (conflict: Conflict) => void);
     if (event === 'rejected')
       return this.collection.watchRejected(this.id, listener as (rejected: RejectedChange) => void);
     if (event === 'status')

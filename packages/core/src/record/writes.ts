@@ -4,9 +4,10 @@
  * Values must be validated first (validateFields).
  */
 import type * as Y from 'yjs';
-import { type FieldIssue, readShape, writeField } from '../schema/codec.js';
+import { type FieldIssue, readField, readShape } from '../schema/codec.js';
 import { recordHost } from '../schema/FieldHost.js';
-import type { Shape } from '../schema/fields.js';
+import type { AnyField, Shape } from '../schema/fields.js';
+import { isStamped, readLatestField, stampDeletion, stampEdit, writeStampedField } from './fieldClocks.js';
 import { fieldsOf, stampCreated, stampDeleted, stampUpdated } from './layout.js';
 
 /** Who writes, and when (ms since epoch): recorded in the record's metadata. */
@@ -27,7 +28,7 @@ export function writeCreate(
     const host = recordHost(doc);
     for (const [key, field] of Object.entries(shape)) {
       const given = values[key];
-      writeField(host, key, field, given === undefined ? field.defaultValue() : given);
+      writeStampedField(doc, host, key, field, given === undefined ? field.defaultValue() : given, author);
     }
     stampCreated(doc, author.now, author.actor);
   }, origin);
@@ -44,16 +45,23 @@ export function writePatch(
   let changed = false;
   doc.transact((transaction) => {
     const host = recordHost(doc);
-    for (const [key, value] of Object.entries(patch)) writeField(host, key, shape[key]!, value);
+    for (const [key, value] of Object.entries(patch))
+      writeStampedField(doc, host, key, shape[key]!, value, author);
     changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
-    if (changed) stampUpdated(doc, author.now, author.actor);
+    if (!changed) return;
+    stampUpdated(doc, author.now, author.actor);
+    // Text, lists and objects have no stamp of their own: the author's edit stamp covers them.
+    if (Object.keys(patch).some((key) => !isStamped(shape[key]!))) stampEdit(doc, author);
   }, origin);
   return changed;
 }
 
 /** Sets or clears the tombstone. */
 export function writeDeleted(doc: Y.Doc, deleted: boolean, author: Author, origin: unknown): void {
-  doc.transact(() => stampDeleted(doc, deleted, author.now, author.actor), origin);
+  doc.transact(() => {
+    if (deleted) stampDeletion(doc, author);
+    stampDeleted(doc, deleted, author.now, author.actor);
+  }, origin);
 }
 
 /** Reads every field as a plain value; data that does not fit the schema is listed in `issues`. */
@@ -61,8 +69,26 @@ export function readRecord(
   doc: Y.Doc,
   shape: Shape,
 ): { value: Record<string, unknown>; issues: FieldIssue[] } {
-  const issues: FieldIssue[] = [];
-  return { value: readShape(recordHost(doc), shape, '', issues), issues };
+  const read: FieldIssue[] = [];
+  const host = recordHost(doc);
+  const value = readShape(host, shape, '', read);
+  const latest = Object.entries(shape).filter(([, field]) => field.policy === 'latest');
+  // The plain copies read above may be the ones Yjs kept rather than the latest: the registers decide.
+  const issues = read.filter((issue) => !latest.some(([key]) => key === issue.field));
+  for (const [key, field] of latest) {
+    const winner = readLatestField(doc, host, key, field, issues);
+    if (winner === undefined) delete value[key];
+    else value[key] = winner;
+  }
+  return { value, issues };
+}
+
+/** Reads one top-level field as a plain value, by its merge policy. */
+export function readRecordField(doc: Y.Doc, key: string, field: AnyField, issues: FieldIssue[]): unknown {
+  const host = recordHost(doc);
+  return field.policy === 'latest'
+    ? readLatestField(doc, host, key, field, issues)
+    : readField(host, key, field, key, issues);
 }
 
 export { fieldsOf };

@@ -173,7 +173,7 @@ function readItem(field: AnyField, stored: unknown, path: string, issues: FieldI
 }
 
 /** A plain stored value, if it fits the field; otherwise an issue and the field's default. */
-function checked(field: AnyField, stored: unknown, path: string, issues: FieldIssue[]): unknown {
+export function checked(field: AnyField, stored: unknown, path: string, issues: FieldIssue[]): unknown {
   if (stored === undefined) return fallbackOf(field);
   const decoded = decodePlain(field, stored);
   if (decoded !== INVALID) return decoded;

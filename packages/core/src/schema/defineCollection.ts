@@ -1,12 +1,25 @@
 import { InvalidNameError } from '../errors.js';
 import { assertCollectionName } from '../ids.js';
 import type { AnyField, Shape } from './fields.js';
+import { checkVersion, type Migrate } from './migrations.js';
 import { validateValue } from './validate.js';
 
 /** A collection's name and fields: the single description that types, validates and decodes its records. */
 export interface CollectionDefinition<S extends Shape = Shape> {
   readonly name: string;
   readonly fields: S;
+  /** The schema's version (1 when not given); records carry the version that last wrote them. */
+  readonly version?: number;
+  /** Reads a record written by an older version; see defineCollection. */
+  readonly migrate?: Migrate;
+}
+
+/** A schema's version and how to read records of older versions. */
+export interface VersionOptions {
+  /** A whole number from 1, raised with every change of the fields. */
+  readonly version: number;
+  /** Turns a stored record of an older version into this version's fields (renames, type changes). */
+  readonly migrate?: Migrate;
 }
 
 /** Field names Ferry keeps for itself: metadata in queries and record values, and the document's own maps. */
@@ -30,10 +43,16 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  * const notes = defineCollection('notes', { title: t.string(), body: t.text(), pinned: t.boolean().default(false) });
  * ```
  */
-export function defineCollection<const S extends Shape>(name: string, fields: S): CollectionDefinition<S> {
+export function defineCollection<const S extends Shape>(
+  name: string,
+  fields: S,
+  options?: VersionOptions,
+): CollectionDefinition<S> {
   assertCollectionName(name);
   checkShape(name, fields, '');
-  return Object.freeze({ name, fields });
+  if (!options) return Object.freeze({ name, fields });
+  checkVersion(name, options.version, options.migrate);
+  return Object.freeze({ name, fields, version: options.version, migrate: options.migrate });
 }
 
 function checkShape(collection: string, shape: Shape, prefix: string): void {
@@ -48,8 +67,16 @@ function checkShape(collection: string, shape: Shape, prefix: string): void {
       throw new InvalidNameError(`Field name "${field}" of "${collection}" is reserved for record metadata.`);
     }
     checkField(collection, spec, path);
+    if (spec.policy !== 'yjs' && (spec.policy !== 'latest' || prefix || COLLABORATIVE_KINDS.has(spec.kind))) {
+      throw new InvalidNameError(
+        `Field "${path}" of "${collection}" cannot merge by "${spec.policy}": only top-level plain fields (string, number, boolean, date, enum, ref) can.`,
+      );
+    }
   }
 }
+
+/** Kinds that merge item by item, never by a whole-value policy. */
+const COLLABORATIVE_KINDS = new Set(['text', 'list', 'object']);
 
 function checkField(collection: string, field: AnyField, path: string): void {
   const spec = field.spec;

@@ -32,6 +32,12 @@ export type FieldSpec =
   | { readonly kind: 'object'; readonly shape: Shape };
 
 /**
+ * How concurrent writes to a plain field merge: `yjs` (the default) keeps the one Yjs orders last, by client
+ * id; `latest` keeps the last written, by a hybrid logical clock (ties broken by author).
+ */
+export type MergePolicy = 'yjs' | 'latest';
+
+/**
  * One field of a collection. `Out` is what reads return, `In` what writes accept, `P` whether the field may
  * be left out. Instances are immutable: `optional()` and `default()` return new fields.
  */
@@ -42,6 +48,8 @@ export class Field<Out, In = Out, P extends FieldPresence = 'required', K extend
     readonly spec: FieldSpec,
     readonly presence: P,
     private readonly fallback?: In | (() => In),
+    /** How concurrent writes to this field merge (plain fields only). */
+    readonly policy: MergePolicy = 'yjs',
   ) {}
 
   get kind(): FieldKind {
@@ -50,12 +58,20 @@ export class Field<Out, In = Out, P extends FieldPresence = 'required', K extend
 
   /** The field may be absent; reads return `undefined` for it. */
   optional(): Field<Out, In, 'optional', K> {
-    return new Field(this.spec, 'optional');
+    return new Field<Out, In, 'optional', K>(this.spec, 'optional', undefined, this.policy);
   }
 
   /** Used on create when the field is not given, and on read when merged data is missing or invalid. */
   default(value: In | (() => In)): Field<Out, In, 'default', K> {
-    return new Field(this.spec, 'default', value);
+    return new Field(this.spec, 'default', value, this.policy);
+  }
+
+  /**
+   * How concurrent writes to this plain field merge: `'latest'` keeps the last one written (by a hybrid
+   * logical clock, which a device's clock running behind cannot undo), `'yjs'` the one Yjs orders last.
+   */
+  merge(policy: MergePolicy): Field<Out, In, P, K> {
+    return new Field(this.spec, this.presence, this.fallback, policy);
   }
 
   /** The default value, computed afresh (a default function runs once per call). */

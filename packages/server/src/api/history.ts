@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate } from 'node:timers/promises';
-import { documentName, FIELDS_MAP, hasContent, META_MAP } from '@ferry/core';
+import { CLOCKS_MAP, documentName, FIELDS_MAP, hasContent, META_MAP } from '@ferry/core';
 import * as Y from 'yjs';
 import type { LogEntry } from '../storage/ServerStorage.js';
 import type { ApiContext } from './ApiContext.js';
@@ -168,7 +168,7 @@ function addField(fields: Set<string>, start: Y.Item): void {
     if (!(parent instanceof Y.AbstractType)) return;
     if (parent._item === null) {
       const root = Y.findRootTypeKey(parent);
-      if (root === META_MAP) return;
+      if (root === META_MAP || root === CLOCKS_MAP) return;
       const field = root === FIELDS_MAP ? item.parentSub : root.split('.')[0];
       if (field) fields.add(field);
       return;

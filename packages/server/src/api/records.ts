@@ -8,6 +8,8 @@ import {
   randomId,
   stampCreated,
   stampUpdated,
+  stampVersion,
+  upgradeRecord,
   writeCreate,
   writeDeleted,
   writePatch,
@@ -153,7 +155,11 @@ export async function createRecord(
         `Record "${id}" already exists in "${collection}"; PATCH it instead.`,
       );
     const author = { actor: principal.id, now: context.now() };
-    if (definition) writeCreate(doc, definition.fields, values, author, FROM_REST);
+    if (definition)
+      doc.transact(() => {
+        writeCreate(doc, definition.fields, values, author, FROM_REST);
+        stampVersion(doc, definition);
+      }, FROM_REST);
     else
       doc.transact(() => {
         writeWithoutSchema(doc, values, undefined);
@@ -205,6 +211,7 @@ export async function patchRecord(
           others[key] = value;
         }
       }
+      upgradeRecord(doc, definition, author);
       // Stamps updatedAt when this transaction changed anything, text included.
       writePatch(doc, definition.fields, others, author, FROM_REST);
     }, FROM_REST);

@@ -5,7 +5,7 @@ import {
   META_MAP,
   type RecordMeta,
   readMeta,
-  readRecord,
+  readVersioned,
 } from '@ferry/core';
 import * as Y from 'yjs';
 
@@ -43,7 +43,8 @@ export function readFields(
   doc: Y.Doc,
   definition: CollectionDefinition | undefined,
 ): Record<string, unknown> {
-  return definition ? readRecord(doc, definition.fields).value : readWithoutSchema(doc);
+  // A record an older version of the schema wrote is read through the schema's migrate.
+  return definition ? readVersioned(doc, definition).value : readWithoutSchema(doc);
 }
 
 /**

@@ -1,10 +1,14 @@
 import {
   type AnyField,
+  CLOCKS_MAP,
   type CollectionDefinition,
   expectedOf,
   FIELDS_MAP,
   fitsStored,
+  isDeletionStamp,
+  isFieldStamp,
   META_MAP,
+  parseRegisterKey,
   type Shape,
   t,
 } from '@ferry/core';
@@ -28,6 +32,7 @@ const META_SHAPE: Shape = {
   updatedAt: t.number(),
   updatedBy: t.string(),
   deleted: t.boolean(),
+  version: t.number(),
 };
 
 /**
@@ -38,7 +43,8 @@ const META_SHAPE: Shape = {
 type Slot =
   | { readonly kind: 'map'; readonly shape: Shape; readonly inline: boolean; readonly path: string }
   | { readonly kind: 'list'; readonly item: AnyField; readonly path: string }
-  | { readonly kind: 'text'; readonly path: string };
+  | { readonly kind: 'text'; readonly path: string }
+  | { readonly kind: 'clocks'; readonly path: string };
 
 /**
  * Checks the items a transaction added to a document (those past `before`, the state vector it started
@@ -143,6 +149,7 @@ class ContentCheck {
   #fits(item: Y.Item, slot: Slot): string | undefined {
     const { content, parentSub: key } = item;
     const collection = this.rules.definition!.name;
+    if (slot.kind === 'clocks') return fitsClock(this.rules.definition!, content, key);
     if (slot.kind === 'text') {
       if (key === null && isTextContent(content)) return undefined;
       return `Field "${slot.path}" of "${collection}" is text; the update puts ${describe(content)} in it.`;
@@ -155,6 +162,7 @@ class ContentCheck {
     }
     const field = fieldAt(slot, key);
     const path = pathAt(slot, key);
+    if (!field && olderField(this.rules.definition!, slot, content)) return undefined;
     if (!field) return `"${path}" is not a field of "${collection}"; the update was refused.`;
     if (fitsField(content, field, slot.kind === 'list' || slot.inline)) return undefined;
     return `Field "${path}" of "${collection}" expects ${expectedOf(field)}; the update holds ${describe(content)}.`;
@@ -165,6 +173,7 @@ class ContentCheck {
 function rootSlot(definition: CollectionDefinition, name: string): Slot | string {
   if (name === FIELDS_MAP) return { kind: 'map', shape: definition.fields, inline: false, path: '' };
   if (name === META_MAP) return { kind: 'map', shape: META_SHAPE, inline: false, path: `${META_MAP}.` };
+  if (name === CLOCKS_MAP) return { kind: 'clocks', path: CLOCKS_MAP };
   let shape = definition.fields;
   const parts = name.split('.');
   for (const [i, part] of parts.entries()) {
@@ -191,7 +200,47 @@ function slotOf(field: AnyField, path: string): Slot | undefined {
   return undefined;
 }
 
+/**
+ * A plain value under a name the schema no longer has, in a collection past version 1: a field of an older
+ * version, which clients still on it keep writing (the newer version reads it through `migrate`).
+ */
+function olderField(definition: CollectionDefinition, slot: Slot, content: Content): boolean {
+  if ((definition.version ?? 1) <= 1 || slot.kind !== 'map' || slot.path !== '') return false;
+  return content instanceof Y.ContentAny && content.arr.every((v) => v === null || typeof v !== 'object');
+}
+
+/**
+ * Whether an entry of the record's clocks fits: a stamp for the delete or for a field that merges the Yjs
+ * way, or a register entry of a `latest` field holding a value of that field (null when cleared).
+ */
+function fitsClock(
+  definition: CollectionDefinition,
+  content: Content,
+  key: string | null,
+): string | undefined {
+  const refuse = `"${CLOCKS_MAP}" of "${definition.name}" holds write stamps; the update puts ${describe(content)} at ${key === null ? 'no key' : `"${key}"`}.`;
+  if (key === null || !(content instanceof Y.ContentAny) || content.arr.length !== 1) return refuse;
+  const value: unknown = content.arr[0];
+  const register = parseRegisterKey(key);
+  const field = Object.hasOwn(definition.fields, register?.field ?? key)
+    ? definition.fields[register?.field ?? key]
+    : undefined;
+  // A field of an older version of the schema: clients still on it stamp it too.
+  const older = field === undefined && (definition.version ?? 1) > 1;
+  if (register) {
+    const fits = older
+      ? value === null || typeof value !== 'object'
+      : field?.policy === 'latest' &&
+        (value === null ? field.presence === 'optional' : fitsStored(field, value));
+    return fits ? undefined : refuse;
+  }
+  if (key === 'deleted') return isDeletionStamp(value) ? undefined : refuse;
+  const stamped = key.startsWith('edited:') || older || (field !== undefined && field.policy !== 'latest');
+  return stamped && isFieldStamp(value) ? undefined : refuse;
+}
+
 function fieldAt(slot: Slot, key: string | null): AnyField | undefined {
+  if (slot.kind === 'clocks') return undefined;
   if (slot.kind === 'list') return key === null ? slot.item : undefined;
   if (slot.kind === 'map' && key !== null)
     return Object.hasOwn(slot.shape, key) ? slot.shape[key] : undefined;
@@ -199,7 +248,11 @@ function fieldAt(slot: Slot, key: string | null): AnyField | undefined {
 }
 
 const pathAt = (slot: Slot, key: string | null): string =>
-  slot.kind === 'list' ? `${slot.path}[]` : `${slot.path}${key ?? ''}`;
+  slot.kind === 'list'
+    ? `${slot.path}[]`
+    : slot.kind === 'clocks'
+      ? `${slot.path}.${key ?? ''}`
+      : `${slot.path}${key ?? ''}`;
 
 /**
  * Whether content fits a field. Plain values fit as the schema reads them (a text field reads a plain string
