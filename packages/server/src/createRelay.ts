@@ -7,6 +7,7 @@ import {
   isDocumentName,
   type Logger,
   SYNC_PATH,
+  type Timers,
   YWEBSOCKET_PATH,
 } from '@ferry/core';
 import { type ServerOptions, WebSocketServer } from 'ws';
@@ -28,7 +29,8 @@ import { staticFiles } from './http/staticFiles.js';
 import { WebSocketGate } from './http/WebSocketGate.js';
 import { type Limits, resolveLimits } from './Limits.js';
 import { defaultLogger } from './logger.js';
-import { Metrics } from './Metrics.js';
+import type { Metrics } from './Metrics.js';
+import { openRelayNode } from './RelayNode.js';
 import { SendBudget } from './SendBudget.js';
 import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
@@ -60,6 +62,8 @@ export interface RelayOptions {
   compactAfterEntries?: number;
   /** The relay's clock: stored timestamps and token expiry (default Date.now). */
   now?: () => number;
+  /** The timers of documents and connections (default: the real ones); a simulation runs them on simulated time. */
+  timers?: Timers;
   /**
    * How long each change stays in the log as it was, with its author and time, before compaction may merge
    * it into a snapshot (default 7 days). Record history reaches back this far.
@@ -122,44 +126,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     listenHost: options.host ?? '127.0.0.1',
     loopbackAuth: !options.auth,
   });
-  const logger = options.logger ?? defaultLogger();
-  const limits = resolveLimits(options.limits);
-  const metrics = new Metrics();
-  const storage =
-    options.storage ??
-    (options.dataDir ? new SqliteStorage({ path: options.dataDir }) : new MemoryServerStorage());
-  if (!options.storage && !options.dataDir)
-    logger.warn({}, 'no storage configured: changes are kept in memory only');
-  const definitions = new Map((options.collections ?? []).map((definition) => [definition.name, definition]));
-  const auth = options.auth ?? loopbackOnly;
-  if (!options.auth) logger.warn({}, 'no auth configured: only connections from this machine are accepted');
-  const hub = new DocumentHub(
-    storage,
-    {
-      idleUnloadMs: options.idleUnloadMs ?? 30_000,
-      compactAfterEntries: options.compactAfterEntries ?? 500,
-      compactAfterBytes: 1024 * 1024,
-      maxPendingCommitBytes: limits.maxPendingCommitBytes,
-      maxLoadedDocuments: limits.maxLoadedDocuments,
-      gapTimeoutMs: 200,
-      headCheckMs: 5_000,
-      historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
-      now: options.now ?? Date.now,
-      presenceLimits: limits,
-      maxNestingDepth: limits.maxNestingDepth,
-      definitions,
-      rules: new RecordRules(options.rules),
-    },
-    metrics,
-    logger,
-    options.fanout,
-  );
+  const node = openRelayNode(options);
+  const { hub, storage, auth, definitions, context } = node;
+  const { logger, limits, metrics, budget } = context;
   const webhooks = checkedWebhooks.flatMap((webhook) =>
     webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
-  const budget = new SendBudget(limits.maxTotalBufferedBytes);
-  const context: ConnectionContext = { hub, auth, limits, metrics, logger, budget, now: options.now };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
   const api = restApi({
     hub,

@@ -51,8 +51,16 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     private readonly name: string,
     private readonly context: ConnectionContext,
   ) {
-    this.#rate = new RateLimiter(context.limits.updatesPerSecond, context.limits.rateBurst);
-    this.#bytes = new RateLimiter(context.limits.bytesPerSecond, context.limits.bytesBurst);
+    this.#rate = new RateLimiter(
+      context.limits.updatesPerSecond,
+      context.limits.rateBurst,
+      context.timers?.now,
+    );
+    this.#bytes = new RateLimiter(
+      context.limits.bytesPerSecond,
+      context.limits.bytesBurst,
+      context.timers?.now,
+    );
     context.metrics.connections.inc({ protocol: 'y-websocket' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
     socket.on('close', () => {
@@ -128,8 +136,11 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
       return;
     }
     if (this.#closed) return;
-    this.#expiry = new TokenExpiry(this.#principal, this.context.now ?? Date.now, (code, reason) =>
-      this.#close(code, reason),
+    this.#expiry = new TokenExpiry(
+      this.#principal,
+      this.context.now ?? Date.now,
+      (code, reason) => this.#close(code, reason),
+      this.context.timers,
     );
     if (this.#closed) return;
     if (this.#access === 'none') {
