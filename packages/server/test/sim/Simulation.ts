@@ -1,0 +1,342 @@
+import { type Random, seededRandom } from '@ferry/core/testing';
+import { DEFAULT_LIMITS } from '../../src/Limits.js';
+import { useSeededIds } from './seededYjs.js';
+import { describeDocument, NOTES_PREFIX, notes, SimClient } from './SimClient.js';
+import { SimClock } from './SimClock.js';
+import { SimDisk } from './SimDisk.js';
+import { SimBus } from './SimFanout.js';
+import { type LinkFaults, NO_FAULTS, SimNetwork, streamSeed } from './SimNetwork.js';
+import { SimNode } from './SimNode.js';
+import { Trace } from './Trace.js';
+import { editRecord } from './editRecord.js';
+
+export interface SimulationOptions {
+  seed: number;
+  ops: number;
+  clients?: number;
+  nodes?: number;
+  /** Heal the network and check convergence every this many operations (and at the end). */
+  healEvery?: number;
+  /** Called after each heal, for progress reports. */
+  progress?: (result: SimulationResult) => void;
+}
+
+export interface Failure {
+  readonly kind: 'divergence' | 'lost' | 'saved-not-stored' | 'stuck' | 'unbounded';
+  readonly record?: string;
+  readonly detail: string;
+}
+
+export interface SimulationResult {
+  seed: number;
+  ops: number;
+  trace: string;
+  divergences: number;
+  lost: number;
+  failures: Failure[];
+  /** Faults injected, by kind. */
+  faults: Record<string, number>;
+  /** Invariant checks that held, by invariant. */
+  checks: Record<string, number>;
+  /** Simulated time, ms. */
+  simulatedMs: number;
+  steps: number;
+}
+
+/** Frames a link loses, repeats, reorders or delays, and connections it cuts, while faults are on. */
+const FAULTS: LinkFaults = { drop: 0.01, duplicate: 0.01, reorder: 0.01, delay: 0.03, cut: 0.003 };
+/** How long, in simulated time, a healed system may take to converge before that counts as a failure. */
+const SETTLE_MS = 180_000;
+
+/**
+ * The whole system in one process, driven by one seed: relay nodes on a shared disk with fan-out between
+ * them, clients over faulty links, a simulated clock. Operations (edits, disconnects, partitions, restarts,
+ * node kills) are drawn from the scenario's stream; each link, disk and client has its own. Every
+ * `healEvery` operations the faults stop and the invariants are checked.
+ */
+export class Simulation {
+  readonly clock = new SimClock();
+  readonly trace = new Trace();
+  readonly disk = new SimDisk();
+  readonly network: SimNetwork;
+  readonly bus: SimBus;
+  readonly nodes: SimNode[];
+  readonly clients: SimClient[];
+  readonly #scenario: Random;
+  /** What the relay acknowledged (a record `saved`), per record: the state vector that was saved. */
+  readonly #acked = new Map<string, Map<number, number>>();
+  readonly #failures: Failure[] = [];
+  readonly #checks: Record<string, number> = {};
+  readonly #ops = { done: 0 };
+  readonly #counts: Record<string, number> = {};
+
+  constructor(private readonly options: SimulationOptions) {
+    const { seed } = options;
+    this.#scenario = seededRandom(streamSeed(seed, 'scenario'));
+    this.trace.setClock(this.clock.now);
+    this.network = new SimNetwork(seed, this.clock, this.trace);
+    this.bus = new SimBus(seed, this.clock);
+    const nodeOptions = {
+      collections: [notes],
+      compactAfterEntries: 50,
+      idleUnloadMs: 5_000,
+    };
+    this.nodes = Array.from(
+      { length: options.nodes ?? 2 },
+      (_, i) => new SimNode(`node${i}`, seed, this.clock, this.disk, this.bus, nodeOptions),
+    );
+    for (const node of this.nodes) this.network.addNode(node);
+    const urls = this.nodes.map((node) => `ws://${node.name}`);
+    this.clients = Array.from(
+      { length: options.clients ?? 4 },
+      (_, i) => new SimClient(`client${i}`, seed, this.clock, this.network, urls),
+    );
+    for (const client of this.clients) client.onSaved = (c, name) => this.#saved(c, name);
+  }
+
+  async run(): Promise<SimulationResult> {
+    useSeededIds(seededRandom(streamSeed(this.options.seed, 'yjs')));
+    try {
+      for (const node of this.nodes) node.start();
+      for (const client of this.clients) await client.open();
+      const healEvery = this.options.healEvery ?? 250;
+      while (this.#ops.done < this.options.ops && this.#failures.length === 0) {
+        await this.#operate();
+        this.#ops.done++;
+        await this.clock.advance(this.#scenario.int(0, 40));
+        if (this.#ops.done % healEvery === 0 || this.#ops.done === this.options.ops) {
+          await this.#heal();
+          this.options.progress?.(this.result());
+        }
+      }
+      return this.result();
+    } finally {
+      for (const client of this.clients) await client.close();
+      useSeededIds(undefined);
+    }
+  }
+
+  result(): SimulationResult {
+    const faults: Record<string, number> = { ...this.#counts };
+    for (const [kind, count] of this.network.faultCounts) faults[`link ${kind}`] = count;
+    faults['fan-out lost'] = this.bus.lost;
+    faults['commit torn at kill'] = this.disk.torn;
+    faults['commit completed at kill'] = this.disk.committedAtDeath;
+    return {
+      seed: this.options.seed,
+      ops: this.#ops.done,
+      trace: this.trace.digest(),
+      divergences: this.#failures.filter((f) => f.kind === 'divergence').length,
+      lost: this.#failures.filter((f) => f.kind === 'lost' || f.kind === 'saved-not-stored').length,
+      failures: [...this.#failures],
+      faults,
+      checks: { ...this.#checks },
+      simulatedMs: this.clock.now() - 1_700_000_000_000,
+      steps: this.clock.steps,
+    };
+  }
+
+  #count(kind: string): void {
+    this.#counts[kind] = (this.#counts[kind] ?? 0) + 1;
+  }
+
+  #held(check: string): void {
+    this.#checks[check] = (this.#checks[check] ?? 0) + 1;
+  }
+
+  #fail(failure: Failure): void {
+    this.#failures.push(failure);
+    this.trace.event(`FAILED ${failure.kind}: ${failure.detail}`, failure.record);
+  }
+
+  // --- operations ----------------------------------------------------------------------------------
+
+  async #operate(): Promise<void> {
+    const r = this.#scenario;
+    const roll = r.next();
+    const client = r.pick(this.clients);
+    if (!client.ferry) {
+      this.trace.event(`${client.name} opens`);
+      await client.open();
+      return;
+    }
+    if (roll < 0.8) {
+      const what = await editRecord(client.client.collection(notes), r);
+      this.#count('edit');
+      client.wrote(`${NOTES_PREFIX}${what.id}`);
+      this.trace.event(`${client.name} ${what.op} ${what.id}`, `${NOTES_PREFIX}${what.id}`);
+    } else if (roll < 0.88) {
+      const sync = client.client.sync!;
+      if (sync.status.connection === 'offline' && r.chance(0.7)) {
+        sync.connect();
+        this.trace.event(`${client.name} connects`);
+      } else {
+        sync.disconnect();
+        this.#count('client offline');
+        this.trace.event(`${client.name} goes offline`);
+      }
+    } else if (roll < 0.92) {
+      const link = this.network.link(client.name, r.pick(this.nodes).name);
+      link.partitioned = !link.partitioned;
+      if (link.partitioned) this.network.faultCounts.set('partition', (this.network.faultCounts.get('partition') ?? 0) + 1);
+      this.trace.event(`${link.name} ${link.partitioned ? 'partitioned' : 'joined'}`);
+    } else if (roll < 0.95) {
+      const on = r.chance(0.6);
+      this.network.setFaults(on ? FAULTS : NO_FAULTS);
+      this.bus.lossRate = on ? 0.02 : 0;
+      this.trace.event(`faults ${on ? 'on' : 'off'}`);
+    } else if (roll < 0.975) {
+      this.#count('client restart');
+      this.trace.event(`${client.name} restarts`);
+      await client.close();
+      await client.open();
+    } else {
+      const node = r.pick(this.nodes);
+      if (node.up) {
+        this.#count('node kill');
+        this.trace.event(`${node.name} killed`);
+        node.kill();
+        this.network.nodeDied(node.name);
+      } else {
+        this.#count('node restart');
+        this.trace.event(`${node.name} restarts`);
+        node.start();
+      }
+    }
+  }
+
+  // --- invariants --------------------------------------------------------------------------------------
+
+  /** A record reached `saved`: the relay's storage must hold everything the replica had. */
+  #saved(client: SimClient, name: string): void {
+    const stateVector = client.ownStateVector(name);
+    if (!this.disk.holds(name, stateVector)) {
+      this.#fail({
+        kind: 'saved-not-stored',
+        record: name,
+        detail: `${client.name} shows ${name} saved, but storage lacks some of its writes ${JSON.stringify([...stateVector])}`,
+      });
+      return;
+    }
+    this.#held('saved only what storage holds');
+    let acked = this.#acked.get(name);
+    if (!acked) {
+      acked = new Map();
+      this.#acked.set(name, acked);
+    }
+    for (const [id, clock] of stateVector) if ((acked.get(id) ?? 0) < clock) acked.set(id, clock);
+  }
+
+  /** Faults off, every node up, every client online: then everything must converge and nothing be lost. */
+  async #heal(): Promise<void> {
+    this.trace.event(`heal after ${this.#ops.done} ops`);
+    this.network.setFaults(NO_FAULTS);
+    for (const link of this.network.links.values()) link.partitioned = false;
+    this.bus.lossRate = 0;
+    for (const node of this.nodes) if (!node.up) node.start();
+    for (const client of this.clients) {
+      if (!client.ferry) await client.open();
+      client.client.sync!.connect();
+    }
+    const settled = await this.clock.until(() => this.#allSynced(), SETTLE_MS);
+    if (!settled) {
+      this.#stuck();
+      return;
+    }
+    this.#held('pending back to 0');
+    const agreed = await this.clock.until(() => this.#replicasAgree(), SETTLE_MS, 200);
+    await this.#checkConvergence(agreed);
+    await this.#checkNothingLost();
+    this.#checkBounds();
+    this.trace.event(`healed; ${this.clock.steps} steps`);
+  }
+
+  #allSynced(): boolean {
+    return this.clients.every((c) => {
+      const status = c.client.sync!.status;
+      return status.state === 'synced' && status.pending === 0;
+    });
+  }
+
+  #replicasAgree(): boolean {
+    const [first, ...others] = this.clients.map((c) => this.#states(c));
+    return others.every((states) => sameStates(states, first!));
+  }
+
+  #states(client: SimClient): Map<string, string> {
+    const states = new Map<string, string>();
+    for (const name of client.recordNames()) states.set(name, describeDocument(client.client.documents.get(name)!));
+    return states;
+  }
+
+  #stuck(): void {
+    for (const client of this.clients) {
+      const sync = client.client.sync!;
+      const pending = client.recordNames().filter((name) => sync.statusOf(name) !== 'saved');
+      if (sync.status.state === 'synced' && pending.length === 0) continue;
+      this.#fail({
+        kind: 'stuck',
+        record: pending[0],
+        detail: `${client.name} is ${sync.status.state} with ${sync.status.pending} pending (${pending.join(', ')}) ${SETTLE_MS / 1000} s after healing`,
+      });
+    }
+  }
+
+  async #checkConvergence(agreed: boolean): Promise<void> {
+    const names = new Set(this.clients.flatMap((c) => c.recordNames()));
+    const stored = new Map<string, string>();
+    for (const name of [...names].sort()) {
+      const doc = await this.disk.document(name);
+      stored.set(name, describeDocument(doc));
+      doc.destroy();
+    }
+    let divergent = 0;
+    for (const client of this.clients) {
+      const states = this.#states(client);
+      for (const name of [...names].sort()) {
+        if (states.get(name) === stored.get(name)) continue;
+        divergent++;
+        this.#fail({
+          kind: 'divergence',
+          record: name,
+          detail: `${client.name} holds ${states.get(name) ?? 'nothing'}; storage holds ${stored.get(name)}${agreed ? '' : ' (the replicas never agreed)'}`,
+        });
+        break;
+      }
+    }
+    if (divergent === 0) this.#held('convergence');
+    this.trace.event(`state ${[...stored.values()].join('|').length} bytes, ${names.size} records`);
+    for (const [name, state] of stored) this.trace.event(`${name} ${state}`);
+  }
+
+  async #checkNothingLost(): Promise<void> {
+    for (const [name, acked] of [...this.#acked].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const held = await this.disk.heldFromLog(name);
+      const missing = [...acked].filter(([id, clock]) => (held.get(id) ?? 0) < clock);
+      if (missing.length > 0) {
+        this.#fail({ kind: 'lost', record: name, detail: `acknowledged changes ${JSON.stringify(missing)} are gone from storage` });
+        continue;
+      }
+      this.#held('no acknowledged write lost');
+    }
+  }
+
+  #checkBounds(): void {
+    for (const node of this.nodes) {
+      if (node.loadedDocuments > DEFAULT_LIMITS.maxLoadedDocuments)
+        this.#fail({ kind: 'unbounded', detail: `${node.name} holds ${node.loadedDocuments} documents` });
+      const sockets = this.network.socketsOf(node.name);
+      if (sockets > this.clients.length * 4)
+        this.#fail({ kind: 'unbounded', detail: `${node.name} keeps ${sockets} sockets for ${this.clients.length} clients` });
+    }
+    if (this.clock.pending > 1_000 * this.clients.length)
+      this.#fail({ kind: 'unbounded', detail: `${this.clock.pending} timers pending` });
+    this.#held('bounded memory');
+  }
+}
+
+function sameStates(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, state] of a) if (b.get(name) !== state) return false;
+  return true;
+}

@@ -1,0 +1,59 @@
+import type { Collection } from '@ferry/core';
+import type { Random } from '@ferry/core/testing';
+import type { notes } from './SimClient.js';
+
+type Notes = Collection<(typeof notes)['fields']>;
+
+/** One random change to the notes: create, edit text or plain fields, append, delete or restore. */
+export async function editRecord(collection: Notes, random: Random): Promise<{ op: string; id: string }> {
+  const ids = collection.list().map((r) => r.id);
+  if (ids.length === 0 || random.chance(0.08)) {
+    const id = `n${random.int(0, 40)}`;
+    // Another replica may have created the same id; create is refused only when this one knows it.
+    if (collection.get(id)) return { op: 'found', id };
+    try {
+      await collection.create({ title: `t${random.int(0, 999)}` }, { id });
+      return { op: 'creates', id };
+    } catch {
+      await collection.restore(id);
+      return { op: 'restores', id };
+    }
+  }
+  const id = random.pick(ids);
+  const record = collection.get(id)!;
+  const roll = random.int(0, 19);
+  if (roll < 9) {
+    const text = record.text('body');
+    if (text.length > 0 && random.chance(0.3)) {
+      const at = random.int(0, text.length - 1);
+      text.delete(at, Math.min(random.int(1, 3), text.length - at));
+      return { op: 'deletes text in', id };
+    }
+    text.insert(random.int(0, text.length), random.pick(['a', 'b', 'c', ' ', 'é', '😀', 'xyz']));
+    return { op: 'types in', id };
+  }
+  if (roll < 13) {
+    await record.set('title', `t${random.int(0, 999)}`);
+    return { op: 'sets title of', id };
+  }
+  if (roll < 16) {
+    await record.set('count', random.int(-50, 50));
+    return { op: 'sets count of', id };
+  }
+  if (roll < 18) {
+    record.list('log').push([`e${random.int(0, 9999)}`]);
+    return { op: 'appends to', id };
+  }
+  if (roll < 19) {
+    await record.delete();
+    return { op: 'deletes', id };
+  }
+  // A deleted record, or one this replica does not know (then nothing happens).
+  const gone = `n${random.int(0, 40)}`;
+  try {
+    await collection.restore(gone);
+    return { op: 'restores', id: gone };
+  } catch {
+    return { op: 'cannot restore', id: gone };
+  }
+}
