@@ -47,7 +47,12 @@ export class SimClient {
       transport: this.network.transportFor(this.name),
       timers: this.clock.timersFor(this.name),
       random: () => this.random.next(),
-      sync: { backoff: { min: 10, max: 2_000 }, heartbeatMs: 1_000, heartbeatTimeoutMs: 3_000, requestTimeoutMs: 5_000 },
+      sync: {
+        backoff: { min: 10, max: 2_000 },
+        heartbeatMs: 1_000,
+        heartbeatTimeoutMs: 3_000,
+        requestTimeoutMs: 5_000,
+      },
     });
     ferry.collection(notes);
     ferry.sync!.on('record', ({ name }) => {

@@ -55,7 +55,13 @@ export class SimClock {
   }
 
   schedule(owner: string, delay: number, run: () => void): Task {
-    const task: Task = { at: this.#now + delay, seq: this.#seq++, run, owner, cancelled: this.#dead.has(owner) };
+    const task: Task = {
+      at: this.#now + delay,
+      seq: this.#seq++,
+      run,
+      owner,
+      cancelled: this.#dead.has(owner),
+    };
     this.#push(task);
     return task;
   }

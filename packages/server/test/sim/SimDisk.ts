@@ -40,7 +40,8 @@ export class SimDisk {
   /** Whether the store holds every change in `stateVector` of document `name`. */
   holds(name: string, stateVector: ReadonlyMap<number, number>): boolean {
     const held = this.#held.get(name);
-    for (const [client, clock] of stateVector) if ((held ? Y.getState(held.store, client) : 0) < clock) return false;
+    for (const [client, clock] of stateVector)
+      if ((held ? Y.getState(held.store, client) : 0) < clock) return false;
     return true;
   }
 
@@ -145,7 +146,11 @@ export class NodeStorage implements ServerStorage {
   history(name: string): Promise<LogEntry[]> {
     return this.#do(() => this.disk.store.history(name));
   }
-  compact(name: string, merge: (updates: Uint8Array[]) => Uint8Array, options?: CompactOptions): Promise<number> {
+  compact(
+    name: string,
+    merge: (updates: Uint8Array[]) => Uint8Array,
+    options?: CompactOptions,
+  ): Promise<number> {
     return this.#do(() => this.disk.store.compact(name, merge, options));
   }
   setAside(name: string, cursors: readonly string[]): Promise<void> {

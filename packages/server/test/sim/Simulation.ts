@@ -1,14 +1,15 @@
 import { type Random, seededRandom } from '@ferry/core/testing';
+import * as Y from 'yjs';
 import { DEFAULT_LIMITS } from '../../src/Limits.js';
-import { useSeededIds } from './seededYjs.js';
+import { editRecord } from './editRecord.js';
 import { describeDocument, NOTES_PREFIX, notes, SimClient } from './SimClient.js';
 import { SimClock } from './SimClock.js';
 import { SimDisk } from './SimDisk.js';
 import { SimBus } from './SimFanout.js';
 import { type LinkFaults, NO_FAULTS, SimNetwork, streamSeed } from './SimNetwork.js';
 import { SimNode } from './SimNode.js';
+import { useSeededIds } from './seededYjs.js';
 import { Trace } from './Trace.js';
-import { editRecord } from './editRecord.js';
 
 export interface SimulationOptions {
   seed: number;
@@ -95,6 +96,7 @@ export class Simulation {
   }
 
   async run(): Promise<SimulationResult> {
+    assertSeededIds();
     useSeededIds(seededRandom(streamSeed(this.options.seed, 'yjs')));
     try {
       for (const node of this.nodes) node.start();
@@ -161,7 +163,7 @@ export class Simulation {
       return;
     }
     if (roll < 0.8) {
-      const what = await editRecord(client.client.collection(notes), r);
+      const what = await editRecord(client.client.collection(notes), client.client.documents.names(), r);
       this.#count('edit');
       client.wrote(`${NOTES_PREFIX}${what.id}`);
       this.trace.event(`${client.name} ${what.op} ${what.id}`, `${NOTES_PREFIX}${what.id}`);
@@ -178,7 +180,8 @@ export class Simulation {
     } else if (roll < 0.92) {
       const link = this.network.link(client.name, r.pick(this.nodes).name);
       link.partitioned = !link.partitioned;
-      if (link.partitioned) this.network.faultCounts.set('partition', (this.network.faultCounts.get('partition') ?? 0) + 1);
+      if (link.partitioned)
+        this.network.faultCounts.set('partition', (this.network.faultCounts.get('partition') ?? 0) + 1);
       this.trace.event(`${link.name} ${link.partitioned ? 'partitioned' : 'joined'}`);
     } else if (roll < 0.95) {
       const on = r.chance(0.6);
@@ -265,7 +268,8 @@ export class Simulation {
 
   #states(client: SimClient): Map<string, string> {
     const states = new Map<string, string>();
-    for (const name of client.recordNames()) states.set(name, describeDocument(client.client.documents.get(name)!));
+    for (const name of client.recordNames())
+      states.set(name, describeDocument(client.client.documents.get(name)!));
     return states;
   }
 
@@ -314,7 +318,11 @@ export class Simulation {
       const held = await this.disk.heldFromLog(name);
       const missing = [...acked].filter(([id, clock]) => (held.get(id) ?? 0) < clock);
       if (missing.length > 0) {
-        this.#fail({ kind: 'lost', record: name, detail: `acknowledged changes ${JSON.stringify(missing)} are gone from storage` });
+        this.#fail({
+          kind: 'lost',
+          record: name,
+          detail: `acknowledged changes ${JSON.stringify(missing)} are gone from storage`,
+        });
         continue;
       }
       this.#held('no acknowledged write lost');
@@ -327,12 +335,28 @@ export class Simulation {
         this.#fail({ kind: 'unbounded', detail: `${node.name} holds ${node.loadedDocuments} documents` });
       const sockets = this.network.socketsOf(node.name);
       if (sockets > this.clients.length * 4)
-        this.#fail({ kind: 'unbounded', detail: `${node.name} keeps ${sockets} sockets for ${this.clients.length} clients` });
+        this.#fail({
+          kind: 'unbounded',
+          detail: `${node.name} keeps ${sockets} sockets for ${this.clients.length} clients`,
+        });
     }
     if (this.clock.pending > 1_000 * this.clients.length)
       this.#fail({ kind: 'unbounded', detail: `${this.clock.pending} timers pending` });
     this.#held('bounded memory');
   }
+}
+
+/** Yjs must draw client ids from the seeded stream, or the same seed could merge differently. */
+function assertSeededIds(): void {
+  const idFrom = (seed: number) => {
+    useSeededIds(seededRandom(seed));
+    const doc = new Y.Doc();
+    useSeededIds(undefined);
+    doc.destroy();
+    return doc.clientID;
+  };
+  if (idFrom(1) !== idFrom(1))
+    throw new Error('Yjs client ids are not seeded: import seededYjs.js before anything that loads Yjs.');
 }
 
 function sameStates(a: Map<string, string>, b: Map<string, string>): boolean {

@@ -33,6 +33,7 @@ const ops = number('ops', values.ops);
 const progressEvery = number('progress', values.progress);
 console.log(`seed ${seed}`);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 let lastReport = 0;
 const simulation = new Simulation({
   seed,
@@ -44,7 +45,9 @@ const simulation = new Simulation({
     if (progressEvery === 0 || result.ops - lastReport < progressEvery) return;
     lastReport = result.ops;
     const seconds = (performance.now() - started) / 1000;
-    console.log(`... ops ${result.ops} divergences ${result.divergences} lost ${result.lost} (${Math.round(result.ops / seconds)} ops/s)`);
+    console.log(
+      `... ops ${result.ops} divergences ${result.divergences} lost ${result.lost} (${Math.round(result.ops / seconds)} ops/s)`,
+    );
   },
 });
 // A run waits on nothing real: if the event loop empties before it ends, something awaited simulated time.
@@ -57,5 +60,9 @@ const result = await simulation.run();
 process.off('beforeExit', stalled);
 const seconds = (performance.now() - started) / 1000;
 console.log(formatResult(result, simulation.trace));
-console.log(`${result.ops} operations in ${seconds.toFixed(1)} s: ${Math.round(result.ops / seconds)} ops/s`);
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(
+  `${result.ops} operations in ${seconds.toFixed(1)} s: ${Math.round(result.ops / seconds)} ops/s (${cpuSeconds.toFixed(1)} s of CPU: ${Math.round(result.ops / cpuSeconds)} ops per CPU second)`,
+);
 process.exit(result.failures.length === 0 ? 0 : 1);
