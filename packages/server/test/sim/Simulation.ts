@@ -355,7 +355,8 @@ function assertSeededIds(): void {
     doc.destroy();
     return doc.clientID;
   };
-  if (idFrom(1) !== idFrom(1))
+  const first = idFrom(1);
+  if (idFrom(1) !== first)
     throw new Error('Yjs client ids are not seeded: import seededYjs.js before anything that loads Yjs.');
 }
 
