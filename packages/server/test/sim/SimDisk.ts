@@ -11,15 +11,16 @@ import type {
   ServerStorage,
 } from '../../src/storage/ServerStorage.js';
 import type { SimClock } from './SimClock.js';
+import { withRealIds } from './seededYjs.js';
 
 /**
  * The relay's durable store, shared by every node (as PostgreSQL is) and surviving their deaths. It also
- * keeps every document it holds applied, to check acknowledged writes against.
+ * keeps, per document and Yjs client, which clock ranges its log holds, to check acknowledgements against:
+ * an update may be held before it can be applied (it builds on a change still to come from elsewhere).
  */
 export class SimDisk {
   readonly store = new MemoryServerStorage();
-  /** Every committed update of each document, applied: what the store holds, to check acknowledgements. */
-  readonly #held = new Map<string, Y.Doc>();
+  readonly #held = new Map<string, Map<number, Ranges>>();
   torn = 0;
   committedAtDeath = 0;
 
@@ -29,36 +30,57 @@ export class SimDisk {
     for (const entry of entries) {
       let held = this.#held.get(entry.name);
       if (!held) {
-        held = new Y.Doc();
+        held = new Map();
         this.#held.set(entry.name, held);
       }
-      Y.applyUpdate(held, entry.update);
+      const { from, to } = Y.parseUpdateMeta(entry.update);
+      for (const [client, end] of to) {
+        let ranges = held.get(client);
+        if (!ranges) {
+          ranges = new Ranges();
+          held.set(client, ranges);
+        }
+        ranges.add(from.get(client) ?? 0, end);
+      }
     }
     return result;
   }
 
-  /** Whether the store holds every change in `stateVector` of document `name`. */
+  /** Whether the log holds every change in `stateVector` (clocks below it, per client) of document `name`. */
   holds(name: string, stateVector: ReadonlyMap<number, number>): boolean {
     const held = this.#held.get(name);
-    for (const [client, clock] of stateVector)
-      if ((held ? Y.getState(held.store, client) : 0) < clock) return false;
+    for (const [client, clock] of stateVector) if (!held?.get(client)?.covers(clock)) return false;
     return true;
   }
 
   /** The document as stored, merged from its log (to compare with the replicas). */
   async document(name: string): Promise<Y.Doc> {
-    const doc = new Y.Doc();
+    const doc = withRealIds(() => new Y.Doc());
     const updates = await this.store.load(name);
     if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates));
     return doc;
   }
+}
 
-  /** Recomputes what is held from the stored log itself, so that a compaction that lost data shows. */
-  async heldFromLog(name: string): Promise<Map<number, number>> {
-    const doc = await this.document(name);
-    const held = Y.decodeStateVector(Y.encodeStateVector(doc));
-    doc.destroy();
-    return held;
+/** Disjoint clock ranges [from, to) of one Yjs client, merged as they are added. */
+class Ranges {
+  #ranges: [number, number][] = [];
+
+  add(from: number, to: number): void {
+    const merged: [number, number][] = [];
+    let next: [number, number] = [from, to];
+    for (const range of this.#ranges) {
+      if (range[1] < next[0] || range[0] > next[1]) merged.push(range);
+      else next = [Math.min(range[0], next[0]), Math.max(range[1], next[1])];
+    }
+    merged.push(next);
+    this.#ranges = merged.sort((a, b) => a[0] - b[0]);
+  }
+
+  /** Whether every clock below `clock` is held. */
+  covers(clock: number): boolean {
+    const first = this.#ranges[0];
+    return clock === 0 || (first !== undefined && first[0] === 0 && first[1] >= clock);
   }
 }
 

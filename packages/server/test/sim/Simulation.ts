@@ -101,7 +101,7 @@ export class Simulation {
     try {
       for (const node of this.nodes) node.start();
       for (const client of this.clients) await client.open();
-      const healEvery = this.options.healEvery ?? 250;
+      const healEvery = this.options.healEvery ?? 500;
       while (this.#ops.done < this.options.ops && this.#failures.length === 0) {
         await this.#operate();
         this.#ops.done++;
@@ -188,7 +188,7 @@ export class Simulation {
       this.network.setFaults(on ? FAULTS : NO_FAULTS);
       this.bus.lossRate = on ? 0.02 : 0;
       this.trace.event(`faults ${on ? 'on' : 'off'}`);
-    } else if (roll < 0.975) {
+    } else if (roll < 0.96) {
       this.#count('client restart');
       this.trace.event(`${client.name} restarts`);
       await client.close();
@@ -248,8 +248,10 @@ export class Simulation {
     }
     this.#held('pending back to 0');
     const agreed = await this.clock.until(() => this.#replicasAgree(), SETTLE_MS, 200);
-    await this.#checkConvergence(agreed);
-    await this.#checkNothingLost();
+    const names = new Set([...this.clients.flatMap((c) => c.recordNames()), ...this.#acked.keys()]);
+    const stored = await this.#storedStates(names);
+    this.#checkConvergence(stored, agreed);
+    this.#checkNothingLost(stored);
     this.#checkBounds();
     this.trace.event(`healed; ${this.clock.steps} steps`);
   }
@@ -286,36 +288,41 @@ export class Simulation {
     }
   }
 
-  async #checkConvergence(agreed: boolean): Promise<void> {
-    const names = new Set(this.clients.flatMap((c) => c.recordNames()));
-    const stored = new Map<string, string>();
+  /** Every record as storage holds it, merged from its log: what a node that starts now would load. */
+  async #storedStates(
+    names: Iterable<string>,
+  ): Promise<Map<string, { state: string; held: Map<number, number> }>> {
+    const stored = new Map<string, { state: string; held: Map<number, number> }>();
     for (const name of [...names].sort()) {
       const doc = await this.disk.document(name);
-      stored.set(name, describeDocument(doc));
+      stored.set(name, { state: describeDocument(doc), held: Y.decodeStateVector(Y.encodeStateVector(doc)) });
       doc.destroy();
     }
+    return stored;
+  }
+
+  #checkConvergence(stored: Map<string, { state: string }>, agreed: boolean): void {
     let divergent = 0;
     for (const client of this.clients) {
       const states = this.#states(client);
-      for (const name of [...names].sort()) {
-        if (states.get(name) === stored.get(name)) continue;
+      for (const name of stored.keys()) {
+        if (states.get(name) === stored.get(name)!.state) continue;
         divergent++;
         this.#fail({
           kind: 'divergence',
           record: name,
-          detail: `${client.name} holds ${states.get(name) ?? 'nothing'}; storage holds ${stored.get(name)}${agreed ? '' : ' (the replicas never agreed)'}`,
+          detail: `${client.name} holds ${states.get(name) ?? 'nothing'}; storage holds ${stored.get(name)!.state}${agreed ? '' : ' (the replicas never agreed)'}`,
         });
         break;
       }
     }
     if (divergent === 0) this.#held('convergence');
-    this.trace.event(`state ${[...stored.values()].join('|').length} bytes, ${names.size} records`);
-    for (const [name, state] of stored) this.trace.event(`${name} ${state}`);
+    for (const [name, { state }] of stored) this.trace.event(`${name} ${state}`);
   }
 
-  async #checkNothingLost(): Promise<void> {
+  #checkNothingLost(stored: Map<string, { held: Map<number, number> }>): void {
     for (const [name, acked] of [...this.#acked].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const held = await this.disk.heldFromLog(name);
+      const held = stored.get(name)?.held ?? new Map<number, number>();
       const missing = [...acked].filter(([id, clock]) => (held.get(id) ?? 0) < clock);
       if (missing.length > 0) {
         this.#fail({

@@ -10,6 +10,8 @@ export class Trace {
   readonly #hash = createHash('sha256');
   readonly #byRecord = new Map<string, string[]>();
   #now: () => number = () => 0;
+  /** Every event, when asked for (the CLI's --full-trace): for debugging one seed. */
+  readonly all: string[] | undefined = process.env.SIM_FULL_TRACE ? [] : undefined;
 
   setClock(now: () => number): void {
     this.#now = now;
@@ -19,6 +21,7 @@ export class Trace {
     const line = `${this.#now()} ${text}`;
     this.#hash.update(line);
     this.#hash.update('\n');
+    this.all?.push(record === undefined ? line : `${line} [${record}]`);
     if (record === undefined) return;
     let kept = this.#byRecord.get(record);
     if (!kept) {

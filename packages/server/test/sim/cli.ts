@@ -4,6 +4,7 @@
  * Prints the seed, the trace hash (the same seed gives the same hash), and what held or failed.
  */
 import './seededYjs.js';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatResult } from './formatResult.js';
 import { Simulation } from './Simulation.js';
@@ -14,7 +15,7 @@ const { values } = parseArgs({
     ops: { type: 'string', default: '10000' },
     clients: { type: 'string', default: '4' },
     nodes: { type: 'string', default: '2' },
-    'heal-every': { type: 'string', default: '250' },
+    'heal-every': { type: 'string', default: '500' },
     progress: { type: 'string', default: '0' },
   },
 });
@@ -60,6 +61,7 @@ const result = await simulation.run();
 process.off('beforeExit', stalled);
 const seconds = (performance.now() - started) / 1000;
 console.log(formatResult(result, simulation.trace));
+if (simulation.trace.all) writeFileSync(process.env.SIM_FULL_TRACE!, `${simulation.trace.all.join('\n')}\n`);
 const cpu = process.cpuUsage(cpuBefore);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 console.log(

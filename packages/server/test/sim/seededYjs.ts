@@ -23,3 +23,14 @@ function seededValues<T extends ArrayBufferView | null>(array: T): T {
 export function useSeededIds(random: Random | undefined): void {
   source = random;
 }
+
+/** Runs `fn` with the real source: documents the simulation makes to check things do not shift the run. */
+export function withRealIds<T>(fn: () => T): T {
+  const saved = source;
+  source = undefined;
+  try {
+    return fn();
+  } finally {
+    source = saved;
+  }
+}
