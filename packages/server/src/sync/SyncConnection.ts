@@ -387,6 +387,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       subscription,
       reply,
       () => this.#phase === 'closed',
+      this.#timers,
     );
     if (!readable) return undefined;
     if (readable.hidden.length > 0) {

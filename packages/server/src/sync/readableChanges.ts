@@ -1,4 +1,4 @@
-import type { CollectionSubscription } from '@ferry/core';
+import type { CollectionSubscription, Timers } from '@ferry/core';
 import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
@@ -27,9 +27,10 @@ export async function readableChanges(
   subscription: CollectionSubscription,
   reply: SyncReply,
   isClosed: () => boolean,
+  timers?: Timers,
 ): Promise<ReadableChanges | undefined> {
   const decided = new Set<string>();
-  const nextSlice = workSlices();
+  const nextSlice = workSlices(10, timers);
   const hidden: string[] = [];
   let cursor = subscription.cursor;
   for (;;) {

@@ -10,6 +10,9 @@ export const notes = defineCollection('notes', {
   body: t.text().default(''),
   count: t.number().default(0),
   log: t.list(t.string()).default([]),
+  /** Under the simulation's record rules: who may read and change the note ('' for everyone), and with whom it is shared. */
+  owner: t.string().default(''),
+  readers: t.list(t.string()).default([]),
 });
 
 export const NOTES_PREFIX = 'notes/';

@@ -119,6 +119,8 @@ export class SimNetwork {
   /** Open server-side sockets per node, to close when the node dies and to bound. */
   readonly #sockets = new Map<string, Set<SimServerSocket>>();
   faults: LinkFaults = NO_FAULTS;
+  /** Sees every frame a relay node sends to a client, as it is sent. */
+  inspectDown: ((client: string, frame: Uint8Array) => void) | undefined;
 
   constructor(
     private readonly seed: number,
@@ -250,6 +252,7 @@ export class SimServerSocket implements RelaySocket {
   send(data: Uint8Array, callback?: (error?: Error) => void): void {
     if (this.readyState !== 1) return;
     const frame = data.slice();
+    this.network.inspectDown?.(this.client, frame);
     this.link.carry(
       'down',
       this.client,

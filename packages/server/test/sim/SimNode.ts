@@ -22,6 +22,8 @@ export interface SimNodeOptions {
   readonly rules?: Rules;
   readonly compactAfterEntries: number;
   readonly idleUnloadMs: number;
+  /** How long (simulated) each change stays in the log as it was, before compaction may merge it. */
+  readonly historyMs: number;
 }
 
 /** One relay node in the simulation: its documents and connections, on the shared disk. Killed, it loses all. */
@@ -58,8 +60,7 @@ export class SimNode implements SimEndpoint {
       rules: this.options.rules,
       compactAfterEntries: this.options.compactAfterEntries,
       idleUnloadMs: this.options.idleUnloadMs,
-      // History kept a minute of simulated time, so that compaction merges entries within a run.
-      historyMs: 60_000,
+      historyMs: this.options.historyMs,
     });
     this.up = true;
   }

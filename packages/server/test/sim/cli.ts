@@ -1,6 +1,6 @@
 /**
  * The deterministic simulation from the command line:
- *   npm run sim -- --seed S --ops N [--clients C] [--nodes K] [--heal-every H]
+ *   npm run sim -- --seed S --ops N [--clients C] [--nodes K] [--heal-every H] [--rules] [--progress P]
  * Prints the seed, the trace hash (the same seed gives the same hash), and what held or failed.
  */
 import './seededYjs.js';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '2' },
     'heal-every': { type: 'string', default: '500' },
     progress: { type: 'string', default: '0' },
+    rules: { type: 'boolean', default: false },
   },
 });
 
@@ -42,6 +43,7 @@ const simulation = new Simulation({
   clients: number('clients', values.clients),
   nodes: number('nodes', values.nodes),
   healEvery: number('heal-every', values['heal-every']),
+  rules: values.rules,
   progress: (result) => {
     if (progressEvery === 0 || result.ops - lastReport < progressEvery) return;
     lastReport = result.ops;

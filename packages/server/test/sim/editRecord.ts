@@ -9,6 +9,8 @@ export async function editRecord(
   collection: Notes,
   names: Iterable<string>,
   random: Random,
+  /** Under record rules: who edits, and whom they may share with. */
+  sharing?: { user: string; users: readonly string[] },
 ): Promise<{ op: string; id: string }> {
   // In the order the replica learnt of them, which the seed decides; cheaper than list(), which sorts.
   const ids: string[] = [];
@@ -21,7 +23,8 @@ export async function editRecord(
     // Another replica may have created the same id; create is refused only when this one knows it.
     if (collection.get(id)) return { op: 'found', id };
     try {
-      await collection.create({ title: `t${random.int(0, 999)}` }, { id });
+      const owner = sharing && random.chance(0.7) ? sharing.user : '';
+      await collection.create({ title: `t${random.int(0, 999)}`, owner }, { id });
       return { op: 'creates', id };
     } catch {
       await collection.restore(id);
@@ -50,6 +53,15 @@ export async function editRecord(
     return { op: 'sets count of', id };
   }
   if (roll < 18) {
+    if (sharing && random.chance(0.5)) {
+      const readers = record.list('readers');
+      if (readers.length > 0 && random.chance(0.4)) {
+        readers.delete(random.int(0, readers.length - 1), 1);
+        return { op: 'unshares', id };
+      }
+      readers.push([random.pick(sharing.users)]);
+      return { op: 'shares', id };
+    }
     record.list('log').push([`e${random.int(0, 9999)}`]);
     return { op: 'appends to', id };
   }

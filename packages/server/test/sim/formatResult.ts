@@ -14,6 +14,12 @@ export function formatResult(result: SimulationResult, trace: Trace): string {
       .map(([check, count]) => `${check} ${count}`)
       .join(', ')}`,
   ];
+  if (Object.keys(result.observations).length > 0)
+    lines.push(
+      `observed: ${Object.entries(result.observations)
+        .map(([what, count]) => `${what} ${count}`)
+        .join(', ')}`,
+    );
   for (const failure of result.failures.slice(0, 5)) {
     lines.push(`FAILED ${failure.kind}${failure.record ? ` ${failure.record}` : ''}: ${failure.detail}`);
     if (failure.record) {
