@@ -4,6 +4,9 @@ import { NOTES_PREFIX, type notes } from './SimClient.js';
 
 type Notes = Collection<(typeof notes)['fields']>;
 
+const MAX_TEXT = 200;
+const MAX_LOG = 20;
+
 /** One random change to the notes: create, edit text or plain fields, append, delete or restore. */
 export async function editRecord(
   collection: Notes,
@@ -36,6 +39,12 @@ export async function editRecord(
   const roll = random.int(0, 19);
   if (roll < 9) {
     const text = record.text('body');
+    // Long bodies shrink, so that records stay the size of notes however long the run.
+    if (text.length > MAX_TEXT) {
+      const at = random.int(0, text.length - 40);
+      text.delete(at, 40);
+      return { op: 'cuts text in', id };
+    }
     if (text.length > 0 && random.chance(0.3)) {
       const at = random.int(0, text.length - 1);
       text.delete(at, Math.min(random.int(1, 3), text.length - at));
@@ -62,7 +71,12 @@ export async function editRecord(
       readers.push([random.pick(sharing.users)]);
       return { op: 'shares', id };
     }
-    record.list('log').push([`e${random.int(0, 9999)}`]);
+    const log = record.list('log');
+    if (log.length >= MAX_LOG) {
+      log.delete(0, log.length - MAX_LOG + 1);
+      return { op: 'trims the log of', id };
+    }
+    log.push([`e${random.int(0, 9999)}`]);
     return { op: 'appends to', id };
   }
   if (roll < 19) {
