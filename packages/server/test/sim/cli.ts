@@ -49,8 +49,9 @@ const simulation = new Simulation({
     lastReport = result.ops;
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `... ops ${result.ops} divergences ${result.divergences} lost ${result.lost} (${Math.round(result.ops / seconds)} ops/s)`,
+      `... ops ${result.ops} divergences ${result.divergences} lost ${result.lost} after ${Math.round(seconds)} s (${Math.round(result.ops / seconds)} ops/s)`,
     );
+    console.log(`    ${formatResult(result, simulation.trace).split('\n').slice(2, 5).join('\n    ')}`);
   },
 });
 // A run waits on nothing real: if the event loop empties before it ends, something awaited simulated time.
