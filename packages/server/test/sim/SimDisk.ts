@@ -135,7 +135,9 @@ export class NodeStorage implements ServerStorage {
     const operation = this.#queue[0];
     if (!operation) return;
     this.#busy = true;
-    this.clock.schedule(this.owner, this.random.int(0, 4), () => {
+    // A commit waits for the disk (an fsync); reads are quicker. Kills land in both.
+    const latency = operation.append ? this.random.int(2, 25) : this.random.int(0, 4);
+    this.clock.schedule(this.owner, latency, () => {
       if (this.#dead) return;
       operation.run().then(
         (value) => {
