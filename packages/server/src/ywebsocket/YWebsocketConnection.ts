@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, DocumentErrorCode } from '@ferry/core';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
@@ -17,6 +16,7 @@ import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
+import type { RelaySocket } from '../sync/RelaySocket.js';
 
 // The y-websocket protocol (y-protocols): message types and sync steps.
 const MESSAGE_SYNC = 0;
@@ -46,7 +46,7 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
   #expiry: TokenExpiry | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: RelaySocket,
     private readonly request: IncomingMessage,
     private readonly name: string,
     private readonly context: ConnectionContext,
