@@ -11,6 +11,8 @@ import { Simulation } from './sim/Simulation.js';
 /** Seeds that found bugs stay here, with the ones first chosen. */
 const FIXED_SEEDS = [1, 2, 3];
 const OPS_PER_SEED = 2_500;
+/** A deadline for a hung run, not a measure of speed: on a busy shared machine a seed can take minutes. */
+const DEADLINE_MS = 600_000;
 
 async function simulate(seed: number, ops: number, rules = false) {
   const simulation = new Simulation({ seed, ops, rules });
@@ -23,7 +25,9 @@ async function simulate(seed: number, ops: number, rules = false) {
 
 describe('deterministic simulation', () => {
   for (const seed of [...FIXED_SEEDS, Math.floor(Math.random() * 2 ** 31)]) {
-    it(`seed ${seed}: ${OPS_PER_SEED} operations, no divergence, nothing acknowledged lost`, async () => {
+    it(`seed ${seed}: ${OPS_PER_SEED} operations, no divergence, nothing acknowledged lost`, {
+      timeout: DEADLINE_MS,
+    }, async () => {
       console.log(`simulation seed ${seed}`);
       const { result, report } = await simulate(seed, OPS_PER_SEED);
       expect(result.failures, report).toEqual([]);
@@ -36,14 +40,18 @@ describe('deterministic simulation', () => {
     });
   }
 
-  it('with record rules: sends no record to a user the relay never allowed to read it', async () => {
+  it('with record rules: sends no record to a user the relay never allowed to read it', {
+    timeout: DEADLINE_MS,
+  }, async () => {
     const { result, report } = await simulate(5, 1_500, true);
     expect(result.failures, report).toEqual([]);
     expect(result.checks['records sent only to users allowed to read them'], report).toBeGreaterThan(0);
     expect(result.checks.convergence, report).toBeGreaterThan(0);
   });
 
-  it('gives the same trace for the same seed, and another for another seed', async () => {
+  it('gives the same trace for the same seed, and another for another seed', {
+    timeout: DEADLINE_MS,
+  }, async () => {
     const first = await simulate(7, 400);
     const again = await simulate(7, 400);
     const other = await simulate(8, 400);

@@ -52,6 +52,8 @@ export interface SimulationResult {
 
 /** Frames a link loses, repeats, reorders or delays, and connections it cuts, while faults are on. */
 const FAULTS: LinkFaults = { drop: 0.01, duplicate: 0.01, reorder: 0.01, delay: 0.03, cut: 0.003 };
+let running = false;
+
 /** How long, in simulated time, a healed system may take to converge before that counts as a failure. */
 const SETTLE_MS = 180_000;
 
@@ -122,6 +124,9 @@ export class Simulation {
   }
 
   async run(): Promise<SimulationResult> {
+    // Runs share the process's seeded Yjs ids and real event loop: two at once would mix their streams.
+    if (running) throw new Error('Another simulation is running in this process; run one at a time.');
+    running = true;
     assertSeededIds();
     useSeededIds(seededRandom(streamSeed(this.options.seed, 'yjs')));
     try {
@@ -141,6 +146,7 @@ export class Simulation {
     } finally {
       for (const client of this.clients) await client.close();
       useSeededIds(undefined);
+      running = false;
     }
   }
 
