@@ -157,3 +157,4 @@ export {
 export { textSplice } from './util/diff.js';
 export type { Listener } from './util/Emitter.js';
 export { type Logger, silentLogger } from './util/Logger.js';
+export { realTimers, type Timer, type Timers } from './util/Timers.js';

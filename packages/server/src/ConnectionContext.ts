@@ -1,4 +1,4 @@
-import type { Logger } from '@ferry/core';
+import type { Logger, Timers } from '@ferry/core';
 import type { RelayAuth } from './auth/Auth.js';
 import type { DocumentHub } from './documents/DocumentHub.js';
 import type { Limits } from './Limits.js';
@@ -19,4 +19,6 @@ export interface ConnectionContext {
   readonly liveMerges: LiveMerges;
   /** The relay's clock, for token expiry (default Date.now). */
   readonly now?: () => number;
+  /** The timers of connections (default: the real ones); a simulation runs them on simulated time. */
+  readonly timers?: Timers;
 }

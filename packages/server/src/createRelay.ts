@@ -7,6 +7,7 @@ import {
   isDocumentName,
   type Logger,
   SYNC_PATH,
+  type Timers,
   YWEBSOCKET_PATH,
 } from '@ferry/core';
 import { type ServerOptions, WebSocketServer } from 'ws';
@@ -15,10 +16,7 @@ import { sendJson } from './api/http.js';
 import { RecordWriter } from './api/RecordWriter.js';
 import { restApi } from './api/restApi.js';
 import type { RelayAuth } from './auth/Auth.js';
-import { loopbackOnly } from './auth/loopbackOnly.js';
-import { RecordRules, type Rules } from './auth/RecordRules.js';
-import type { ConnectionContext } from './ConnectionContext.js';
-import { DocumentHub } from './documents/DocumentHub.js';
+import type { Rules } from './auth/RecordRules.js';
 import { buildReaderIndexes, markReaderIndexes } from './documents/readerIndexes.js';
 import type { Fanout } from './fanout/Fanout.js';
 import { BlobCollector, type CollectedBlobs } from './files/BlobCollector.js';
@@ -34,16 +32,12 @@ import { checkMetricsToken, metricsRefusal } from './http/metricsAccess.js';
 import { OriginPolicy, refusalResponse } from './http/OriginPolicy.js';
 import { staticFiles } from './http/staticFiles.js';
 import { WebSocketGate } from './http/WebSocketGate.js';
-import { type Limits, resolveLimits } from './Limits.js';
-
-import { defaultLogger } from './logger.js';
-import { Metrics } from './Metrics.js';
-import { SendBudget } from './SendBudget.js';
-import { MemoryServerStorage } from './storage/MemoryServerStorage.js';
+import type { Limits } from './Limits.js';
+import type { Metrics } from './Metrics.js';
+import { openRelayNode } from './RelayNode.js';
 import { PostgresStorage } from './storage/PostgresStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
 import { SqliteStorage } from './storage/SqliteStorage.js';
-import { LiveMerges } from './sync/LiveMerges.js';
 import { SyncConnection } from './sync/SyncConnection.js';
 import { checkWebhook } from './webhooks/checkWebhook.js';
 import type { WebhookOptions } from './webhooks/Webhook.js';
@@ -71,6 +65,8 @@ export interface RelayOptions {
   compactAfterEntries?: number;
   /** The relay's clock: stored timestamps and token expiry (default Date.now). */
   now?: () => number;
+  /** The timers of documents and connections (default: the real ones); a simulation runs them on simulated time. */
+  timers?: Timers;
   /**
    * How long each change stays in the log as it was, with its author and time, before compaction may merge
    * it into a snapshot (default 7 days). Record history reaches back this far.
@@ -144,55 +140,15 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     listenHost: options.host ?? '127.0.0.1',
     loopbackAuth: !options.auth,
   });
-  const logger = options.logger ?? defaultLogger();
-  const limits = resolveLimits(options.limits);
-  const metrics = new Metrics();
-  const storage =
-    options.storage ??
-    (options.dataDir ? new SqliteStorage({ path: options.dataDir }) : new MemoryServerStorage());
-  if (!options.storage && !options.dataDir)
-    logger.warn({}, 'no storage configured: changes are kept in memory only');
+  const node = openRelayNode(options);
+  const { hub, storage, auth, definitions, context } = node;
+  const { logger, limits, metrics, budget } = context;
   const blobs = blobStorageOf(options, logger);
-  const definitions = new Map((options.collections ?? []).map((definition) => [definition.name, definition]));
-  const auth = options.auth ?? loopbackOnly;
-  if (!options.auth) logger.warn({}, 'no auth configured: only connections from this machine are accepted');
-  const hub = new DocumentHub(
-    storage,
-    {
-      idleUnloadMs: options.idleUnloadMs ?? 30_000,
-      compactAfterEntries: options.compactAfterEntries ?? 500,
-      compactAfterBytes: 1024 * 1024,
-      maxPendingCommitBytes: limits.maxPendingCommitBytes,
-      maxLoadedDocuments: limits.maxLoadedDocuments,
-      gapTimeoutMs: 200,
-      headCheckMs: 5_000,
-      historyMs: options.historyMs ?? 7 * 24 * 3600 * 1000,
-      now: options.now ?? Date.now,
-      presenceLimits: limits,
-      maxNestingDepth: limits.maxNestingDepth,
-      definitions,
-      rules: new RecordRules(options.rules),
-    },
-    metrics,
-    logger,
-    options.fanout,
-  );
   await buildReaderIndexes(hub, logger);
   const webhooks = checkedWebhooks.flatMap((webhook) =>
     webhook.collections.map((collection) => new WebhookFollower(webhook, collection, hub, metrics, logger)),
   );
   await Promise.all(webhooks.map((webhook) => webhook.start()));
-  const budget = new SendBudget(limits.maxTotalBufferedBytes);
-  const context: ConnectionContext = {
-    hub,
-    auth,
-    limits,
-    metrics,
-    logger,
-    budget,
-    liveMerges: new LiveMerges(),
-    now: options.now,
-  };
   const serveStatic = options.staticDir ? staticFiles(options.staticDir, logger) : undefined;
   const apiContext = {
     hub,

@@ -18,6 +18,7 @@ import { type Replication, SyncClient, type SyncOptions } from '../sync/SyncClie
 import type { Transport, WebSocketClass } from '../sync/Transport.js';
 import { Emitter } from '../util/Emitter.js';
 import { type Logger, silentLogger } from '../util/Logger.js';
+import type { Timers } from '../util/Timers.js';
 
 export interface FerryOptions {
   /**
@@ -29,8 +30,13 @@ export interface FerryOptions {
   actor?: string;
   /** The clock for metadata timestamps, in milliseconds (default Date.now). */
   now?: () => number;
-  /** Randomness for record ids (default Math.random). */
+  /** Randomness for record ids, the replica's id and reconnect jitter (default Math.random). */
   random?: () => number;
+  /**
+   * The clock and timers of sync (default: the real ones); `now` defaults to its clock. A simulation runs
+   * them on simulated time.
+   */
+  timers?: Timers;
   logger?: Logger;
   /**
    * The relay to sync with, `ws://host:port`, or several nodes of one relay, tried in turn. Without it the
@@ -103,7 +109,7 @@ export async function createFerry(options: FerryOptions = {}): Promise<FerryClie
   const tabs = channel && typeof BroadcastChannel !== 'undefined' ? new TabChannel(channel) : undefined;
   let replica: Replica;
   try {
-    replica = await Replica.open(storage);
+    replica = await Replica.open(storage, options.random);
   } catch (error) {
     tabs?.close();
     throw error;
@@ -138,7 +144,8 @@ export class FerryClient {
     tabs?: TabChannel,
   ) {
     this.logger = options.logger ?? silentLogger;
-    this.#now = options.now ?? Date.now;
+    const timers = options.timers;
+    this.#now = options.now ?? (timers ? () => timers.now() : Date.now);
     this.#random = options.random ?? Math.random;
     this.actor = options.actor ?? this.#deviceId();
     documents.on('added', ({ name, doc }) => {
@@ -179,6 +186,8 @@ export class FerryClient {
             token: options.token,
             webSocket: options.webSocket,
             transport: options.transport,
+            timers: options.sync?.timers ?? options.timers,
+            random: options.sync?.random ?? options.random,
           },
           this.logger,
           this.actor,

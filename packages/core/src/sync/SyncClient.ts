@@ -27,6 +27,7 @@ import type { Replica } from '../replica/Replica.js';
 import type { TabLeadership } from '../replica/TabLeadership.js';
 import { Emitter } from '../util/Emitter.js';
 import type { Logger } from '../util/Logger.js';
+import { realTimers, type Timer, type Timers } from '../util/Timers.js';
 import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
 import { DevicePresence } from './DevicePresence.js';
@@ -115,6 +116,10 @@ export interface SyncOptions {
    * `offline` closes the socket at once, and no connection is attempted until `online`, which retries at once.
    */
   network?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & { readonly onLine?: boolean };
+  /** The clock and timers (default: the real ones); a simulation runs them on simulated time. */
+  timers?: Timers;
+  /** Randomness for reconnect jitter (default Math.random). */
+  random?: () => number;
 }
 
 export interface SyncEvents {
@@ -168,9 +173,10 @@ export class SyncClient {
   #error: string | undefined;
   #lastSyncedAt: Date | undefined;
   #wanted: boolean;
-  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #welcomeTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectTimer: Timer | undefined;
+  #heartbeat: Timer | undefined;
+  #welcomeTimer: Timer | undefined;
+  readonly #timers: Timers;
   #lastHeard = 0;
   #maxFrameBytes = 1024 * 1024;
   #nextId = 1;
@@ -221,11 +227,12 @@ export class SyncClient {
     tabs?: TabSync,
   ) {
     this.#tabs = tabs;
+    this.#timers = options.timers ?? realTimers;
     this.#role = tabs?.leadership ? 'follower' : 'alone';
     this.#followers = new Followers(tabs?.leadership, (tab) => this.#followerGone(tab));
     this.#scope = typeof options.url === 'string' ? options.url : options.url.join(' ');
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
-    this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max);
+    this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max, options.random);
     this.#outbox = new Outbox(replica, (name) => {
       this.#events.emit('record', { name, status: this.#outbox.status(name) });
       // The number of records waiting is part of the status: tell whoever shows it. Another tab's
@@ -251,6 +258,7 @@ export class SyncClient {
     this.#shown = new ShownState(
       this.#networkDown ? 'offline' : this.#wanted || tabs?.leadership ? 'connecting' : 'stopped',
       () => this.#emitStatus(),
+      this.#timers,
     );
     if (tabs) {
       this.#stopListeningToTabs = tabs.link.onMessage((message) => {
@@ -412,7 +420,7 @@ export class SyncClient {
 
   #goOffline(): void {
     this.#wanted = false;
-    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer?.cancel();
     this.#retry = undefined;
     this.#connection?.close(1000, 'client went offline');
     this.#setState('offline');
@@ -629,7 +637,7 @@ export class SyncClient {
 
   async #connect(): Promise<void> {
     if (this.#closed || this.#connection || this.#role === 'follower') return;
-    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer?.cancel();
     if (this.#networkDown) {
       // No attempt while the device has no network: the `online` event brings the client back.
       this.#retry = undefined;
@@ -659,7 +667,7 @@ export class SyncClient {
     });
     this.#connection = connection;
     // A relay that never welcomes us (a half-open socket, a lost Hello) must not keep us `connecting`.
-    const welcomeTimeout = setTimeout(() => {
+    const welcomeTimeout = this.#timers.setTimeout(() => {
       if (this.#connection === connection && this.#state !== 'online') {
         connection.close(CloseCode.Timeout, 'The relay did not answer in time.');
       }
@@ -672,8 +680,8 @@ export class SyncClient {
     const wasOnline = this.#state === 'online';
     this.#connection = undefined;
     this.#retry = undefined;
-    clearInterval(this.#heartbeat);
-    clearTimeout(this.#welcomeTimer);
+    this.#heartbeat?.cancel();
+    this.#welcomeTimer?.cancel();
     this.#inFlight.clear();
     this.#answering.clear();
     this.#rollbacks.clear();
@@ -717,21 +725,21 @@ export class SyncClient {
   }
 
   #retryLater(as: 'unreachable' | 'connecting' = 'unreachable'): void {
-    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer?.cancel();
     const delay = this.#backoff.next();
-    this.#retry = { at: Date.now() + delay, as };
-    this.#reconnectTimer = setTimeout(() => void this.#connect(), delay);
+    this.#retry = { at: this.#timers.now() + delay, as };
+    this.#reconnectTimer = this.#timers.setTimeout(() => void this.#connect(), delay);
     this.#setState('offline');
   }
 
   #startHeartbeat(connection: TransportConnection): void {
     const every = this.options.heartbeatMs ?? 15_000;
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
-    clearInterval(this.#heartbeat);
+    this.#heartbeat?.cancel();
     const requestTimeout = this.options.requestTimeoutMs ?? 30_000;
-    this.#heartbeat = setInterval(() => {
+    this.#heartbeat = this.#timers.setInterval(() => {
       if (this.#connection !== connection) return;
-      const now = Date.now();
+      const now = this.#timers.now();
       if (now - this.#lastHeard > every + timeout) {
         connection.close(CloseCode.Timeout, 'No answer from the relay.');
         return;
@@ -753,7 +761,7 @@ export class SyncClient {
 
   #receive(frame: Uint8Array, connection: TransportConnection): void {
     if (this.#connection !== connection) return;
-    this.#lastHeard = Date.now();
+    this.#lastHeard = this.#timers.now();
     let message: ServerMessage;
     try {
       const decoded = decodeServerMessage(frame);
@@ -771,7 +779,7 @@ export class SyncClient {
     }
     switch (message.type) {
       case 'welcome':
-        clearTimeout(this.#welcomeTimer);
+        this.#welcomeTimer?.cancel();
         this.#maxFrameBytes = message.maxFrameBytes;
         this.#backoff.reset();
         this.#staleTokenRetries = 0;
@@ -897,7 +905,7 @@ export class SyncClient {
       }
       // The relay could not load or store it just now: try again a little later.
       this.#toPush.add(refusal.name);
-      setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
+      this.#timers.setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
     }
     if (rejected.length > 0) this.#rollBack(rejected);
     this.#checkSynced();
@@ -912,7 +920,7 @@ export class SyncClient {
     for (let start = 0; start < refusals.length; start += ROLLBACKS_PER_REQUEST) {
       const id = this.#nextId++;
       const names = this.#rollbacks.start(id, refusals.slice(start, start + ROLLBACKS_PER_REQUEST));
-      this.#answering.set(id, Date.now());
+      this.#answering.set(id, this.#timers.now());
       const documents = names.map((name) => ({ name, stateVector: EMPTY_STATE_VECTOR }));
       this.#send({ type: 'subscribe', id, collections: [], documents });
     }
@@ -934,7 +942,7 @@ export class SyncClient {
     const done = answered.map((d) => d.name).filter((name) => !wanted.has(name));
     if (done.length > 0) this.#send({ type: 'unsubscribe', collections: [], documents: done });
     for (const name of again) this.#toPush.add(name);
-    if (again.length > 0) setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
+    if (again.length > 0) this.#timers.setTimeout(() => this.#schedulePush(), TRANSIENT_RETRY_MS);
     this.#answering.delete(id);
     this.#checkSynced();
     this.#emitStatus();
@@ -965,7 +973,7 @@ export class SyncClient {
       stateVector: Y.encodeStateVector(this.replica.open(name)),
     }));
     const id = this.#nextId++;
-    this.#answering.set(id, Date.now());
+    this.#answering.set(id, this.#timers.now());
     this.#send({ type: 'subscribe', id, collections: subscriptions, documents: docs });
     // Syncing until answered.
     this.#emitStatus();
@@ -997,7 +1005,7 @@ export class SyncClient {
     const flush = () => {
       if (items.length === 0) return;
       const id = this.#nextId++;
-      this.#inFlight.set(id, { items: meta, sentAt: Date.now() });
+      this.#inFlight.set(id, { items: meta, sentAt: this.#timers.now() });
       this.#send({ type: 'push', id, items });
       for (const item of meta) this.#outbox.sent(item.name, item.carries);
       if (this.#role === 'leader')
@@ -1053,7 +1061,7 @@ export class SyncClient {
 
   #checkSynced(): void {
     if (!this.#isSynced()) return;
-    this.#lastSyncedAt = new Date();
+    this.#lastSyncedAt = new Date(this.#timers.now());
     const waiters = this.#syncedWaiters;
     this.#syncedWaiters = [];
     for (const resolve of waiters) resolve();
@@ -1114,7 +1122,7 @@ export class SyncClient {
     };
     const offline = () => {
       this.#networkDown = true;
-      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer?.cancel();
       this.#retry = undefined;
       if (this.#connection) this.#connection.close(CloseCode.GoingAway, 'the device went offline');
       else if (this.#state === 'connecting' && this.#role !== 'follower') this.#setState('offline');

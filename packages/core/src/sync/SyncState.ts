@@ -1,3 +1,4 @@
+import { realTimers, type Timer, type Timers } from '../util/Timers.js';
 import type { ConnectionState, SyncStatus } from './SyncClient.js';
 
 /**
@@ -44,11 +45,12 @@ export function connectionOf(state: SyncState): ConnectionState {
 export class ShownState {
   #shown: SyncState;
   #actual: SyncState;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
 
   constructor(
     initial: SyncState,
     private readonly changed: () => void,
+    private readonly timers: Timers = realTimers,
     private readonly delayMs = SHOW_WORK_AFTER_MS,
   ) {
     this.#shown = initial;
@@ -64,11 +66,11 @@ export class ShownState {
     this.#actual = actual;
     const before = this.#shown;
     if (!WORK.has(actual) || WORK.has(before)) {
-      clearTimeout(this.#timer);
+      this.#timer?.cancel();
       this.#timer = undefined;
       this.#shown = actual;
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => {
+      this.#timer = this.timers.setTimeout(() => {
         this.#timer = undefined;
         if (this.#shown === this.#actual) return;
         this.#shown = this.#actual;
@@ -79,7 +81,7 @@ export class ShownState {
   }
 
   close(): void {
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { CloseCode } from '@ferry/core';
+import { CloseCode, realTimers, type Timer, type Timers } from '@ferry/core';
 import type { Principal } from './Auth.js';
 
 /** The longest delay setTimeout accepts; a longer one would fire at once, so long waits go in steps. */
@@ -14,7 +14,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class TokenExpiry {
   readonly #expiresAt: number | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
   #done = false;
 
   /** Starts watching; may call `close` at once when the principal has already expired. */
@@ -22,6 +22,7 @@ export class TokenExpiry {
     principal: Principal,
     private readonly now: () => number,
     private readonly close: (code: number, reason: string) => void,
+    private readonly timers: Timers = realTimers,
   ) {
     this.#expiresAt = expiryOf(principal);
     if (this.#expiresAt === undefined) return;
@@ -44,7 +45,7 @@ export class TokenExpiry {
   /** Called when the connection closes for any reason. */
   stop(): void {
     this.#done = true;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
   }
 
   #arm(): void {
@@ -54,7 +55,7 @@ export class TokenExpiry {
       this.#expire();
       return;
     }
-    this.#timer = setTimeout(() => this.#arm(), Math.min(left, MAX_TIMER_MS));
+    this.#timer = this.timers.setTimeout(() => this.#arm(), Math.min(left, MAX_TIMER_MS));
   }
 
   #expire(): void {

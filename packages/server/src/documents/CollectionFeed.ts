@@ -1,4 +1,4 @@
-import type { Logger } from '@ferry/core';
+import { type Logger, realTimers, type Timer, type Timers } from '@ferry/core';
 import type { ServerStorage } from '../storage/ServerStorage.js';
 import type { Subscriber } from './LoadedDocument.js';
 
@@ -25,7 +25,7 @@ export class CollectionFeed {
   readonly byContent = new Set<CollectionSubscriber>();
   #frontier: number;
   readonly #ahead = new Set<number>();
-  #gapTimer: NodeJS.Timeout | undefined;
+  #gapTimer: Timer | undefined;
   #catchingUp: Promise<void> | undefined;
   #headAtLastCheck = 0;
 
@@ -36,6 +36,7 @@ export class CollectionFeed {
     private readonly redeliver: Redeliver,
     private readonly gapTimeoutMs: number,
     private readonly logger: Logger,
+    private readonly timers: Timers = realTimers,
   ) {
     this.#frontier = head === '' ? 0 : Number(head);
   }
@@ -73,7 +74,7 @@ export class CollectionFeed {
   }
 
   close(): void {
-    clearTimeout(this.#gapTimer);
+    this.#gapTimer?.cancel();
   }
 
   #advance(): void {
@@ -83,13 +84,12 @@ export class CollectionFeed {
       const cursor = String(this.#frontier);
       for (const subscriber of this.subscribers) subscriber.deliverCursor(this.collection, cursor);
     }
-    clearTimeout(this.#gapTimer);
+    this.#gapTimer?.cancel();
     this.#gapTimer = undefined;
     if (this.#ahead.size > 0) {
       // Something is missing before what arrived. Messages between nodes can overtake each other; give it a
       // moment to arrive before reading it back.
-      this.#gapTimer = setTimeout(() => void this.catchUp(), this.gapTimeoutMs);
-      this.#gapTimer.unref();
+      this.#gapTimer = this.timers.setTimeout(() => void this.catchUp(), this.gapTimeoutMs).unref();
     }
   }
 
@@ -124,8 +124,7 @@ export class CollectionFeed {
         { err: error, collection: this.collection },
         'could not catch up from storage; will retry',
       );
-      this.#gapTimer = setTimeout(() => void this.catchUp(), this.gapTimeoutMs * 10);
-      this.#gapTimer.unref();
+      this.#gapTimer = this.timers.setTimeout(() => void this.catchUp(), this.gapTimeoutMs * 10).unref();
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@ferry/core';
+import { type Logger, realTimers, type Timers } from '@ferry/core';
 import type { Metrics } from '../Metrics.js';
 import type { AppendEntry, ServerStorage } from '../storage/ServerStorage.js';
 
@@ -25,6 +25,7 @@ export class CommitQueue {
     private readonly storage: ServerStorage,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   /** Bytes received and not yet committed. */
@@ -59,7 +60,7 @@ export class CommitQueue {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
     // setImmediate lets every message already received in this turn join the batch.
-    setImmediate(() => {
+    this.timers.setImmediate(() => {
       this.#scheduled = false;
       // Cleared when the run has settled, never before it is set: a run with nothing to do finishes
       // synchronously, and clearing it from inside would be undone by this assignment, stalling the queue.
@@ -94,7 +95,7 @@ export class CommitQueue {
           { err: error, entries: batch.length, retryInMs: this.#retryDelay },
           'commit failed; retrying, acknowledgements wait',
         );
-        await new Promise((resolve) => setTimeout(resolve, this.#retryDelay));
+        await new Promise<void>((resolve) => this.timers.setTimeout(resolve, this.#retryDelay));
       }
     }
   }

@@ -4,6 +4,8 @@ import {
   DocumentErrorCode,
   type Logger,
   parseDocumentName,
+  realTimers,
+  type Timer,
 } from '@ferry/core';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
@@ -78,7 +80,7 @@ export class DocumentHub {
   readonly #feeds = new Map<string, CollectionFeed>();
   /** Feeds still reading their collection's head. */
   readonly #readingHeads = new Map<string, Promise<CollectionFeed>>();
-  readonly #headChecks: NodeJS.Timeout | undefined;
+  readonly #headChecks: Timer | undefined;
 
   constructor(
     readonly storage: ServerStorage,
@@ -88,7 +90,7 @@ export class DocumentHub {
     private readonly fanout?: Fanout,
   ) {
     this.rules = options.rules ?? new RecordRules();
-    this.commits = new CommitQueue(storage, metrics, logger);
+    this.commits = new CommitQueue(storage, metrics, logger, options.timers);
     this.documents = new LoadedDocuments(storage, this.commits, options, metrics, logger);
     if (!fanout) return;
     fanout.listen({
@@ -98,10 +100,11 @@ export class DocumentHub {
         for (const feed of this.#feeds.values()) void feed.catchUp();
       },
     });
-    this.#headChecks = setInterval(() => {
-      for (const feed of this.#feeds.values()) void feed.checkHead();
-    }, options.headCheckMs);
-    this.#headChecks.unref();
+    this.#headChecks = (options.timers ?? realTimers)
+      .setInterval(() => {
+        for (const feed of this.#feeds.values()) void feed.checkHead();
+      }, options.headCheckMs)
+      .unref();
   }
 
   get loadedCount(): number {
@@ -259,7 +262,7 @@ export class DocumentHub {
 
   /** Commits everything pending and unloads every document. */
   async close(): Promise<void> {
-    clearInterval(this.#headChecks);
+    this.#headChecks?.cancel();
     await this.commits.close();
     for (const feed of this.#feeds.values()) feed.close();
     this.documents.close();
@@ -416,6 +419,7 @@ export class DocumentHub {
           (name, update, cursor) => this.#fromElsewhere(name, update, cursor),
           this.options.gapTimeoutMs,
           this.logger,
+          this.options.timers,
         );
         this.#feeds.set(collection, feed);
         return feed;

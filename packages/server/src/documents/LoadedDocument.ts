@@ -1,4 +1,4 @@
-import type { CollectionDefinition } from '@ferry/core';
+import type { CollectionDefinition, Timer } from '@ferry/core';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { RecordChange } from '../auth/RecordRules.js';
@@ -43,7 +43,7 @@ export class LoadedDocument {
   compacting = false;
   /** No compaction is tried before the log holds this many entries again. */
   compactionFloor = 0;
-  unloadTimer: NodeJS.Timeout | undefined;
+  unloadTimer: Timer | undefined;
 
   constructor(
     readonly name: string,
@@ -104,7 +104,7 @@ export class LoadedDocument {
   }
 
   destroy(): void {
-    clearTimeout(this.unloadTimer);
+    this.unloadTimer?.cancel();
     this.#awareness?.destroy();
     this.#doc.destroy();
   }

@@ -1,4 +1,11 @@
-import { compactUpdates, DocumentErrorCode, type Logger, parseDocumentName } from '@ferry/core';
+import {
+  compactUpdates,
+  DocumentErrorCode,
+  type Logger,
+  parseDocumentName,
+  realTimers,
+  type Timers,
+} from '@ferry/core';
 import type * as Y from 'yjs';
 import { DEFAULT_LIMITS } from '../Limits.js';
 import type { Metrics } from '../Metrics.js';
@@ -18,6 +25,8 @@ export interface LoadedDocumentsOptions {
   /** Keep this much history (ms) uncompacted: entries younger than this stay as they are. */
   historyMs: number;
   now: () => number;
+  /** The timers of unloads and retries (default: the real ones); a simulation runs them on simulated time. */
+  timers?: Timers;
   /** Documents held in memory at most (default: the default limit). */
   maxLoadedDocuments?: number;
 }
@@ -227,7 +236,7 @@ export class LoadedDocuments {
   }
 
   #inUse(document: LoadedDocument): void {
-    clearTimeout(document.unloadTimer);
+    document.unloadTimer?.cancel();
     this.#idle.delete(document);
   }
 
@@ -235,10 +244,11 @@ export class LoadedDocuments {
     this.#inUse(document);
     if (!document.idle || this.#loaded.get(document.name) !== document) return;
     this.#idle.add(document);
-    document.unloadTimer = setTimeout(() => {
-      if (document.idle) this.#unload(document);
-    }, this.options.idleUnloadMs);
-    document.unloadTimer.unref();
+    document.unloadTimer = (this.options.timers ?? realTimers)
+      .setTimeout(() => {
+        if (document.idle) this.#unload(document);
+      }, this.options.idleUnloadMs)
+      .unref();
   }
 
   #unload(document: LoadedDocument): void {

@@ -1,4 +1,4 @@
-import type { DocumentUpdate } from '@ferry/core';
+import { type DocumentUpdate, realTimers, type Timers } from '@ferry/core';
 import * as Y from 'yjs';
 
 /**
@@ -10,6 +10,8 @@ export class LiveMerges {
   /** This turn's merges by record: which updates went in, and what came out. */
   #merged = new Map<string, { readonly parts: readonly Uint8Array[]; readonly update: Uint8Array }>();
   #clearScheduled = false;
+
+  constructor(private readonly timers: Timers = realTimers) {}
 
   /** The items with each record's updates merged into one, in the order records first appear. */
   merge(items: readonly DocumentUpdate[]): DocumentUpdate[] {
@@ -32,7 +34,7 @@ export class LiveMerges {
     if (!this.#clearScheduled) {
       this.#clearScheduled = true;
       // Queued from within this turn's flushes, so it runs after all of them.
-      setImmediate(() => {
+      this.timers.setImmediate(() => {
         this.#clearScheduled = false;
         this.#merged.clear();
       });

@@ -15,9 +15,11 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   type RefusedItem,
+  realTimers,
   type ServerMessage,
+  type Timer,
+  type Timers,
 } from '@ferry/core';
-import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
@@ -33,6 +35,7 @@ import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
 import { ReadGate } from './ReadGate.js';
+import type { RelaySocket } from './RelaySocket.js';
 import { readableChanges, TOO_LARGE } from './readableChanges.js';
 import { SyncReply } from './SyncReply.js';
 
@@ -68,18 +71,21 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #flushScheduled = false;
   readonly #rate: RateLimiter;
   readonly #bytes: RateLimiter;
-  readonly #helloTimer: NodeJS.Timeout;
+  readonly #helloTimer: Timer;
+  readonly #timers: Timers;
   #expiry: TokenExpiry | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: RelaySocket,
     private readonly request: IncomingMessage,
     private readonly context: ConnectionContext,
   ) {
     const { limits, metrics } = context;
-    this.#rate = new RateLimiter(limits.updatesPerSecond, limits.rateBurst);
-    this.#bytes = new RateLimiter(limits.bytesPerSecond, limits.bytesBurst);
-    this.#helloTimer = setTimeout(
+    this.#timers = context.timers ?? realTimers;
+    const now = () => this.#timers.now();
+    this.#rate = new RateLimiter(limits.updatesPerSecond, limits.rateBurst, now);
+    this.#bytes = new RateLimiter(limits.bytesPerSecond, limits.bytesBurst, now);
+    this.#helloTimer = this.#timers.setTimeout(
       () => this.close(CloseCode.HelloTimeout, 'No Hello received in time.'),
       limits.helloTimeoutMs,
     );
@@ -130,7 +136,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     // Everything delivered in this turn of the event loop leaves in one frame.
-    setImmediate(() => this.#flushOutbox());
+    this.#timers.setImmediate(() => this.#flushOutbox());
   }
 
   deliverAwareness(name: string, update: Uint8Array, record?: RecordView): void {
@@ -237,7 +243,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   }
 
   async #hello(version: number, token: string): Promise<void> {
-    clearTimeout(this.#helloTimer);
+    this.#helloTimer.cancel();
     if (version !== PROTOCOL_VERSION) {
       this.close(
         CloseCode.VersionMismatch,
@@ -257,8 +263,11 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       return;
     }
     if ((this.#phase as Phase) !== 'closed') {
-      this.#expiry = new TokenExpiry(this.#principal, this.context.now ?? Date.now, (code, reason) =>
-        this.close(code, reason),
+      this.#expiry = new TokenExpiry(
+        this.#principal,
+        this.context.now ?? Date.now,
+        (code, reason) => this.close(code, reason),
+        this.#timers,
       );
     }
     // The socket may have closed while the token was being checked, or the token has expired already.
@@ -392,6 +401,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       reply,
       () => this.#phase === 'closed',
       this.context.limits.maxRecordsDecidedPerSync,
+      this.#timers,
     );
     if (readable === undefined || readable === TOO_LARGE) return readable;
     if (readable.hidden.length > 0) {
@@ -600,7 +610,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
   }
 
   #cleanUp(): void {
-    clearTimeout(this.#helloTimer);
+    this.#helloTimer.cancel();
     this.#expiry?.stop();
     if (this.#phase !== 'closed') this.#phase = 'closed';
     if (this.#documents.size === 0 && this.#collections.size === 0 && this.#early.length === 0) {

@@ -1,4 +1,4 @@
-import type { CollectionSubscription } from '@ferry/core';
+import type { CollectionSubscription, Timers } from '@ferry/core';
 import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
@@ -32,12 +32,13 @@ export async function readableChanges(
   reply: SyncReply,
   isClosed: () => boolean,
   maxRecords: number,
+  timers?: Timers,
 ): Promise<ReadableChanges | typeof TOO_LARGE | undefined> {
   // An indexed rule reads only the principal's records; `updatedSince` needs every record's time, as below.
   if (hub.rules.indexed(subscription.collection) && !subscription.updatedSince)
-    return readerChanges(hub, principal, access, subscription, reply, isClosed, maxRecords);
+    return readerChanges(hub, principal, access, subscription, reply, isClosed, maxRecords, timers);
   const decided = new Set<string>();
-  const nextSlice = workSlices();
+  const nextSlice = workSlices(10, timers);
   const hidden: string[] = [];
   let cursor = subscription.cursor;
   for (;;) {

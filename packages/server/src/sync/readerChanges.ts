@@ -1,4 +1,4 @@
-import type { CollectionSubscription } from '@ferry/core';
+import type { CollectionSubscription, Timers } from '@ferry/core';
 import * as Y from 'yjs';
 import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
@@ -25,13 +25,14 @@ export async function readerChanges(
   reply: SyncReply,
   isClosed: () => boolean,
   maxRecords: number,
+  timers?: Timers,
 ): Promise<ReadableChanges | typeof TOO_LARGE | undefined> {
   const { collection, where } = subscription;
   const head = await hub.storage.head(collection);
   const hidden: string[] = [];
   const key = hub.rules.readerKey(collection, principal);
   if (head === '' || key === undefined) return { cursor: head || subscription.cursor, hidden };
-  const nextSlice = workSlices();
+  const nextSlice = workSlices(10, timers);
   let cursor = subscription.cursor;
   let decided = 0;
   for (;;) {

@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { CloseCode, DocumentErrorCode } from '@ferry/core';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import type { WebSocket } from 'ws';
 import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { AccessCache } from '../auth/AccessCache.js';
@@ -17,6 +16,7 @@ import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
+import type { RelaySocket } from '../sync/RelaySocket.js';
 
 // The y-websocket protocol (y-protocols): message types and sync steps.
 const MESSAGE_SYNC = 0;
@@ -49,13 +49,21 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
   #expiry: TokenExpiry | undefined;
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: RelaySocket,
     private readonly request: IncomingMessage,
     private readonly name: string,
     private readonly context: ConnectionContext,
   ) {
-    this.#rate = new RateLimiter(context.limits.updatesPerSecond, context.limits.rateBurst);
-    this.#bytes = new RateLimiter(context.limits.bytesPerSecond, context.limits.bytesBurst);
+    this.#rate = new RateLimiter(
+      context.limits.updatesPerSecond,
+      context.limits.rateBurst,
+      context.timers?.now,
+    );
+    this.#bytes = new RateLimiter(
+      context.limits.bytesPerSecond,
+      context.limits.bytesBurst,
+      context.timers?.now,
+    );
     context.metrics.connections.inc({ protocol: 'y-websocket' });
     socket.on('message', (data, isBinary) => this.#receive(data as Buffer, isBinary));
     socket.on('close', () => {
@@ -137,8 +145,11 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
       return;
     }
     if (this.#closed) return;
-    this.#expiry = new TokenExpiry(this.#principal, this.context.now ?? Date.now, (code, reason) =>
-      this.#close(code, reason),
+    this.#expiry = new TokenExpiry(
+      this.#principal,
+      this.context.now ?? Date.now,
+      (code, reason) => this.#close(code, reason),
+      this.context.timers,
     );
     if (this.#closed) return;
     if (this.#access === 'none') {
