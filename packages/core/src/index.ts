@@ -116,6 +116,7 @@ export {
   type TabRole,
 } from './sync/SyncClient.js';
 export { SHOW_WORK_AFTER_MS, type SyncState, sameSyncStatus } from './sync/SyncState.js';
+export type { DownloadProgress, SyncProgress, UploadProgress } from './sync/SyncProgress.js';
 export {
   type Transport,
   type TransportConnection,

@@ -3,6 +3,8 @@ import type {
   AppendEntry,
   AppendResult,
   ChangesOptions,
+  ChangesSize,
+  ChangesSizeOptions,
   ChangesPage,
   CompactOptions,
   LogEntry,
@@ -56,6 +58,21 @@ export class MemoryServerStorage implements ServerStorage {
       update: r.entry.update,
       cursor: formatSeqCursor(r.seq),
     }));
+  }
+
+  async changesSize(
+    collection: string,
+    cursor: string,
+    options: ChangesSizeOptions = {},
+  ): Promise<ChangesSize> {
+    const names = new Set<string>();
+    let bytes = 0;
+    const page = await this.changes(collection, cursor, { ...options, limit: Number.MAX_SAFE_INTEGER });
+    for (const item of page.items) {
+      names.add(item.name);
+      bytes += item.update.byteLength;
+    }
+    return { records: names.size, bytes };
   }
 
   async history(name: string): Promise<LogEntry[]> {

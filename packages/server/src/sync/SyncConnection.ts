@@ -12,6 +12,8 @@ import {
   FrameSequence,
   isCollectionName,
   isDocumentName,
+  OLDEST_PROTOCOL_VERSION,
+  PROGRESS_SINCE_VERSION,
   PROTOCOL_VERSION,
   ProtocolError,
   type RefusedItem,
@@ -33,6 +35,7 @@ import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
 import { ReadGate } from './ReadGate.js';
+import { catchUpSize } from './catchUpSize.js';
 import { readableChanges } from './readableChanges.js';
 import { SyncReply } from './SyncReply.js';
 
@@ -53,6 +56,8 @@ interface FollowedCollection {
 export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #phase: Phase = 'hello';
   #principal: Principal | undefined;
+  /** The protocol version the client said it speaks (see OLDEST_PROTOCOL_VERSION). */
+  #clientVersion = PROTOCOL_VERSION;
   #access: AccessCache | undefined;
   /** Live updates of records this principal may not read stop here. */
   #gate: ReadGate | undefined;
@@ -238,13 +243,14 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
 
   async #hello(version: number, token: string): Promise<void> {
     clearTimeout(this.#helloTimer);
-    if (version !== PROTOCOL_VERSION) {
+    if (version < OLDEST_PROTOCOL_VERSION || version > PROTOCOL_VERSION) {
       this.close(
         CloseCode.VersionMismatch,
-        `This relay speaks protocol ${PROTOCOL_VERSION}, the client ${version}; update the client.`,
+        `This relay speaks protocol ${PROTOCOL_VERSION} (to clients of ${OLDEST_PROTOCOL_VERSION} and later), the client ${version}; update the client.`,
       );
       return;
     }
+    this.#clientVersion = version;
     this.#phase = 'authenticating';
     try {
       this.#principal = await this.context.auth.authenticate(token, this.request);
@@ -310,6 +316,12 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       return;
     }
     const reply = new SyncReply(id, limits.maxFrameBytes, (message) => this.#sendAndDrain(message));
+    // Before any of the answer: how much of it is coming, for the client's progress. Protocol 2 lacks it.
+    if (collections.length > 0 && this.#clientVersion >= PROGRESS_SINCE_VERSION) {
+      const size = await catchUpSize(hub.storage, this.#access!, collections);
+      if (this.#phase === 'closed') return;
+      this.#send({ type: 'progress', id, ...size });
+    }
 
     for (const { name, stateVector } of documents) {
       if (!isDocumentName(name)) throw new ProtocolError(`"${name}" is not a document name.`);
