@@ -115,8 +115,13 @@ export {
   type SyncStatus,
   type TabRole,
 } from './sync/SyncClient.js';
+export {
+  type DownloadProgress,
+  NO_PROGRESS,
+  type SyncProgress,
+  type UploadProgress,
+} from './sync/SyncProgress.js';
 export { SHOW_WORK_AFTER_MS, type SyncState, sameSyncStatus } from './sync/SyncState.js';
-export type { DownloadProgress, SyncProgress, UploadProgress } from './sync/SyncProgress.js';
 export {
   type Transport,
   type TransportConnection,

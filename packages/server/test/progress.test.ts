@@ -4,8 +4,8 @@
  * end at their totals.
  */
 import {
-  defineCollection,
   type DownloadProgress,
+  defineCollection,
   type FerryClient,
   OLDEST_PROTOCOL_VERSION,
   type SyncProgress,
@@ -53,7 +53,13 @@ function expectSteadyUpload(reports: readonly UploadProgress[]): void {
     expect(report.sentRecords).toBeLessThanOrEqual(report.records);
     const before = reports[i - 1];
     if (!before) continue;
-    for (const key of ['records', 'sentRecords', 'acknowledgedRecords', 'sentBytes', 'acknowledgedBytes'] as const)
+    for (const key of [
+      'records',
+      'sentRecords',
+      'acknowledgedRecords',
+      'sentBytes',
+      'acknowledgedBytes',
+    ] as const)
       expect(report[key]).toBeGreaterThanOrEqual(before[key]);
   }
 }
@@ -165,8 +171,12 @@ describe('sync progress', () => {
       current.messages.findIndex((m) => m.type === 'sync'),
     );
     const items = old.messages.flatMap((m) => (m.type === 'sync' ? m.items : []));
-    expect(items.map((i) => i.name).sort()).toEqual(['notes/n0', 'notes/n1', 'notes/n2', 'notes/n3', 'notes/n4']);
+    expect(items.map((i) => i.name).sort()).toEqual([
+      'notes/n0',
+      'notes/n1',
+      'notes/n2',
+      'notes/n3',
+      'notes/n4',
+    ]);
   });
 });
-
-

@@ -237,7 +237,8 @@ export class SyncClient {
     this.#outbox = new Outbox(replica, (name) => {
       const status = this.#outbox.status(name);
       this.#events.emit('record', { name, status });
-      if (this.#role !== 'follower' && (status === 'local' || status === 'sent')) this.#progress.pending(name);
+      if (this.#role !== 'follower' && (status === 'local' || status === 'sent'))
+        this.#progress.pending(name);
       if (this.#role !== 'follower' && this.#outbox.size === 0) this.#progress.uploaded();
       // The number of records waiting is part of the status: tell whoever shows it. Another tab's
       // acknowledgement may be what brings it to zero.

@@ -35,6 +35,7 @@ export interface SyncProgress {
   readonly upload: UploadProgress | undefined;
 }
 
+/** The progress of a client that has neither caught up nor uploaded anything yet (or has no relay). */
 export const NO_PROGRESS: SyncProgress = Object.freeze({ download: undefined, upload: undefined });
 
 /** One Subscribe answer being received. */
@@ -55,7 +56,13 @@ export class ProgressMeter {
   #answers = new Map<number, Answer>();
   #answered = { records: 0, bytes: 0, totalRecords: 0, totalBytes: 0 };
   #upload:
-    | { names: Set<string>; sent: Set<string>; acknowledged: Set<string>; sentBytes: number; ackBytes: number }
+    | {
+        names: Set<string>;
+        sent: Set<string>;
+        acknowledged: Set<string>;
+        sentBytes: number;
+        ackBytes: number;
+      }
     | undefined;
   #uploadDone = false;
   #progress: SyncProgress = NO_PROGRESS;
@@ -113,7 +120,13 @@ export class ProgressMeter {
   /** A record has changes the relay has not committed: it belongs to the upload under way, or starts one. */
   pending(name: string): void {
     if (!this.#upload || this.#uploadDone) {
-      this.#upload = { names: new Set(), sent: new Set(), acknowledged: new Set(), sentBytes: 0, ackBytes: 0 };
+      this.#upload = {
+        names: new Set(),
+        sent: new Set(),
+        acknowledged: new Set(),
+        sentBytes: 0,
+        ackBytes: 0,
+      };
       this.#uploadDone = false;
     }
     if (this.#upload.names.has(name)) return;

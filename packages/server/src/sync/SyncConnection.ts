@@ -34,8 +34,8 @@ import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
-import { ReadGate } from './ReadGate.js';
 import { catchUpSize } from './catchUpSize.js';
+import { ReadGate } from './ReadGate.js';
 import { readableChanges } from './readableChanges.js';
 import { SyncReply } from './SyncReply.js';
 
