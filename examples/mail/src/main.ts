@@ -6,6 +6,7 @@ import { followRoute, type Route } from './router.js';
 import { seedIfEmpty } from './seed.js';
 import { registerServiceWorker } from './serviceWorker/register.js';
 import { showSyncStatus } from './sync/StatusBar.js';
+import { showSyncProgress } from './sync/SyncProgressBar.js';
 import { contactEditor, contactList } from './views/contactsView.js';
 import { draftEditor } from './views/draftEditor.js';
 import { folderList } from './views/folderList.js';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   registerServiceWorker();
   const app = await openApp();
   showSyncStatus(app.client, element('offline-banner'), element('unsent'));
+  showSyncProgress(app.client, element('sync-progress'));
   element('me').textContent = app.me.name;
   element('me').style.setProperty('--person', app.me.color);
   startSending(app);

@@ -814,6 +814,8 @@ export class SyncClient {
         }
         this.#apply(message.items);
         this.#progress.received(message.id, message.items);
+        // An answer still coming is not one that went unanswered: a long first sync must not time out.
+        if (this.#answering.has(message.id)) this.#answering.set(message.id, Date.now());
         if (message.done) this.#answered(message.id, message.cursors);
         return;
       case 'progress':
