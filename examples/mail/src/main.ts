@@ -5,6 +5,7 @@ import { startSending } from './outbox.js';
 import { followRoute, type Route } from './router.js';
 import { seedIfEmpty } from './seed.js';
 import { registerServiceWorker } from './serviceWorker/register.js';
+import { offerReload } from './serviceWorker/UpdateBanner.js';
 import { showSyncStatus } from './sync/StatusBar.js';
 import { showSyncProgress } from './sync/SyncProgressBar.js';
 import { contactEditor, contactList } from './views/contactsView.js';
@@ -30,8 +31,8 @@ function detailView(app: App, route: Route): View | undefined {
 }
 
 async function main(): Promise<void> {
-  registerServiceWorker();
   const app = await openApp();
+  registerServiceWorker(() => offerReload(app.client, element('update-banner')));
   showSyncStatus(app.client, element('offline-banner'), element('unsent'));
   showSyncProgress(app.client, element('sync-progress'));
   element('me').textContent = app.me.name;

@@ -14,7 +14,7 @@ import * as Y from 'yjs';
 import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 import { messages } from '../src/schema.js';
-import { DIST, openMail, VIEWPORT, WAIT } from './mailHarness.js';
+import { DIST, openMail, VIEWPORT } from './mailHarness.js';
 
 const MESSAGES = 10_000;
 

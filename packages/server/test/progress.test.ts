@@ -5,15 +5,19 @@
  */
 import {
   type DownloadProgress,
+  decodeServerMessage,
   defineCollection,
   type FerryClient,
   OLDEST_PROTOCOL_VERSION,
   type SyncProgress,
+  type Transport,
   t,
   type UploadProgress,
+  webSocketTransport,
 } from '@ferry/core';
+import { MemoryServerStorage } from '@ferry/server';
 import { describe, expect, it } from 'vitest';
-import { startClient, startRelay } from './helpers.js';
+import { NodeWebSocket, startClient, startRelay } from './helpers.js';
 import { RawClient } from './rawClient.js';
 
 const notes = defineCollection('notes', { title: t.string(), body: t.text().default('') });
@@ -178,5 +182,51 @@ describe('sync progress', () => {
       'notes/n3',
       'notes/n4',
     ]);
+  });
+
+  it('a catch-up the relay takes longer to answer than the request timeout keeps its connection', async () => {
+    // A store that holds the collection's changes back until the test lets them go.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    class SlowStorage extends MemoryServerStorage {
+      override async changes(...args: Parameters<MemoryServerStorage['changes']>) {
+        await released;
+        return super.changes(...args);
+      }
+    }
+    const relay = await startRelay({ storage: new SlowStorage() });
+    // Counts the client's connections and the pongs it hears.
+    let connections = 0;
+    let pongs = 0;
+    let heard: () => void = () => {};
+    const inner = webSocketTransport(NodeWebSocket);
+    const transport: Transport = {
+      connect(url, events) {
+        connections++;
+        return inner.connect(url, {
+          ...events,
+          message(frame) {
+            if (decodeServerMessage(frame).message.type === 'pong') {
+              pongs++;
+              heard();
+            }
+            events.message(frame);
+          },
+        });
+      },
+    };
+    const client = await startClient(relay, {
+      transport,
+      sync: { heartbeatMs: 20, heartbeatTimeoutMs: 5_000, requestTimeoutMs: 60 },
+    });
+    client.collection(notes);
+    // Ten pings, 200 ms at least: past the request timeout several times over while the answer is held.
+    await new Promise<void>((resolve) => {
+      heard = () => pongs >= 10 && resolve();
+    });
+    release();
+    await client.whenSynced();
+    expect(connections).toBe(1);
+    expect(client.sync!.progress.download).toMatchObject({ done: true });
   });
 });

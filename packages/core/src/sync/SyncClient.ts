@@ -814,8 +814,6 @@ export class SyncClient {
         }
         this.#apply(message.items);
         this.#progress.received(message.id, message.items);
-        // An answer still coming is not one that went unanswered: a long first sync must not time out.
-        if (this.#answering.has(message.id)) this.#answering.set(message.id, Date.now());
         if (message.done) this.#answered(message.id, message.cursors);
         return;
       case 'progress':
@@ -859,8 +857,17 @@ export class SyncClient {
           this.#post({ kind: 'awareness', name: message.name, update: message.update });
         return;
       case 'pong':
+        // The relay answers pings at once, after every frame it sent before: requests still unanswered are
+        // being worked on (a first sync of many records takes minutes on a slow relay), not lost.
+        this.#stillWorkedOn();
         return;
     }
+  }
+
+  #stillWorkedOn(): void {
+    const now = Date.now();
+    for (const id of this.#answering.keys()) this.#answering.set(id, now);
+    for (const push of this.#inFlight.values()) push.sentAt = now;
   }
 
   /**

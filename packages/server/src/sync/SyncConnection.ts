@@ -237,6 +237,12 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       void this.#hello(message.version, message.token);
       return;
     }
+    // At once, ahead of a long answer still being built: it tells the client the connection is alive. The pong
+    // is numbered after every frame sent before it, so a frame lost on the way still shows as a gap.
+    if (message.type === 'ping') {
+      this.#send({ type: 'pong', id: message.id });
+      return;
+    }
     // In order: a push sent after a subscribe is handled after it. Waiting for commits happens off the chain.
     this.#chain = this.#chain.then(() => this.#dispatch(message)).catch((error) => this.#fail(error));
   }
