@@ -91,10 +91,27 @@ describe('the mail example’s first sync in Chromium', () => {
         }).observe(bar, { attributes: true, attributeOldValue: true });
       });
     });
+    const sockets: string[] = [];
+    context.on('page', (opened) =>
+      opened.on('websocket', (socket) => {
+        let frames = 0;
+        socket.on('framereceived', () => frames++);
+        socket.on('close', () => sockets.push(`closed after ${frames} frames`));
+      }),
+    );
     const { page, errors } = await openMail(relay, context, 'Zoe', '#/inbox');
 
     // The relay decides each message by the example's read rule: on a loaded machine that takes minutes.
-    await page.waitForSelector('#sync-progress[data-state=done]', { timeout: 400_000, state: 'attached' });
+    await page
+      .waitForSelector('#sync-progress[data-state=done]', { timeout: 400_000, state: 'attached' })
+      .catch(async (error) => {
+        // What the bar went through, for whoever reads the failure.
+        console.log(
+          await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen),
+        );
+        console.log(sockets);
+        throw error;
+      });
     await page.screenshot({ path: artifactPath('mail-first-sync-done.png') });
 
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
