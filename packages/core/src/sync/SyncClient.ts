@@ -747,9 +747,17 @@ export class SyncClient {
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     clearInterval(this.#heartbeat);
     const requestTimeout = this.options.requestTimeoutMs ?? 30_000;
+    let lastTick = Date.now();
     this.#heartbeat = setInterval(() => {
       if (this.#connection !== connection) return;
       const now = Date.now();
+      // A tick this late means this side could not listen (a page busy applying a large first sync, a device
+      // asleep): the relay's silence meanwhile proves nothing. This tick's ping decides.
+      if (now - lastTick > every + timeout) {
+        this.#lastHeard = now;
+        this.#stillWorkedOn();
+      }
+      lastTick = now;
       if (now - this.#lastHeard > every + timeout) {
         connection.close(CloseCode.Timeout, 'No answer from the relay.');
         return;
