@@ -11,7 +11,7 @@ import { createRelay, type Relay, SqliteStorage } from '@ferry/server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
+import { launchChromium } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 import { messages } from '../src/schema.js';
 import { DIST, openMail, VIEWPORT } from './mailHarness.js';
@@ -112,7 +112,6 @@ describe('the mail example’s first sync in Chromium', () => {
         console.log(sockets);
         throw error;
       });
-    await page.screenshot({ path: artifactPath('mail-first-sync-done.png') });
 
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
     const counts = seen.map((entry) => Number(entry.split(' ')[1]));
