@@ -115,9 +115,11 @@ describe('the mail example’s first sync in Chromium', () => {
 
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
     const counts = seen.map((entry) => Number(entry.split(' ')[1]));
-    // Part of the way, more than once, before the end.
-    expect(counts.filter((n) => n > 0 && n < MESSAGES).length).toBeGreaterThan(1);
-    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // A connection lost on the way starts the catch-up over (the bar with it); the last one never goes back,
+    // and shows part of the way, more than once, before the end.
+    const last = counts.slice(counts.lastIndexOf(0));
+    expect(last).toEqual([...last].sort((a, b) => a - b));
+    expect(last.filter((n) => n > 0 && n < MESSAGES).length).toBeGreaterThan(1);
     expect(seen.at(-1)).toBe(`done ${MESSAGES}`);
     const bar = await page.$eval('#sync-progress', (element) => ({
       total: element.getAttribute('data-total'),

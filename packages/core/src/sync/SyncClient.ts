@@ -822,6 +822,8 @@ export class SyncClient {
         }
         this.#apply(message.items);
         this.#progress.received(message.id, message.items);
+        // The time this side spent applying it is not the relay's silence.
+        this.#lastHeard = Date.now();
         if (message.done) this.#answered(message.id, message.cursors);
         return;
       case 'progress':
