@@ -5,8 +5,10 @@ import { startSending } from './outbox.js';
 import { followRoute, type Route } from './router.js';
 import { seedIfEmpty } from './seed.js';
 import { registerServiceWorker } from './serviceWorker/register.js';
+import { offerReload } from './serviceWorker/UpdateBanner.js';
 import { showConflicts } from './sync/ConflictNotice.js';
 import { showSyncStatus } from './sync/StatusBar.js';
+import { showSyncProgress } from './sync/SyncProgressBar.js';
 import { contactEditor, contactList } from './views/contactsView.js';
 import { draftEditor } from './views/draftEditor.js';
 import { folderList } from './views/folderList.js';
@@ -30,10 +32,11 @@ function detailView(app: App, route: Route): View | undefined {
 }
 
 async function main(): Promise<void> {
-  registerServiceWorker();
   const app = await openApp();
+  registerServiceWorker(() => offerReload(app.client, element('update-banner')));
   showSyncStatus(app.client, element('offline-banner'), element('unsent'));
   showConflicts(app, element('conflicts'));
+  showSyncProgress(app.client, element('sync-progress'));
   element('me').textContent = app.me.name;
   element('me').style.setProperty('--person', app.me.color);
   startSending(app);

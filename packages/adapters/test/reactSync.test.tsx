@@ -1,4 +1,4 @@
-import { usePresence, useRecord, useSyncStatus } from '@ferry/adapters/react';
+import { usePresence, useRecord, useSyncProgress, useSyncStatus } from '@ferry/adapters/react';
 import {
   createFerry,
   type FerryClient,
@@ -13,6 +13,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { drafts } from './fixtures.js';
+import { relayWithDrafts } from './relay.js';
 
 // Changes arrive from the network, as in a browser: React renders on its own schedule, and tests wait for it.
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
@@ -62,7 +63,27 @@ function Draft({ client, record }: { client: FerryClient; record: RecordHandle }
   return <p>{`${String(value?.subject)} | ${names} | ${status} | ${connection}`}</p>;
 }
 
+/** A first sync's progress bar, as a page would draw it; `rendered` keeps every count it drew. */
+function FirstSync({ client, rendered }: { client: FerryClient; rendered: number[] }) {
+  const { download } = useSyncProgress(client);
+  if (!download) return <p>waiting</p>;
+  rendered.push(download.records);
+  return <p>{`${download.records} of ${download.totalRecords}${download.done ? ' done' : ''}`}</p>;
+}
+
 describe('React hooks with a relay', () => {
+  it('useSyncProgress re-renders a first sync as it counts up to the total the relay announced', async () => {
+    const { reader } = await relayWithDrafts(200);
+    cleanups.push(() => reader.close());
+    const rendered: number[] = [];
+    const page = await show(<FirstSync client={reader} rendered={rendered} />);
+    await eventually(() => expect(page.textContent).toBe('waiting'));
+    reader.collection(drafts);
+    reader.sync!.connect();
+    await eventually(() => expect(page.textContent).toBe('200 of 200 done'));
+    expect(rendered).toEqual([...rendered].sort((a, b) => a - b));
+  });
+
   it('shows who else is on a record, the saved state, and changes made elsewhere', async () => {
     const { url } = await relay();
     const ana = await client(url, 'ana');

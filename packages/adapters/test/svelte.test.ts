@@ -1,11 +1,18 @@
-import { fieldStore, presenceStore, queryStore, recordStore, syncStatusStore } from '@ferry/adapters/svelte';
+import {
+  fieldStore,
+  presenceStore,
+  queryStore,
+  recordStore,
+  syncProgressStore,
+  syncStatusStore,
+} from '@ferry/adapters/svelte';
 import { createFerry, MemoryStorage, silentLogger, ValidationError, type WebSocketClass } from '@ferry/core';
 import { createRelay } from '@ferry/server';
 import { derived, get } from 'svelte/store';
 import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { device, drafts } from './fixtures.js';
-import { afterTest, relayForTest } from './relay.js';
+import { afterTest, relayForTest, relayWithDrafts } from './relay.js';
 
 /** Subscribes and keeps every value the store gives, in order. */
 function values<T>(store: { subscribe(run: (value: T) => void): () => void }): T[] {
@@ -94,6 +101,22 @@ describe('Svelte stores', () => {
     const seen = values(syncStatusStore(ana));
     await vi.waitFor(() => expect(seen.at(-1)?.state).toBe('unreachable'));
     expect(seen.at(-1)).toMatchObject({ connection: 'offline', nextRetryAt: expect.any(Date) });
+  });
+
+  it('syncProgressStore counts a first sync up, frame by frame, to the total the relay announced', async () => {
+    const { reader } = await relayWithDrafts(200);
+    const seen = values(syncProgressStore(reader));
+    reader.collection(drafts);
+    reader.sync!.connect();
+    await reader.whenSynced();
+
+    expect(seen[0]).toEqual({ download: undefined, upload: undefined });
+    const downloads = seen.flatMap((p) => (p.download ? [p.download] : []));
+    expect(downloads.some((d) => d.records > 0 && d.records < 200)).toBe(true);
+    for (const [i, d] of downloads.entries())
+      expect(d.records).toBeGreaterThanOrEqual(downloads[i - 1]?.records ?? 0);
+    expect(downloads.at(-1)).toMatchObject({ records: 200, totalRecords: 200, done: true });
+    expect(get(syncProgressStore(reader))).toBe(reader.sync!.progress);
   });
 
   it('with a relay: connection, a record going from local to saved, and who else is on it', async () => {

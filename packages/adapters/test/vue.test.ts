@@ -1,9 +1,16 @@
-import { useField, usePresence, useQuery, useRecord, useSyncStatus } from '@ferry/adapters/vue';
+import {
+  useField,
+  usePresence,
+  useQuery,
+  useRecord,
+  useSyncProgress,
+  useSyncStatus,
+} from '@ferry/adapters/vue';
 import { ValidationError } from '@ferry/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp, effectScope, h, nextTick, type Ref, ref } from 'vue';
+import { createApp, effectScope, h, nextTick, type Ref, ref, watch } from 'vue';
 import { device, drafts } from './fixtures.js';
-import { afterTest, relayForTest } from './relay.js';
+import { afterTest, relayForTest, relayWithDrafts } from './relay.js';
 
 afterEach(() => {
   document.body.innerHTML = '';
@@ -92,6 +99,21 @@ describe('Vue composables', () => {
     expect(list.value.map((d) => d.subject)).toEqual(['a']);
     await collection.create({ subject: 'c', folder: 'inbox' });
     await vi.waitFor(() => expect(list.value.map((d) => d.subject).sort()).toEqual(['a', 'c']));
+  });
+
+  it('useSyncProgress is a ref that counts a first sync up to the total the relay announced', async () => {
+    const { reader } = await relayWithDrafts(200);
+    const progress = inScope(() => useSyncProgress(reader));
+    expect(progress.value).toEqual({ download: undefined, upload: undefined });
+    const records: number[] = [];
+    inScope(() => watch(progress, (p) => p.download && records.push(p.download.records), { flush: 'sync' }));
+    reader.collection(drafts);
+    reader.sync!.connect();
+    await reader.whenSynced();
+
+    expect(records.some((n) => n > 0 && n < 200)).toBe(true);
+    expect(records).toEqual([...records].sort((a, b) => a - b));
+    expect(progress.value.download).toMatchObject({ records: 200, totalRecords: 200, done: true });
   });
 
   it('with a relay: connection, a record going from local to saved, and who else is on it', async () => {

@@ -145,6 +145,12 @@ export {
   type SyncStatus,
   type TabRole,
 } from './sync/SyncClient.js';
+export {
+  type DownloadProgress,
+  NO_PROGRESS,
+  type SyncProgress,
+  type UploadProgress,
+} from './sync/SyncProgress.js';
 export { SHOW_WORK_AFTER_MS, type SyncState, sameSyncStatus } from './sync/SyncState.js';
 export {
   type Transport,

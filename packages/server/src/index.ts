@@ -28,6 +28,8 @@ export type {
   AppendResult,
   ChangesOptions,
   ChangesPage,
+  ChangesSize,
+  ChangesSizeOptions,
   ServerStorage,
 } from './storage/ServerStorage.js';
 export { ServerStorageError } from './storage/ServerStorage.js';

@@ -2,8 +2,17 @@
  * Constants of Ferry's sync protocol, defined once here and imported by the relay and the client.
  */
 
-/** Bumped on any incompatible change to the messages. Client and relay exchange it in Hello/Welcome. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Bumped on any change to the messages. Client and relay exchange it in Hello/Welcome. Version 3 added
+ * Progress, which the relay sends only to clients that say they speak 3 or later.
+ */
+export const PROTOCOL_VERSION = 3;
+
+/** The oldest client version the relay still serves: a client of version 2 is simply not sent Progress. */
+export const OLDEST_PROTOCOL_VERSION = 2;
+
+/** The first protocol version whose clients are sent Progress. */
+export const PROGRESS_SINCE_VERSION = 3;
 
 /** The WebSocket path of Ferry's multiplexed protocol. */
 export const SYNC_PATH = '/sync';

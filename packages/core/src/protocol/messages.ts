@@ -91,6 +91,13 @@ export type ServerMessage =
       readonly stateVectors: readonly DocumentSubscription[];
       readonly done: boolean;
     }
+  /**
+   * Sent before the first Sync frame of Subscribe `id` when it syncs collections (protocol 3 and later): how
+   * many records and bytes of stored changes the relay is about to send, as its store counted them then.
+   * Records the principal may not read are left out of what is sent, and changes committed meanwhile are
+   * added, so the answer may end a little before or after these totals.
+   */
+  | { readonly type: 'progress'; readonly id: number; readonly records: number; readonly bytes: number }
   /** Live changes from other clients. */
   | { readonly type: 'updates'; readonly items: readonly DocumentUpdate[] }
   /** Push `id` is committed to storage, except the refused items. */
@@ -122,6 +129,7 @@ const SERVER_TYPES = [
   'pong',
   'document-error',
   'hidden',
+  'progress',
 ] as const;
 /** Server messages are numbered from 64, so a frame sent the wrong way is recognised as such. */
 const SERVER_BASE = 64;
@@ -279,6 +287,11 @@ export function encodeServerMessage(message: ServerMessage, seq: number): Uint8A
     case 'hidden':
       writeList(e, message.names, (name) => encoding.writeVarString(e, name));
       break;
+    case 'progress':
+      encoding.writeVarUint(e, message.id);
+      encoding.writeVarUint(e, message.records);
+      encoding.writeVarUint(e, message.bytes);
+      break;
   }
   return encoding.toUint8Array(e);
 }
@@ -331,6 +344,13 @@ function readServerMessage(d: decoding.Decoder): ServerMessage {
       return { type, name: readString(d), code: decoding.readVarUint(d), message: readString(d) };
     case 'hidden':
       return { type, names: readList(d, () => readString(d)) };
+    case 'progress':
+      return {
+        type,
+        id: decoding.readVarUint(d),
+        records: decoding.readVarUint(d),
+        bytes: decoding.readVarUint(d),
+      };
     default:
       throw new ProtocolError('Unknown server message type.');
   }

@@ -82,10 +82,16 @@ export class TabChannel implements TabLink {
       if (local && made) {
         const rollback = origin === FROM_ROLLBACK || undefined;
         for (const update of updates)
-          this.#channel.postMessage({ name, update, ...made, rollback } satisfies TabMessage);
+          this.#channel.postMessage({
+            name,
+            update: ownBytes(update),
+            ...made,
+            rollback,
+          } satisfies TabMessage);
       } else if (origin === FROM_RELAY && this.#shareRelayed) {
         // The other tabs have no connection of their own: what reaches this one is theirs too.
-        for (const update of updates) this.#channel.postMessage({ name, update } satisfies TabMessage);
+        for (const update of updates)
+          this.#channel.postMessage({ name, update: ownBytes(update) } satisfies TabMessage);
       }
     });
   }
@@ -107,4 +113,13 @@ export class TabChannel implements TabLink {
       // Another tab of this app sent it; if it is unreadable, that tab's own copy and the relay still have it.
     }
   }
+}
+
+/**
+ * The bytes of `update` in a buffer of their own. An update from the relay is a view into the frame it came
+ * in (up to a megabyte), and posting a view copies its whole buffer: a frame of 2,000 records was copied
+ * 2,000 times, which held a first sync of 10,000 records up for minutes.
+ */
+function ownBytes(update: Uint8Array): Uint8Array {
+  return update.byteOffset === 0 && update.byteLength === update.buffer.byteLength ? update : update.slice();
 }

@@ -36,6 +36,7 @@ import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence, type PresenceState } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
 import { type RejectedChange, Rollbacks, writeAgain } from './Rollbacks.js';
+import { ProgressMeter, type SyncProgress } from './SyncProgress.js';
 import { connectionOf, ShownState, type SyncState, sameSyncStatus } from './SyncState.js';
 import type { TabLink, TabSyncBody, TabSyncMessage } from './TabSyncMessage.js';
 import {
@@ -124,6 +125,8 @@ export interface SyncOptions {
 
 export interface SyncEvents {
   status: SyncStatus;
+  /** How far the catch-up sync and the outbox upload are (see SyncProgress). */
+  progress: SyncProgress;
   /** A record's sync state changed. */
   record: { name: string; status: RecordSyncStatus };
   /**
@@ -217,6 +220,11 @@ export class SyncClient {
    * several tabs can be refused the same change, and each tells the others.
    */
   readonly #rejectedShown = new Set<string>();
+  /** Counts what a catch-up brings and what the outbox sends; a follower shows its leader's. */
+  readonly #progress = new ProgressMeter((progress) => {
+    this.#events.emit('progress', progress);
+    if (this.#role === 'leader') this.#post({ kind: 'progress', progress });
+  });
 
   constructor(
     private readonly replica: Replica,
@@ -234,7 +242,11 @@ export class SyncClient {
     this.#transport = options.transport ?? webSocketTransport(options.webSocket);
     this.#backoff = new Backoff(options.backoff?.min, options.backoff?.max, options.random);
     this.#outbox = new Outbox(replica, (name) => {
-      this.#events.emit('record', { name, status: this.#outbox.status(name) });
+      const status = this.#outbox.status(name);
+      this.#events.emit('record', { name, status });
+      if (this.#role !== 'follower' && (status === 'local' || status === 'sent'))
+        this.#progress.pending(name);
+      if (this.#role !== 'follower' && this.#outbox.size === 0) this.#progress.uploaded();
       // The number of records waiting is part of the status: tell whoever shows it. Another tab's
       // acknowledgement may be what brings it to zero.
       if (this.#outbox.size === this.#reportedPending) return;
@@ -294,6 +306,11 @@ export class SyncClient {
       lastSyncedAt: this.#lastSyncedAt,
       error: this.#error,
     };
+  }
+
+  /** How far the catch-up sync and the outbox upload are; the `progress` event tells each change. */
+  get progress(): SyncProgress {
+    return this.#progress.progress;
   }
 
   statusOf(name: string): RecordSyncStatus {
@@ -510,6 +527,9 @@ export class SyncClient {
       case 'hidden':
         for (const name of message.names) this.#hidden(name);
         return;
+      case 'progress':
+        if (this.#role === 'follower') this.#progress.adopt(message.progress);
+        return;
       case 'connect':
         if (this.#role !== 'leader') return;
         if (message.wanted) this.connect();
@@ -684,6 +704,7 @@ export class SyncClient {
     this.#welcomeTimer?.cancel();
     this.#inFlight.clear();
     this.#answering.clear();
+    this.#progress.interrupted();
     this.#rollbacks.clear();
     this.#outbox.unsent();
     // A refusal heard again on the next connection (a document this client may not read) is told again.
@@ -737,9 +758,17 @@ export class SyncClient {
     const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
     this.#heartbeat?.cancel();
     const requestTimeout = this.options.requestTimeoutMs ?? 30_000;
+    let lastTick = this.#timers.now();
     this.#heartbeat = this.#timers.setInterval(() => {
       if (this.#connection !== connection) return;
       const now = this.#timers.now();
+      // A tick this late means this side could not listen (a page busy applying a large first sync, a device
+      // asleep): the relay's silence meanwhile proves nothing. This tick's ping decides.
+      if (now - lastTick > every + timeout) {
+        this.#lastHeard = now;
+        this.#stillWorkedOn();
+      }
+      lastTick = now;
       if (now - this.#lastHeard > every + timeout) {
         connection.close(CloseCode.Timeout, 'No answer from the relay.');
         return;
@@ -803,7 +832,13 @@ export class SyncClient {
           return;
         }
         this.#apply(message.items);
+        this.#progress.received(message.id, message.items);
+        // The time this side spent applying it is not the relay's silence.
+        this.#lastHeard = this.#timers.now();
         if (message.done) this.#answered(message.id, message.cursors);
+        return;
+      case 'progress':
+        this.#progress.announced(message.id, message.records, message.bytes);
         return;
       case 'updates':
         this.#apply(message.items);
@@ -843,8 +878,17 @@ export class SyncClient {
           this.#post({ kind: 'awareness', name: message.name, update: message.update });
         return;
       case 'pong':
+        // The relay answers pings at once, after every frame it sent before: requests still unanswered are
+        // being worked on (a first sync of many records takes minutes on a slow relay), not lost.
+        this.#stillWorkedOn();
         return;
     }
+  }
+
+  #stillWorkedOn(): void {
+    const now = this.#timers.now();
+    for (const id of this.#answering.keys()) this.#answering.set(id, now);
+    for (const push of this.#inFlight.values()) push.sentAt = now;
   }
 
   /**
@@ -881,6 +925,7 @@ export class SyncClient {
     for (const { collection, cursor } of cursors)
       this.#outbox.cursors.set(cursorKey(collection, this.#replicationOf(collection)), cursor);
     this.#answering.delete(id);
+    this.#progress.answered(id);
     this.#checkSynced();
   }
 
@@ -889,6 +934,7 @@ export class SyncClient {
     if (!push) return;
     this.#inFlight.delete(id);
     const refusedNames = new Map(refused.map((r) => [r.name, r]));
+    this.#progress.acknowledged(push.items.filter((item) => !refusedNames.has(item.name)));
     this.#outbox.transact(() => {
       for (const item of push.items) {
         if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.carries, item.stateVector);
@@ -1007,6 +1053,7 @@ export class SyncClient {
       const id = this.#nextId++;
       this.#inFlight.set(id, { items: meta, sentAt: this.#timers.now() });
       this.#send({ type: 'push', id, items });
+      this.#progress.sent(items);
       for (const item of meta) this.#outbox.sent(item.name, item.carries);
       if (this.#role === 'leader')
         this.#post({ kind: 'sent', records: meta.map((item) => [item.name, [...item.carries]] as const) });

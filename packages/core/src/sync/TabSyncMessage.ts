@@ -1,5 +1,6 @@
 import type { PresenceState } from './Presence.js';
 import type { ConnectionState, Replication } from './SyncClient.js';
+import type { SyncProgress } from './SyncProgress.js';
 import type { SyncState } from './SyncState.js';
 
 /**
@@ -64,7 +65,9 @@ export type TabSyncBody =
   /** The relay no longer lets this user read these records: every tab lets go of them. */
   | { readonly kind: 'hidden'; readonly names: readonly string[] }
   /** A follower's app called connect() or disconnect(): the leader's socket follows. */
-  | { readonly kind: 'connect'; readonly wanted: boolean };
+  | { readonly kind: 'connect'; readonly wanted: boolean }
+  /** The leader's sync progress, which is the device's: followers show it as theirs. */
+  | { readonly kind: 'progress'; readonly progress: SyncProgress };
 
 /** The channel between the tabs, as the sync client uses it (TabChannel in browsers). */
 export interface TabLink {

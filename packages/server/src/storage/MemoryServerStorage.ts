@@ -5,6 +5,8 @@ import type {
   AppendResult,
   ChangesOptions,
   ChangesPage,
+  ChangesSize,
+  ChangesSizeOptions,
   CompactOptions,
   IndexedRecord,
   LogEntry,
@@ -85,6 +87,21 @@ export class MemoryServerStorage implements ServerStorage {
   async indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {
     for (const { name, readers, cursor } of records)
       this.#readers.set(collection, name, readers, parseSeqCursor(cursor));
+  }
+
+  async changesSize(
+    collection: string,
+    cursor: string,
+    options: ChangesSizeOptions = {},
+  ): Promise<ChangesSize> {
+    const names = new Set<string>();
+    let bytes = 0;
+    const page = await this.changes(collection, cursor, { ...options, limit: Number.MAX_SAFE_INTEGER });
+    for (const item of page.items) {
+      names.add(item.name);
+      bytes += item.update.byteLength;
+    }
+    return { records: names.size, bytes };
   }
 
   async history(name: string): Promise<LogEntry[]> {

@@ -5,6 +5,8 @@ import {
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
+  type ChangesSize,
+  type ChangesSizeOptions,
   type CompactOptions,
   type IndexedRecord,
   type LogEntry,
@@ -178,6 +180,26 @@ export class PostgresStorage implements ServerStorage {
        WHERE r.cseq <= EXCLUDED.cseq`,
       [collection, doc, seq, readers],
     );
+  }
+
+  async changesSize(
+    collection: string,
+    cursor: string,
+    options: ChangesSizeOptions = {},
+  ): Promise<ChangesSize> {
+    const after = parseSeqCursor(cursor);
+    const since = options.updatedSince ?? 0;
+    const filter =
+      since > 0
+        ? `AND doc IN (SELECT DISTINCT doc FROM ${this.#t('updates')} WHERE collection = $1 AND at >= $3)`
+        : '';
+    const { rows } = await this.#query<{ records: string; bytes: string }>(
+      'measure changes',
+      `SELECT count(DISTINCT doc) AS records, coalesce(sum(octet_length(data)), 0) AS bytes
+         FROM ${this.#t('updates')} WHERE collection = $1 AND cseq > $2 ${filter}`,
+      since > 0 ? [collection, after, since] : [collection, after],
+    );
+    return { records: Number(rows[0]?.records ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
   }
 
   async history(name: string): Promise<LogEntry[]> {

@@ -21,6 +21,12 @@ export interface ServerStorage {
    * comes back as its snapshot.
    */
   changes(collection: string, cursor: string, options?: ChangesOptions): Promise<ChangesPage>;
+  /**
+   * How much `changes` would list after `cursor` now: the number of distinct documents and the bytes of
+   * their stored updates. Read from the log's index, without loading the updates; the relay announces it to
+   * a client before a catch-up sync, so that the client can show how far along it is.
+   */
+  changesSize(collection: string, cursor: string, options?: ChangesSizeOptions): Promise<ChangesSize>;
   /** A document's log with each entry's cursor, author and time, oldest first: its history. */
   history(name: string): Promise<LogEntry[]>;
   /**
@@ -154,6 +160,15 @@ export interface ChangesOptions {
    * so that a page of large entries is not read for nothing. A store may ignore it.
    */
   readonly withoutUpdates?: boolean;
+}
+
+export type ChangesSizeOptions = Pick<ChangesOptions, 'updatedSince'>;
+
+export interface ChangesSize {
+  /** Distinct documents with entries after the cursor. */
+  readonly records: number;
+  /** The bytes of those entries' updates. */
+  readonly bytes: number;
 }
 
 export interface ChangesPage {

@@ -7,6 +7,8 @@ import {
   type AppendResult,
   type ChangesOptions,
   type ChangesPage,
+  type ChangesSize,
+  type ChangesSizeOptions,
   type CompactOptions,
   type IndexedRecord,
   type LogEntry,
@@ -98,6 +100,15 @@ export class SqliteStorage implements ServerStorage {
         `SELECT * FROM updates WHERE collection = ? AND cseq > ?
            AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)
          ORDER BY cseq LIMIT ?`,
+      ),
+      changesSize: db.prepare<[string, number], ChangesSize>(
+        `SELECT count(DISTINCT doc) AS records, coalesce(sum(length(data)), 0) AS bytes
+           FROM updates WHERE collection = ? AND cseq > ?`,
+      ),
+      changesSizeSince: db.prepare<[string, number, string, number], ChangesSize>(
+        `SELECT count(DISTINCT doc) AS records, coalesce(sum(length(data)), 0) AS bytes
+           FROM updates WHERE collection = ? AND cseq > ?
+           AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)`,
       ),
       logOf: db.prepare<[string], Row>('SELECT * FROM updates WHERE doc = ? ORDER BY cseq'),
       deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
@@ -204,6 +215,22 @@ export class SqliteStorage implements ServerStorage {
         })
         .immediate(),
     );
+  }
+
+  async changesSize(
+    collection: string,
+    cursor: string,
+    options: ChangesSizeOptions = {},
+  ): Promise<ChangesSize> {
+    const after = parseSeqCursor(cursor);
+    const since = options.updatedSince ?? 0;
+    return this.#run('measure changes', () => {
+      const row =
+        since > 0
+          ? this.#statements.changesSizeSince.get(collection, after, collection, since)
+          : this.#statements.changesSize.get(collection, after);
+      return { records: row?.records ?? 0, bytes: row?.bytes ?? 0 };
+    });
   }
 
   async history(name: string): Promise<LogEntry[]> {

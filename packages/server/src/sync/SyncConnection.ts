@@ -12,6 +12,8 @@ import {
   FrameSequence,
   isCollectionName,
   isDocumentName,
+  OLDEST_PROTOCOL_VERSION,
+  PROGRESS_SINCE_VERSION,
   PROTOCOL_VERSION,
   ProtocolError,
   type RefusedItem,
@@ -34,6 +36,7 @@ import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
+import { catchUpSize } from './catchUpSize.js';
 import { ReadGate } from './ReadGate.js';
 import type { RelaySocket } from './RelaySocket.js';
 import { readableChanges, TOO_LARGE } from './readableChanges.js';
@@ -56,6 +59,8 @@ interface FollowedCollection {
 export class SyncConnection implements CollectionSubscriber, BufferedSender {
   #phase: Phase = 'hello';
   #principal: Principal | undefined;
+  /** The protocol version the client said it speaks (see OLDEST_PROTOCOL_VERSION). */
+  #clientVersion = PROTOCOL_VERSION;
   #access: AccessCache | undefined;
   /** Live updates of records this principal may not read stop here. */
   #gate: ReadGate | undefined;
@@ -238,19 +243,26 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       void this.#hello(message.version, message.token);
       return;
     }
+    // At once, ahead of a long answer still being built: it tells the client the connection is alive. The pong
+    // is numbered after every frame sent before it, so a frame lost on the way still shows as a gap.
+    if (message.type === 'ping') {
+      this.#send({ type: 'pong', id: message.id });
+      return;
+    }
     // In order: a push sent after a subscribe is handled after it. Waiting for commits happens off the chain.
     this.#chain = this.#chain.then(() => this.#dispatch(message)).catch((error) => this.#fail(error));
   }
 
   async #hello(version: number, token: string): Promise<void> {
     this.#helloTimer.cancel();
-    if (version !== PROTOCOL_VERSION) {
+    if (version < OLDEST_PROTOCOL_VERSION || version > PROTOCOL_VERSION) {
       this.close(
         CloseCode.VersionMismatch,
-        `This relay speaks protocol ${PROTOCOL_VERSION}, the client ${version}; update the client.`,
+        `This relay speaks protocol ${PROTOCOL_VERSION} (to clients of ${OLDEST_PROTOCOL_VERSION} and later), the client ${version}; update the client.`,
       );
       return;
     }
+    this.#clientVersion = version;
     this.#phase = 'authenticating';
     try {
       this.#principal = await this.context.auth.authenticate(token, this.request);
@@ -319,6 +331,12 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       return;
     }
     const reply = new SyncReply(id, limits.maxFrameBytes, (message) => this.#sendAndDrain(message));
+    // Before any of the answer: how much of it is coming, for the client's progress. Protocol 2 lacks it.
+    if (collections.length > 0 && this.#clientVersion >= PROGRESS_SINCE_VERSION) {
+      const size = await catchUpSize(hub.storage, this.#access!, collections);
+      if (this.#phase === 'closed') return;
+      this.#send({ type: 'progress', id, ...size });
+    }
 
     for (const { name, stateVector } of documents) {
       if (!isDocumentName(name)) throw new ProtocolError(`"${name}" is not a document name.`);

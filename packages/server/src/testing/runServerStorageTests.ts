@@ -157,6 +157,33 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(page.items.map((i) => i.name)).toEqual(['notes/fresh']);
       }));
 
+    it('measures what changes would list: distinct documents and the bytes of their updates', () =>
+      withStore(async (store) => {
+        expect(await store.changesSize('notes', '')).toEqual({ records: 0, bytes: 0 });
+        const a = recordingDoc();
+        a.text.insert(0, 'one');
+        a.text.insert(3, ' two');
+        const b = recordingDoc();
+        b.text.insert(0, 'bee');
+        const first = await store.append([
+          ...a.updates.map((u) => entry('notes/a', u, 1_000)),
+          entry('other/x', b.updates[0]!, 1_000),
+        ]);
+        await store.append([entry('notes/b', b.updates[0]!, 5_000)]);
+        const listed = await allChanges(store, 'notes', '');
+        const bytes = listed.items.reduce((sum, i) => sum + i.update.byteLength, 0);
+        expect(await store.changesSize('notes', '')).toEqual({ records: 2, bytes });
+        expect(await store.changesSize('notes', first.cursors.get('notes')!)).toEqual({
+          records: 1,
+          bytes: b.updates[0]!.byteLength,
+        });
+        expect(await store.changesSize('notes', '', { updatedSince: 2_000 })).toEqual({
+          records: 1,
+          bytes: b.updates[0]!.byteLength,
+        });
+        expect(await store.changesSize('notes', listed.cursor)).toEqual({ records: 0, bytes: 0 });
+      }));
+
     it('compacts a log into one snapshot that loads the same, and cursors from before it still see it', () =>
       withStore(async (store) => {
         const before = await store.append([entry('notes/z', Y.encodeStateAsUpdate(new Y.Doc()))]);

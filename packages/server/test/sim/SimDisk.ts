@@ -6,6 +6,8 @@ import type {
   AppendResult,
   ChangesOptions,
   ChangesPage,
+  ChangesSize,
+  ChangesSizeOptions,
   CompactOptions,
   IndexedRecord,
   LogEntry,
@@ -199,6 +201,9 @@ export class NodeStorage implements ServerStorage {
   }
   indexReaders(collection: string, records: readonly IndexedRecord[]): Promise<void> {
     return this.#do(() => this.disk.store.indexReaders(collection, records));
+  }
+  changesSize(collection: string, cursor: string, options?: ChangesSizeOptions): Promise<ChangesSize> {
+    return this.#do(() => this.disk.store.changesSize(collection, cursor, options));
   }
   head(collection: string): Promise<string> {
     return this.#do(() => this.disk.store.head(collection));
