@@ -813,7 +813,8 @@ export class SyncClient {
         this.#backoff.reset();
         this.#staleTokenRetries = 0;
         this.#retry = undefined;
-        this.#setState('online');
+        // Told once the subscriptions are asked for: online with nothing asked yet would read as synced.
+        this.#state = 'online';
         this.#startHeartbeat(connection);
         {
           const wanted = this.#subscriptions();
@@ -823,6 +824,7 @@ export class SyncClient {
         this.#schedulePush();
         for (const presence of this.#presence.values()) presence.announce();
         if (this.#role === 'leader') this.#devicePresence.announce();
+        this.#emitStatus();
         // Nothing to ask for and nothing to send: caught up already.
         this.#checkSynced();
         return;
