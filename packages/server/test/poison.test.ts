@@ -8,7 +8,7 @@ import * as decoding from 'lib0/decoding';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { pendingProtoUpdate } from './fixtures/pendingProtoUpdate.js';
+import { pendingJsonProtoUpdate, pendingProtoUpdate } from './fixtures/pendingProtoUpdate.js';
 import { editOf, poisonFor, recordUpdate } from './fixtures/poisonUpdate.js';
 import { onCleanup, startRelay } from './helpers.js';
 import { RawClient } from './rawClient.js';
@@ -192,9 +192,12 @@ describe('updates that apply but leave a record Yjs cannot encode', () => {
     await expectServed(relay, 'kept');
   });
 
-  it('are refused too when the value waits for a change the relay has not seen', async () => {
+  it.each([
+    ['an object whose "__proto__" key holds bytes', pendingProtoUpdate],
+    ['a JSON value with a "__proto__" key of its own', pendingJsonProtoUpdate],
+  ])('are refused too when the value waits for a change the relay has not seen: %s', async (_, update) => {
     // Yjs keeps it pending, where the checks of applied content do not look, and encoding the record throws.
-    const pending = pendingProtoUpdate();
+    const pending = update();
     const storage = new MemoryServerStorage();
     const relay = await startRelay({ storage });
     const writer = await RawClient.hello(relay.url);

@@ -80,6 +80,9 @@ function plainValue(value: unknown): boolean {
     const plain = prototype === Object.prototype || prototype === null;
     const children = Array.isArray(current) ? current : plain ? Object.values(current) : undefined;
     if (!children) return false;
+    // JSON.parse (embeds, formats and JSON content in the V1 format) keeps "__proto__" as a key of its own,
+    // which the V2 format, used for pending structs and merges, writes as an `any` and decodes as a prototype.
+    if (!Array.isArray(current) && Object.hasOwn(current, '__proto__')) return false;
     for (const child of children) stack.push(child);
   }
   return true;
