@@ -140,13 +140,26 @@ export const openApiDocument = {
     '/api/files/{collection}/{id}/{hash}': {
       get: {
         summary: 'The bytes of a file the record refers to (404 alike for no such file and no access)',
-        parameters: [collection, id, hash],
+        parameters: [
+          collection,
+          id,
+          hash,
+          {
+            name: 'range',
+            in: 'header',
+            required: false,
+            description: 'One byte range, `bytes=start-end`, `bytes=start-` or `bytes=-suffix`',
+            schema: { type: 'string' },
+          },
+        ],
         responses: {
           200: { description: 'The bytes', content: { 'application/octet-stream': {} } },
+          206: { description: 'The bytes of the range asked', content: { 'application/octet-stream': {} } },
           400: error,
           401: error,
           403: error,
           404: error,
+          416: error,
         },
       },
       put: {

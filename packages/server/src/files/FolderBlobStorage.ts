@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobOffsetError, type BlobStorage } from './BlobStorage.js';
 
 /**
  * Blobs as files in a folder (`ferry serve --blobs DIR`): `DIR/ab/abcdef…` named by hash, each written
  * beside its place and renamed into it once synced to disk, so a crash never leaves half a blob under a
- * hash. Uploads under way are `DIR/uploads/<hash of the key>`. A blob's time is its file's mtime.
+ * hash. Uploads under way are `DIR/uploads/<hash of the key>`, synced at each chunk, and become the blob by
+ * a rename. A blob's time is its file's mtime.
  */
 export class FolderBlobStorage implements BlobStorage {
   readonly #uploads: string;
@@ -15,13 +16,12 @@ export class FolderBlobStorage implements BlobStorage {
     this.#uploads = join(dir, 'uploads');
   }
 
-  async get(hash: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await readFile(this.#path(hash)));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+  async size(hash: string): Promise<number | undefined> {
+    return sizeOf(this.#path(hash));
+  }
+
+  async read(hash: string, offset: number, length: number): Promise<Uint8Array> {
+    return readRange(this.#path(hash), offset, length);
   }
 
   async received(key: string): Promise<number> {
@@ -44,29 +44,28 @@ export class FolderBlobStorage implements BlobStorage {
     return offset + chunk.byteLength;
   }
 
-  async uploaded(key: string): Promise<Uint8Array> {
-    return new Uint8Array(await readFile(this.#upload(key)).catch(() => Buffer.alloc(0)));
+  async readUpload(key: string, offset: number, length: number): Promise<Uint8Array> {
+    return readRange(this.#upload(key), offset, length);
   }
 
-  async commit(key: string, hash: string, bytes: Uint8Array, at: number): Promise<void> {
+  async commit(key: string, hash: string, at: number): Promise<void> {
     const path = this.#path(hash);
     const time = new Date(at);
     if ((await sizeOf(path)) !== undefined) {
       await utimes(path, time, time);
-    } else {
-      await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-      const partial = `${path}.partial`;
-      const file = await open(partial, 'w');
-      try {
-        await file.write(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await utimes(partial, time, time);
-      await rename(partial, path);
+      await this.drop(key);
+      return;
     }
-    await this.drop(key);
+    const upload = this.#upload(key);
+    // An empty file was never appended to: there is no upload file to move.
+    if ((await sizeOf(upload)) === undefined) {
+      await mkdir(this.#uploads, { recursive: true });
+      await (await open(upload, 'w')).close();
+    }
+    await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
+    await utimes(upload, time, time);
+    // Every chunk was synced as it arrived, so the rename is all that makes it the blob.
+    await rename(upload, path);
   }
 
   async drop(key: string): Promise<void> {
@@ -119,5 +118,23 @@ async function sizeOf(path: string): Promise<number | undefined> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
+  }
+}
+
+/** Up to `length` bytes of a file from `offset`; none when the file is missing. */
+async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Uint8Array();
+    throw error;
+  }
+  try {
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await file.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
   }
 }

@@ -1,4 +1,5 @@
 import { BlobOffsetError, type BlobStorage } from './BlobStorage.js';
+import { concat } from './chunkRange.js';
 
 interface Upload {
   chunks: Uint8Array[];
@@ -11,8 +12,12 @@ export class MemoryBlobStorage implements BlobStorage {
   readonly #blobs = new Map<string, { bytes: Uint8Array; at: number }>();
   readonly #uploads = new Map<string, Upload>();
 
-  async get(hash: string): Promise<Uint8Array | undefined> {
-    return this.#blobs.get(hash)?.bytes;
+  async size(hash: string): Promise<number | undefined> {
+    return this.#blobs.get(hash)?.bytes.byteLength;
+  }
+
+  async read(hash: string, offset: number, length: number): Promise<Uint8Array> {
+    return (this.#blobs.get(hash)?.bytes ?? new Uint8Array()).slice(offset, offset + length);
   }
 
   async received(key: string): Promise<number> {
@@ -29,13 +34,13 @@ export class MemoryBlobStorage implements BlobStorage {
     return upload.size;
   }
 
-  async uploaded(key: string): Promise<Uint8Array> {
-    return concat(this.#uploads.get(key)?.chunks ?? []);
+  async readUpload(key: string, offset: number, length: number): Promise<Uint8Array> {
+    return concat(this.#uploads.get(key)?.chunks ?? []).slice(offset, offset + length);
   }
 
-  async commit(key: string, hash: string, bytes: Uint8Array, at: number): Promise<void> {
-    const stored = this.#blobs.get(hash);
-    this.#blobs.set(hash, { bytes: stored?.bytes ?? bytes.slice(), at });
+  async commit(key: string, hash: string, at: number): Promise<void> {
+    const bytes = this.#blobs.get(hash)?.bytes ?? concat(this.#uploads.get(key)?.chunks ?? []);
+    this.#blobs.set(hash, { bytes, at });
     this.#uploads.delete(key);
   }
 
@@ -66,14 +71,4 @@ export class MemoryBlobStorage implements BlobStorage {
   }
 
   async close(): Promise<void> {}
-}
-
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }

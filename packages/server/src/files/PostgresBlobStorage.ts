@@ -1,10 +1,14 @@
 import pg from 'pg';
 import { BlobOffsetError, type BlobStorage } from './BlobStorage.js';
-import { concat } from './MemoryBlobStorage.js';
+import { chunkRange, type StoredChunk } from './chunkRange.js';
+
+/** Chunks a blob is split into when it was stored whole by an earlier version. */
+const MIGRATED_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Blobs in PostgreSQL, in tables beside the relay's log (`<schema>.blobs`, `<schema>.blob_uploads`), so that
- * pg_dump of the schema covers records and files alike. Give it to the relay as `blobs`.
+ * Blobs in PostgreSQL, in tables beside the relay's log (`<schema>.file_blobs`, `file_blob_chunks`,
+ * `blob_uploads`), so that pg_dump of the schema covers records and files alike. Give it to the relay as
+ * `blobs`. A blob is kept as the chunks it was uploaded in, so reading a range reads only what it covers.
  */
 export class PostgresBlobStorage implements BlobStorage {
   readonly #pool: pg.Pool;
@@ -18,12 +22,16 @@ export class PostgresBlobStorage implements BlobStorage {
     this.#pool.on('error', () => {});
   }
 
-  async get(hash: string): Promise<Uint8Array | undefined> {
-    const { rows } = await this.#query<{ data: Buffer }>(
-      `SELECT data FROM ${this.#t('blobs')} WHERE hash = $1`,
+  async size(hash: string): Promise<number | undefined> {
+    const { rows } = await this.#query<{ size: string }>(
+      `SELECT size FROM ${this.#t('file_blobs')} WHERE hash = $1`,
       [hash],
     );
-    return rows[0] ? new Uint8Array(rows[0].data) : undefined;
+    return rows[0] ? Number(rows[0].size) : undefined;
+  }
+
+  async read(hash: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.#range('file_blob_chunks', 'hash', hash, offset, length);
   }
 
   async received(key: string): Promise<number> {
@@ -61,24 +69,33 @@ export class PostgresBlobStorage implements BlobStorage {
     }
   }
 
-  async uploaded(key: string): Promise<Uint8Array> {
-    const { rows } = await this.#query<{ data: Buffer }>(
-      `SELECT data FROM ${this.#t('blob_uploads')} WHERE key = $1 ORDER BY "offset"`,
-      [key],
-    );
-    return concat(rows.map((row) => row.data));
+  async readUpload(key: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.#range('blob_uploads', 'key', key, offset, length);
   }
 
-  async commit(key: string, hash: string, bytes: Uint8Array, at: number): Promise<void> {
+  async commit(key: string, hash: string, at: number): Promise<void> {
     await this.#prepare();
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO ${this.#t('blobs')} (hash, data, at) VALUES ($1, $2, $3)
-         ON CONFLICT (hash) DO UPDATE SET at = EXCLUDED.at`,
-        [hash, Buffer.from(bytes), at],
-      );
+      // Two commits of one hash at once: the second waits, then finds it stored.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [hash]);
+      const { rowCount } = await client.query(`UPDATE ${this.#t('file_blobs')} SET at = $2 WHERE hash = $1`, [
+        hash,
+        at,
+      ]);
+      if (rowCount === 0) {
+        await client.query(
+          `INSERT INTO ${this.#t('file_blob_chunks')} (hash, "offset", data)
+           SELECT $1, "offset", data FROM ${this.#t('blob_uploads')} WHERE key = $2`,
+          [hash, key],
+        );
+        await client.query(
+          `INSERT INTO ${this.#t('file_blobs')} (hash, size, at)
+           SELECT $1, COALESCE(SUM(length(data)), 0), $3 FROM ${this.#t('blob_uploads')} WHERE key = $2`,
+          [hash, key, at],
+        );
+      }
       await client.query(`DELETE FROM ${this.#t('blob_uploads')} WHERE key = $1`, [key]);
       await client.query('COMMIT');
     } catch (error) {
@@ -95,15 +112,19 @@ export class PostgresBlobStorage implements BlobStorage {
 
   async storedBefore(before: number, after: string, limit: number): Promise<string[]> {
     const { rows } = await this.#query<{ hash: string }>(
-      `SELECT hash FROM ${this.#t('blobs')} WHERE at < $1 AND hash > $2 ORDER BY hash LIMIT $3`,
+      `SELECT hash FROM ${this.#t('file_blobs')} WHERE at < $1 AND hash > $2 ORDER BY hash LIMIT $3`,
       [before, after, limit],
     );
     return rows.map((row) => row.hash);
   }
 
   async remove(hashes: readonly string[]): Promise<void> {
-    if (hashes.length > 0)
-      await this.#query(`DELETE FROM ${this.#t('blobs')} WHERE hash = ANY($1)`, [hashes]);
+    if (hashes.length === 0) return;
+    await this.#query(
+      `WITH gone AS (DELETE FROM ${this.#t('file_blobs')} WHERE hash = ANY($1))
+       DELETE FROM ${this.#t('file_blob_chunks')} WHERE hash = ANY($1)`,
+      [hashes],
+    );
   }
 
   async dropUploadsBefore(before: number): Promise<number> {
@@ -120,9 +141,63 @@ export class PostgresBlobStorage implements BlobStorage {
     await this.#pool.end();
   }
 
+  /**
+   * Earlier versions kept each blob whole in a `blobs` table; they move to chunks once, in one transaction
+   * (each chunk cut by PostgreSQL, so no blob passes through the relay's memory).
+   */
+  async #migrateWholeBlobs(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#schema}.blobs`]);
+      const { rows } = await client.query(
+        `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'blobs'`,
+        [this.#schema],
+      );
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.#t('file_blob_chunks')} (hash, "offset", data)
+           SELECT hash, part * ${MIGRATED_CHUNK_BYTES}, substring(data FROM (part * ${MIGRATED_CHUNK_BYTES} + 1)::int FOR ${MIGRATED_CHUNK_BYTES})
+           FROM ${this.#t('blobs')}, generate_series(0, GREATEST(ceil(length(data) / ${MIGRATED_CHUNK_BYTES}.0)::bigint - 1, 0)) AS part
+           ON CONFLICT DO NOTHING`,
+        );
+        await client.query(
+          `INSERT INTO ${this.#t('file_blobs')} (hash, size, at) SELECT hash, length(data), at FROM ${this.#t('blobs')}
+           ON CONFLICT DO NOTHING`,
+        );
+        await client.query(`DROP TABLE ${this.#t('blobs')}`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Drops the schema and everything in it (for tests). */
   async dropSchema(): Promise<void> {
     await this.#pool.query(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
+  }
+
+  /** Bytes `offset` to `offset + length` of a blob or an upload, from the chunks that overlap them. */
+  async #range(
+    table: string,
+    column: string,
+    id: string,
+    offset: number,
+    length: number,
+  ): Promise<Uint8Array> {
+    const end = offset + length;
+    const { rows } = await this.#query<{ offset: string; data: Buffer }>(
+      `SELECT "offset", data FROM ${this.#t(table)} WHERE ${column} = $1 AND "offset" < $3 AND "offset" >= COALESCE(
+         (SELECT MAX("offset") FROM ${this.#t(table)} WHERE ${column} = $1 AND "offset" <= $2), 0)
+       ORDER BY "offset"`,
+      [id, offset, end],
+    );
+    const chunks: StoredChunk[] = rows.map((row) => ({ offset: Number(row.offset), data: row.data }));
+    return chunkRange(chunks, offset, end);
   }
 
   #t(table: string): string {
@@ -137,11 +212,14 @@ export class PostgresBlobStorage implements BlobStorage {
   #prepare(): Promise<void> {
     this.#ready ??= (async () => {
       await this.#pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`).catch(() => {});
-      await this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#t('blobs')} (
-        hash TEXT PRIMARY KEY, data BYTEA NOT NULL, at BIGINT NOT NULL)`);
+      await this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#t('file_blobs')} (
+        hash TEXT PRIMARY KEY, size BIGINT NOT NULL, at BIGINT NOT NULL)`);
+      await this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#t('file_blob_chunks')} (
+        hash TEXT NOT NULL, "offset" BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (hash, "offset"))`);
       await this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#t('blob_uploads')} (
         key TEXT NOT NULL, "offset" BIGINT NOT NULL, data BYTEA NOT NULL, at BIGINT NOT NULL,
         PRIMARY KEY (key, "offset"))`);
+      await this.#migrateWholeBlobs();
     })();
     this.#ready.catch(() => {
       this.#ready = undefined;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentName, FILES_PATH, fileRefsOf, hasContent, isFileHash } from '@ferry/core';
 import { type ApiContext, mayRead, principalOf, requireAccess } from '../api/ApiContext.js';
@@ -7,6 +6,7 @@ import { sendError, sendJson } from '../api/http.js';
 import type { Principal } from '../auth/Auth.js';
 import { viewRecord } from '../documents/RecordView.js';
 import { BlobOffsetError, type BlobStorage } from './BlobStorage.js';
+import { byteRange, hashOfUpload, sendBlob } from './streamBlob.js';
 
 /** What the file endpoints need: the REST API's context (auth, records, rules), the blobs and their limits. */
 export interface FileContext {
@@ -51,7 +51,8 @@ export function fileRoutes(
         );
       const upload = match[4] !== undefined;
       const principal = await principalOf(context.api, request);
-      if (request.method === 'GET' && !upload) await download(context, principal, name, hash, response);
+      if (request.method === 'GET' && !upload)
+        await download(context, principal, name, hash, request, response);
       else if (request.method === 'GET')
         await uploadStatus(context, principal, name, hash, request, response);
       else if (request.method === 'PUT' && !upload)
@@ -77,18 +78,29 @@ async function download(
   principal: Principal,
   name: string,
   hash: string,
+  request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
   await requireAccess(context.api, principal, name, 'read');
-  const bytes = (await refersTo(context, principal, name, hash)) ? await context.blobs.get(hash) : undefined;
-  if (!bytes) throw new ApiError(404, 'not-found', `Record ${name} has no file ${hash} you may read.`);
-  response.writeHead(200, {
+  const size = (await refersTo(context, principal, name, hash)) ? await context.blobs.size(hash) : undefined;
+  if (size === undefined)
+    throw new ApiError(404, 'not-found', `Record ${name} has no file ${hash} you may read.`);
+  let range: ReturnType<typeof byteRange>;
+  try {
+    range = byteRange(request.headers.range, size);
+  } catch (error) {
+    response.setHeader('content-range', `bytes */${size}`);
+    throw error;
+  }
+  response.writeHead(range ? 206 : 200, {
     'content-type': 'application/octet-stream',
-    'content-length': bytes.byteLength,
+    'content-length': range ? range.end - range.start : size,
+    'accept-ranges': 'bytes',
+    ...(range && { 'content-range': `bytes ${range.start}-${range.end - 1}/${size}` }),
     // The bytes of a hash never change; who may read them does, so no shared cache may keep them.
     'cache-control': 'private, max-age=31536000, immutable',
   });
-  response.end(bytes);
+  await sendBlob(context.blobs, hash, range ?? { start: 0, end: size }, response);
 }
 
 async function uploadStatus(
@@ -103,7 +115,7 @@ async function uploadStatus(
   const size = sizeOf(context, request);
   // Complete only as far as the principal may know it: the record it may read refers to a stored file.
   const complete =
-    (await refersTo(context, principal, name, hash)) && (await context.blobs.get(hash)) !== undefined;
+    (await refersTo(context, principal, name, hash)) && (await context.blobs.size(hash)) !== undefined;
   const received = complete ? (size ?? 0) : await context.blobs.received(uploadKey(name, hash, size));
   sendJson(response, 200, { received, complete });
 }
@@ -138,8 +150,7 @@ async function putChunk(
     sendJson(response, 200, { received, complete: false });
     return;
   }
-  const bytes = await context.blobs.uploaded(key);
-  const actual = createHash('sha256').update(bytes).digest('hex');
+  const actual = await hashOfUpload(context.blobs, key, size);
   if (actual !== hash) {
     await context.blobs.drop(key);
     throw new ApiError(
@@ -148,7 +159,7 @@ async function putChunk(
       `The bytes received hash to ${actual}, not ${hash}; nothing was stored. Upload the file again from offset 0.`,
     );
   }
-  await context.blobs.commit(key, hash, bytes, now);
+  await context.blobs.commit(key, hash, now);
   sendJson(response, 200, { received, complete: true });
 }
 
