@@ -37,7 +37,6 @@ import type { Metrics } from './Metrics.js';
 import { openRelayNode } from './RelayNode.js';
 import { PostgresStorage } from './storage/PostgresStorage.js';
 import type { ServerStorage } from './storage/ServerStorage.js';
-import { SqliteStorage } from './storage/SqliteStorage.js';
 import { SyncConnection } from './sync/SyncConnection.js';
 import { checkWebhook } from './webhooks/checkWebhook.js';
 import type { WebhookOptions } from './webhooks/Webhook.js';
