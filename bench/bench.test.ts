@@ -16,6 +16,12 @@ const results: WorkloadResult[] = [];
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   'live-query': ['update → subscriber p50', 'matching records'],
   'fan-out': ['burst: deliveries per second', 'paced: delivery latency p99', 'burst: relay CPU'],
+  'fan-out-processes': [
+    'burst: deliveries per second',
+    'burst: client CPU (writer and reader processes)',
+    'paced: delivery latency p99',
+    'burst: relay CPU',
+  ],
   'cold-sync': ['time to synced', 'bytes received', 'frames received', 'relay peak RSS'],
   resume: [
     'time to caught up',

@@ -27,6 +27,15 @@ export interface SystemUnderTest {
   readonly unloadsIdleDocumentsAfterMs?: number;
   /** Starts the server with `records` contacts (ids contactId(0…records-1)) stored. */
   start(records: number, options?: StartOptions): Promise<ServerUnderTest>;
+  /** What the server's `open` does, for a client in another process, from the server's `remote(ids)`. */
+  openClient(server: RemoteServer, ids: readonly string[], mode: OpenMode): Promise<ClientUnderTest>;
+}
+
+/** What a client in another process needs to reach a server (plain JSON, to pass over IPC). */
+export interface RemoteServer {
+  readonly url: string;
+  /** The seeded documents' states (base64) by id, for clients that start from them (the bare relay's). */
+  readonly seed?: Readonly<Record<string, string>>;
 }
 
 export interface StartOptions {
@@ -43,6 +52,8 @@ export interface ServerUnderTest {
   readonly seedUsage: ProcessUsage | undefined;
   /** A full garbage collection in the server process; only when started with `inspect`. */
   collectGarbage(): Promise<void>;
+  /** What a client in another process needs to open `ids` (see SystemUnderTest.openClient). */
+  remote(ids: readonly string[]): RemoteServer;
   /** A new client holding `ids` (contact ids); resolves once its connection is set up, not synced. */
   open(ids: readonly string[], mode: OpenMode): Promise<ClientUnderTest>;
   stop(): Promise<void>;

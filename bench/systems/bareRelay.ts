@@ -25,6 +25,12 @@ export const bareRelaySystem: SystemUnderTest = {
     'server: 20 lines on `ws` that forward each binary frame to the other sockets on the same path, undecoded; it stores nothing, so it runs only fan-out and idle connections.',
     'client: a `ws` socket per document sending each Yjs update as one frame, applying each frame received.',
   ],
+  openClient: async (remote, ids) => {
+    const seed = Object.entries(remote.seed ?? {}).map(
+      ([id, state]) => [id, Buffer.from(state, 'base64')] as const,
+    );
+    return openBareClient(remote.url, ids, new Map(seed));
+  },
   async start(records, options) {
     const documents = await contactDocuments(records);
     const server = await startServerProcess({
@@ -39,6 +45,13 @@ export const bareRelaySystem: SystemUnderTest = {
       seedMetrics: {},
       seedUsage: undefined,
       collectGarbage: garbageCollectorOf(server),
+      // Each client starts from the seeded documents, made once here: another process gets their bytes.
+      remote: (ids) => ({
+        url: server.url,
+        seed: Object.fromEntries(
+          ids.map((id) => [id, Buffer.from(documents.get(id) ?? []).toString('base64')]),
+        ),
+      }),
       open: async (ids) => openBareClient(server.url, ids, documents),
       stop: () => server.stop(),
     };

@@ -42,6 +42,7 @@ export function ferrySystem({
         ? 'client: @ferry/core on memory storage, one WebSocket per client for any number of records.'
         : 'client: y-websocket 3.1.0 `WebsocketProvider` on the relay’s `/y/` endpoint, one WebSocket per document.',
     ],
+    openClient: (remote, ids, mode) => openClient(remote.url, ids, mode),
     async start(records, options) {
       const relay = await startRelayProcess(relayArgs, options);
       try {
@@ -56,6 +57,7 @@ export function ferrySystem({
           },
           seedUsage: usage(),
           collectGarbage: garbageCollectorOf(relay),
+          remote: () => ({ url: relay.url }),
           open: (ids, mode) => openClient(relay.url, ids, mode),
           stop: () => relay.stop(),
         };

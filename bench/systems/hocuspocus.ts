@@ -27,6 +27,7 @@ export const hocuspocusSystem: SystemUnderTest = {
     'documents are attached in batches: at most 100 waiting for their first sync on a socket (Hocuspocus 4 closes a connection that has more than 100 documents pending authentication, its `maxPendingDocuments`).',
     'acknowledgement: the provider’s `unsyncedChanges` back to 0, which the server sends once it applied the change in memory, before storing it.',
   ],
+  openClient: async (remote, ids) => openHocuspocusClient(remote.url, ids),
   async start(records, options) {
     const dataDir = await seededCopy(`hocuspocus sqlite ${records}`, async (dir) =>
       seedSqlite(join(dir, DATABASE), await contactDocuments(records)),
@@ -46,6 +47,7 @@ export const hocuspocusSystem: SystemUnderTest = {
         seedMetrics: {},
         seedUsage: undefined,
         collectGarbage: garbageCollectorOf(server),
+        remote: () => ({ url: server.url }),
         open: async (ids) => openHocuspocusClient(server.url, ids),
         stop: async () => {
           await server.stop();

@@ -30,6 +30,7 @@ export const yWebsocketSystem: SystemUnderTest = {
     'acknowledgement: none. The protocol never tells a client that the server has a change.',
     'resume: the server greets a reconnecting client before it has loaded the document from LevelDB, with an empty state vector, so every client sends its whole document back (the bytes sent).',
   ],
+  openClient: async (remote, ids) => openYWebsocketClient(remote.url, ids),
   async start(records, options) {
     const dataDir = await seededCopy(`y-leveldb ${records}`, async (dir) =>
       seedLeveldb(dir, await contactDocuments(records)),
@@ -50,6 +51,7 @@ export const yWebsocketSystem: SystemUnderTest = {
         seedMetrics: {},
         seedUsage: undefined,
         collectGarbage: garbageCollectorOf(server),
+        remote: () => ({ url: server.url }),
         open: async (ids) => openYWebsocketClient(server.url, ids),
         stop: async () => {
           await server.stop();

@@ -17,10 +17,10 @@ import type { ClientUnderTest, SystemUnderTest } from '../systems/SystemUnderTes
 import { withServer } from '../systems/withServer.js';
 import type { Workload, WorkloadResult } from '../workload.js';
 
-const RECORD = contactId(0);
+export const RECORD = contactId(0);
 // Score values no seeded record has, so a reader can tell which update it is looking at.
-const BURST_BASE = 1_000_000;
-const PACED_BASE = 2_000_000;
+export const BURST_BASE = 1_000_000;
+export const PACED_BASE = 2_000_000;
 
 export function fanOut(system: SystemUnderTest): Workload {
   return {
