@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@ferry/core';
 import { createRelay, type Relay } from '@ferry/server';
-import type { BrowserContext, Page } from 'playwright-core';
-import { pageErrors } from '../../../test/browser/chromium.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 
 export const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -41,6 +42,43 @@ export async function startMailRelay(): Promise<{ relay: Relay; close(): Promise
   };
 }
 
+/**
+ * Chromium for the tests of one file: launched before them and closed after them, once what they gave to
+ * `onClose` is closed (last given, first closed).
+ */
+export function chromiumForFile(): { readonly browser: Browser; onClose(close: () => unknown): void } {
+  const closes: (() => unknown)[] = [];
+  const session = {
+    browser: undefined as unknown as Browser,
+    onClose: (close: () => unknown) => closes.push(close),
+  };
+  beforeAll(async () => {
+    session.browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    for (const close of closes.reverse()) await close();
+    await session.browser?.close();
+  });
+  return session;
+}
+
+/** Chromium and a mail relay (startMailRelay) for the tests of one file, closed after them. */
+export function mailRelayForFile(): { readonly relay: Relay; readonly browser: Browser } {
+  const chromium = chromiumForFile();
+  const session = {
+    relay: undefined as unknown as Relay,
+    get browser() {
+      return chromium.browser;
+    },
+  };
+  beforeAll(async () => {
+    const started = await startMailRelay();
+    session.relay = started.relay;
+    chromium.onClose(started.close);
+  }, 60_000);
+  return session;
+}
+
 /** Opens the mail app as `user` at `hash`, once its data is loaded. */
 export async function openMail(
   relay: Relay,
@@ -54,6 +92,14 @@ export async function openMail(
   await page.waitForSelector('body[data-ready=true]', WAIT);
   return { page, errors };
 }
+
+/** Waits until the page's control `selector` holds `value`. */
+export const untilValue = (page: Page, selector: string, value: string) =>
+  page.waitForFunction(
+    ([sel, expected]) => (document.querySelector(sel) as HTMLInputElement | null)?.value === expected,
+    [selector, value] as const,
+    WAIT,
+  );
 
 /** The id of the record open in the page, from its URL (`#/drafts/<id>`). */
 export const openId = (page: Page): string => decodeURIComponent(new URL(page.url()).hash.split('/')[2]!);

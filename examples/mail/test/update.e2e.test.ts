@@ -8,29 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFerry, MemoryStorage, silentLogger, type WebSocketClass } from '@ferry/core';
 import { createRelay, type Relay } from '@ferry/server';
-import type { Browser, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocketRoute } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { launchChromium } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 import { messages } from '../src/schema.js';
-import { DIST, openMail, VIEWPORT, WAIT } from './mailHarness.js';
+import { chromiumForFile, DIST, openMail, VIEWPORT, WAIT } from './mailHarness.js';
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await browser?.close();
-});
+const chromium = chromiumForFile();
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  chromium.onClose(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -80,10 +69,10 @@ describe('the mail example’s updates in Chromium', () => {
       logger: silentLogger,
       rules,
     });
-    cleanups.push(() => relay.close());
+    chromium.onClose(() => relay.close());
 
-    const context = await browser.newContext(VIEWPORT);
-    cleanups.push(() => context.close());
+    const context = await chromium.browser.newContext(VIEWPORT);
+    chromium.onClose(() => context.close());
     // The page's sync connections pass through here: while `relayDown`, each is closed as it opens, so
     // changes stay unsent while the page and its files are still served.
     let relayDown = false;
