@@ -121,6 +121,28 @@ describe('incomplete pushes', () => {
     expect(await stored(storage)).toEqual({ text: 'mine and more', waiting: false, entries: 2 });
   });
 
+  it('tells apart content the record already keeps waiting (stored by an older version) from a new push’s', async () => {
+    const storage = new MemoryServerStorage();
+    const { b, builtOn } = builtOnALostChange();
+    await storage.append([{ name: NAME, collection: 'notes', update: builtOn, actor: 'older', at: 0 }]);
+    const relay = await startRelay({ storage });
+    const client = await RawClient.hello(relay.url);
+
+    // A change that needs nothing the relay lacks is stored, though the record still keeps other content aside.
+    const other = new Y.Doc();
+    other.clientID = 3;
+    other.getMap('m').set('k', 'v');
+    const complete = await push(client, 1, Y.encodeStateAsUpdate(other));
+    expect(complete).toMatchObject({ refused: [] });
+    expect(complete.incomplete).toBeUndefined();
+    expect(await stored(storage)).toMatchObject({ waiting: true, entries: 2 });
+
+    // What it waited for arrives: both apply.
+    const lost = await push(client, 2, Y.encodeStateAsUpdate(b, Y.encodeStateVector(other)));
+    expect(lost.incomplete).toBeUndefined();
+    expect(await stored(storage)).toEqual({ text: 'lost and built on', waiting: false, entries: 3 });
+  });
+
   it('over /y/: stores nothing of it and answers with sync step 1, whose answer is stored', async () => {
     const storage = new MemoryServerStorage();
     const relay = await startRelay({ storage });
