@@ -500,6 +500,7 @@ export class DocumentHub {
     }
     if (incomplete) {
       if (!incomplete.undone) this.documents.reload(document);
+      this.metrics.errors.inc({ kind: 'incomplete-update' });
       throw new IncompleteUpdateError(incomplete.stateVector);
     }
     if (refusal !== undefined) {
