@@ -40,6 +40,18 @@ describe('deterministic simulation', () => {
     });
   }
 
+  // Seed 2 at 2,103 operations: a client's update, built on a change whose commit a node kill tore, was
+  // acknowledged and stored while it could not be applied (it waited for the torn change).
+  it('seed 2: 3,300 operations, and no acknowledged update waits for a change the relay lacks', {
+    timeout: DEADLINE_MS,
+  }, async () => {
+    const { result, report } = await simulate(2, 3_300);
+    expect(result.failures, report).toEqual([]);
+    expect(result.checks['nothing stored waits'], report).toBeGreaterThan(0);
+    expect(result.checks['every stored update applies'], report).toBeGreaterThan(0);
+    expect(result.faults['commit torn at kill'], report).toBeGreaterThan(0);
+  });
+
   it('with record rules: sends no record to a user the relay never allowed to read it', {
     timeout: DEADLINE_MS,
   }, async () => {

@@ -4,15 +4,22 @@
 
 /**
  * Bumped on any change to the messages. Client and relay exchange it in Hello/Welcome. Version 3 added
- * Progress, which the relay sends only to clients that say they speak 3 or later.
+ * Progress, which the relay sends only to clients that say they speak 3 or later. Version 4 added the
+ * `incomplete` items of an Ack, sent only to clients of 4 or later.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
-/** The oldest client version the relay still serves: a client of version 2 is simply not sent Progress. */
+/**
+ * The oldest client version the relay still serves: a client of version 2 is simply not sent Progress; one
+ * older than 4 is told of an incomplete push as a transient refusal (StorageFailed), which it sends again later.
+ */
 export const OLDEST_PROTOCOL_VERSION = 2;
 
 /** The first protocol version whose clients are sent Progress. */
 export const PROGRESS_SINCE_VERSION = 3;
+
+/** The first protocol version whose clients are told which pushed records were incomplete (see Ack). */
+export const INCOMPLETE_SINCE_VERSION = 4;
 
 /** The WebSocket path of Ferry's multiplexed protocol. */
 export const SYNC_PATH = '/sync';
@@ -121,10 +128,20 @@ export const DocumentErrorCode = {
    * (`maxRecordsDecidedPerSync`); the collection is not followed.
    */
   TooLarge: 8,
+  /**
+   * The update builds on changes the relay does not hold (Yjs would keep it waiting for them): nothing of it
+   * was stored. Send the record again as a diff from the relay's state vector, which carries them. Clients of
+   * protocol 4 and later learn it from an Ack's `incomplete` items, never as a refusal.
+   */
+  Incomplete: 9,
 } as const;
 export type DocumentErrorCode = (typeof DocumentErrorCode)[keyof typeof DocumentErrorCode];
 
 /** Whether a client should keep the change and send it again later (true), or give up on it (false). */
 export function isTransientDocumentError(code: number): boolean {
-  return code === DocumentErrorCode.LoadFailed || code === DocumentErrorCode.StorageFailed;
+  return (
+    code === DocumentErrorCode.LoadFailed ||
+    code === DocumentErrorCode.StorageFailed ||
+    code === DocumentErrorCode.Incomplete
+  );
 }

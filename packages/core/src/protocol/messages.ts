@@ -44,6 +44,16 @@ export interface CollectionCursor {
   readonly cursor: string;
 }
 
+/**
+ * A pushed record the relay did not store because its update builds on changes the relay lacks (a change it
+ * forwarded and then lost in a crash, say): the client sends `Y.encodeStateAsUpdate(doc, stateVector)`.
+ */
+export interface IncompleteItem {
+  readonly name: string;
+  /** The relay's state vector of the record. */
+  readonly stateVector: Uint8Array;
+}
+
 export interface RefusedItem {
   readonly name: string;
   readonly code: number;
@@ -100,8 +110,16 @@ export type ServerMessage =
   | { readonly type: 'progress'; readonly id: number; readonly records: number; readonly bytes: number }
   /** Live changes from other clients. */
   | { readonly type: 'updates'; readonly items: readonly DocumentUpdate[] }
-  /** Push `id` is committed to storage, except the refused items. */
-  | { readonly type: 'ack'; readonly id: number; readonly refused: readonly RefusedItem[] }
+  /**
+   * Push `id` is committed to storage, except the refused items and the incomplete ones (protocol 4 and
+   * later; written only when there are any, so an Ack without them reads as it did in earlier versions).
+   */
+  | {
+      readonly type: 'ack';
+      readonly id: number;
+      readonly refused: readonly RefusedItem[];
+      readonly incomplete?: readonly IncompleteItem[];
+    }
   /** Everything in the collection up to `cursor` has been delivered to this connection. */
   | { readonly type: 'cursor'; readonly collection: string; readonly cursor: string }
   | { readonly type: 'awareness'; readonly name: string; readonly update: Uint8Array }
@@ -251,10 +269,7 @@ export function encodeServerMessage(message: ServerMessage, seq: number): Uint8A
         encoding.writeVarString(e, c.collection);
         encoding.writeVarString(e, c.cursor);
       });
-      writeList(e, message.stateVectors, (s) => {
-        encoding.writeVarString(e, s.name);
-        encoding.writeVarUint8Array(e, s.stateVector);
-      });
+      writeStateVectors(e, message.stateVectors);
       encoding.writeUint8(e, message.done ? 1 : 0);
       break;
     case 'updates':
@@ -267,6 +282,7 @@ export function encodeServerMessage(message: ServerMessage, seq: number): Uint8A
         encoding.writeVarUint(e, r.code);
         encoding.writeVarString(e, r.message);
       });
+      if (message.incomplete?.length) writeStateVectors(e, message.incomplete);
       break;
     case 'cursor':
       encoding.writeVarString(e, message.collection);
@@ -319,7 +335,7 @@ function readServerMessage(d: decoding.Decoder): ServerMessage {
         id: decoding.readVarUint(d),
         items: readUpdates(d),
         cursors: readList(d, () => ({ collection: readString(d), cursor: readString(d) })),
-        stateVectors: readList(d, () => ({ name: readString(d), stateVector: readBytes(d) })),
+        stateVectors: readStateVectors(d),
         done: decoding.readUint8(d) === 1,
       };
     case 'updates':
@@ -333,6 +349,7 @@ function readServerMessage(d: decoding.Decoder): ServerMessage {
           code: decoding.readVarUint(d),
           message: readString(d),
         })),
+        ...(d.pos < d.arr.length && { incomplete: readStateVectors(d) }),
       };
     case 'cursor':
       return { type, collection: readString(d), cursor: readString(d) };
@@ -371,6 +388,17 @@ function writeUpdates(e: encoding.Encoder, items: readonly DocumentUpdate[]): vo
     encoding.writeVarString(e, item.name);
     encoding.writeVarUint8Array(e, item.update);
   });
+}
+
+function writeStateVectors(e: encoding.Encoder, items: readonly IncompleteItem[]): void {
+  writeList(e, items, (item) => {
+    encoding.writeVarString(e, item.name);
+    encoding.writeVarUint8Array(e, item.stateVector);
+  });
+}
+
+function readStateVectors(d: decoding.Decoder): IncompleteItem[] {
+  return readList(d, () => ({ name: readString(d), stateVector: readBytes(d) }));
 }
 
 function readUpdates(d: decoding.Decoder): DocumentUpdate[] {

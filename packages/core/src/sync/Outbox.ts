@@ -178,6 +178,17 @@ export class Outbox {
     this.#refresh(name);
   }
 
+  /**
+   * The relay did not store a push of the document that carried `carries`: it builds on changes the relay
+   * lacks. The relay holds `stateVector`; the next send is the diff from it, which carries them.
+   */
+  incomplete(name: string, carries: Coverage | undefined, stateVector: Uint8Array): void {
+    this.#serverState.set(name, stateVector);
+    this.#resend.add(name);
+    if (carries && this.#inFlight.get(name) === carries) this.#inFlight.delete(name);
+    this.#refresh(name);
+  }
+
   /** The connection dropped: whatever was in flight must be sent again. */
   unsent(): void {
     // What was sent may not have arrived: the next send of every waiting record is a full diff.

@@ -17,6 +17,7 @@ import {
   decodeServerMessage,
   encodeClientMessage,
   type FieldEquals,
+  type IncompleteItem,
   type RefusedItem,
   type ServerMessage,
   updateEntrySize,
@@ -32,6 +33,7 @@ import { Backoff } from './Backoff.js';
 import type { Coverage } from './ChangeMarks.js';
 import { DevicePresence } from './DevicePresence.js';
 import { Followers, type Subscriptions } from './Followers.js';
+import { IncompletePushes } from './IncompletePushes.js';
 import { Outbox, type RecordSyncStatus } from './Outbox.js';
 import { Presence, type PresenceState } from './Presence.js';
 import { RelayHistory } from './RelayHistory.js';
@@ -193,6 +195,7 @@ export class SyncClient {
   /** Subscribe requests not yet fully answered, with the time they were sent. */
   readonly #answering = new Map<number, number>();
   readonly #rollbacks: Rollbacks;
+  readonly #incomplete = new IncompletePushes();
   #toPush = new Set<string>();
   #pushScheduled = false;
   #syncedWaiters: (() => void)[] = [];
@@ -304,7 +307,7 @@ export class SyncClient {
       nextRetryAt: state === 'unreachable' && nextRetryAt !== undefined ? new Date(nextRetryAt) : undefined,
       pending: this.#outbox.size,
       lastSyncedAt: this.#lastSyncedAt,
-      error: this.#error,
+      error: this.#error ?? this.#incomplete.stuck,
     };
   }
 
@@ -820,6 +823,7 @@ export class SyncClient {
           const wanted = this.#subscriptions();
           this.#subscribe([...wanted.collections.keys()], [...wanted.documents]);
         }
+        this.#incomplete.reset();
         for (const name of this.#outbox.pending()) this.#toPush.add(name);
         this.#schedulePush();
         for (const presence of this.#presence.values()) presence.announce();
@@ -852,7 +856,7 @@ export class SyncClient {
         );
         return;
       case 'ack':
-        this.#acknowledged(message.id, message.refused);
+        this.#acknowledged(message.id, message.refused, message.incomplete);
         return;
       case 'document-error':
         this.logger.warn({ document: message.name, code: message.code }, message.message);
@@ -931,17 +935,27 @@ export class SyncClient {
     this.#checkSynced();
   }
 
-  #acknowledged(id: number, refused: readonly { name: string; code: number; message: string }[]): void {
+  #acknowledged(
+    id: number,
+    refused: readonly RefusedItem[],
+    incomplete: readonly IncompleteItem[] = [],
+  ): void {
     const push = this.#inFlight.get(id);
     if (!push) return;
     this.#inFlight.delete(id);
     const refusedNames = new Map(refused.map((r) => [r.name, r]));
-    this.#progress.acknowledged(push.items.filter((item) => !refusedNames.has(item.name)));
+    const unsaved = new Set([...refusedNames.keys(), ...incomplete.map((item) => item.name)]);
+    this.#progress.acknowledged(push.items.filter((item) => !unsaved.has(item.name)));
     this.#outbox.transact(() => {
       for (const item of push.items) {
-        if (!refusedNames.has(item.name)) this.#outbox.saved(item.name, item.carries, item.stateVector);
+        if (unsaved.has(item.name)) continue;
+        this.#outbox.saved(item.name, item.carries, item.stateVector);
+        this.#incomplete.saved(item.name);
       }
     });
+    // Not refused: sent again at once as a diff from the relay's state vector (see IncompletePushes).
+    const carries = (name: string) => push.items.find((item) => item.name === name)?.carries;
+    for (const name of this.#incomplete.answered(this.#outbox, incomplete, carries)) this.#toPush.add(name);
     const rejected: (RefusedItem & { change: Uint8Array | undefined })[] = [];
     for (const refusal of refused) {
       this.logger.warn({ document: refusal.name, code: refusal.code }, refusal.message);
@@ -1146,7 +1160,7 @@ export class SyncClient {
       state: status.state,
       nextRetryAt: status.nextRetryAt?.getTime(),
       connection: this.#state,
-      error: this.#error,
+      error: this.#error ?? this.#incomplete.stuck,
       lastSyncedAt: this.#lastSyncedAt?.getTime(),
       synced: this.#isSynced(),
       wants: this.#followers.acknowledged(),

@@ -24,6 +24,13 @@ import type { LoadedDocument, Subscriber } from './LoadedDocument.js';
 import { LoadedDocuments, type LoadedDocumentsOptions } from './LoadedDocuments.js';
 import { type RecordView, viewRecord } from './RecordView.js';
 import { replayLog } from './replayLog.js';
+import {
+  IncompleteUpdateError,
+  isWaiting,
+  putBackWaiting,
+  takeWaiting,
+  undoWaiting,
+} from './waitingContent.js';
 
 export type { CollectionSubscriber } from './CollectionFeed.js';
 
@@ -448,7 +455,8 @@ export class DocumentHub {
   /**
    * Applies a checked update to the in-memory document, and checks what it added against the record's rules
    * (nesting, and its collection's schema when known). Returns whether it held anything new. A refused update
-   * may have been applied in part: the document is then rebuilt from storage.
+   * may have been applied in part: the document is then rebuilt from storage. One that would leave content
+   * waiting for a change the relay lacks is refused with IncompleteUpdateError.
    */
   #applyToDocument(
     document: LoadedDocument,
@@ -464,9 +472,18 @@ export class DocumentHub {
     };
     let changed = false;
     let refusal: string | undefined;
+    let incomplete: { stateVector: Uint8Array; undone: boolean } | undefined;
+    const waiting = takeWaiting(doc);
     try {
       doc.transact((transaction) => {
         Y.applyUpdate(doc, update, origin);
+        if (isWaiting(doc)) {
+          // See waitingContent.ts: the sender is asked for what it builds on; nothing of it is kept.
+          const stateVector = Y.encodeStateVector(transaction.beforeState);
+          incomplete = { stateVector, undone: undoWaiting(doc, transaction, waiting) };
+          return;
+        }
+        putBackWaiting(doc, waiting);
         // Read from the transaction rather than an 'update' listener, which would encode an update for nothing.
         changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
         refusal = refuseContent(doc, transaction.beforeState, rules);
@@ -481,19 +498,22 @@ export class DocumentHub {
         },
       );
     }
+    if (incomplete) {
+      if (!incomplete.undone) this.documents.reload(document);
+      this.metrics.errors.inc({ kind: 'incomplete-update' });
+      throw new IncompleteUpdateError(incomplete.stateVector);
+    }
     if (refusal !== undefined) {
       this.documents.reload(document);
       throw new DocumentError(DocumentErrorCode.InvalidContent, `${refusal} Nothing of it was stored.`);
     }
-    // Content waiting for a missing dependency is new too: it must be stored, or a restart would lose it.
-    const isNew = changed || doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
     // Asked only of what changes something: a copy of an update already accepted is never refused later.
-    const forbidden = isNew && this.#forbidsWrite(document, principal, before);
+    const forbidden = changed && this.#forbidsWrite(document, principal, before);
     if (forbidden) {
       this.documents.reload(document);
       throw new DocumentError(DocumentErrorCode.Forbidden, `${forbidden} Nothing of it was stored.`);
     }
-    return isNew;
+    return changed;
   }
 
   /** Why the record's write rule refuses this principal's change, if it does. */

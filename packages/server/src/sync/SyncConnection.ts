@@ -10,6 +10,8 @@ import {
   encodeServerMessage,
   type FieldEquals,
   FrameSequence,
+  INCOMPLETE_SINCE_VERSION,
+  type IncompleteItem,
   isCollectionName,
   isDocumentName,
   OLDEST_PROTOCOL_VERSION,
@@ -32,6 +34,7 @@ import type { ConnectionContext } from '../ConnectionContext.js';
 import type { CollectionSubscriber } from '../documents/DocumentHub.js';
 import { DocumentError } from '../documents/errors.js';
 import type { RecordView } from '../documents/RecordView.js';
+import { IncompleteUpdateError } from '../documents/waitingContent.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
@@ -470,6 +473,7 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
       return;
     }
     const refused: RefusedItem[] = [];
+    const incomplete: IncompleteItem[] = [];
     const committed: Promise<unknown>[] = [];
     const principal = this.#principal!;
     for (const { name, update } of items) {
@@ -484,14 +488,21 @@ export class SyncConnection implements CollectionSubscriber, BufferedSender {
         if (!(error instanceof DocumentError)) throw error;
         // A malformed update is a broken or hostile client: it loses the connection, not just the item.
         if (error.code === DocumentErrorCode.InvalidUpdate) throw new ProtocolError(error.message);
-        this.context.metrics.errors.inc({ kind: 'refused-update' });
-        refused.push({ name, code: error.code, message: error.message });
+        // Not acknowledged; older clients know no `incomplete`, and keep a transient refusal to send later.
+        if (error instanceof IncompleteUpdateError && this.#clientVersion >= INCOMPLETE_SINCE_VERSION)
+          incomplete.push({ name, stateVector: error.stateVector });
+        else if (error instanceof IncompleteUpdateError)
+          refused.push({ name, code: DocumentErrorCode.StorageFailed, message: error.message });
+        else {
+          this.context.metrics.errors.inc({ kind: 'refused-update' });
+          refused.push({ name, code: error.code, message: error.message });
+        }
       }
     }
     Promise.all(committed).then(
       () => {
         this.context.metrics.acks.inc();
-        this.#send({ type: 'ack', id, refused });
+        this.#send({ type: 'ack', id, refused, incomplete });
       },
       (error) => this.#fail(error),
     );

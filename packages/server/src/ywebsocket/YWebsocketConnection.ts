@@ -12,21 +12,24 @@ import type { ConnectionContext } from '../ConnectionContext.js';
 import { DocumentError, DocumentsFullError } from '../documents/errors.js';
 import type { LoadedDocument, Subscriber } from '../documents/LoadedDocument.js';
 import type { RecordView } from '../documents/RecordView.js';
+import { IncompleteUpdateError } from '../documents/waitingContent.js';
 import { checkAwareness } from '../presence/checkAwareness.js';
 import { encodePresence } from '../presence/encodePresence.js';
 import { RateLimiter } from '../RateLimiter.js';
 import type { BufferedSender } from '../SendBudget.js';
 import type { RelaySocket } from '../sync/RelaySocket.js';
-
-// The y-websocket protocol (y-protocols): message types and sync steps.
-const MESSAGE_SYNC = 0;
-const MESSAGE_AWARENESS = 1;
-const MESSAGE_AUTH = 2;
-const MESSAGE_QUERY_AWARENESS = 3;
-const SYNC_STEP_1 = 0;
-const SYNC_STEP_2 = 1;
-const SYNC_UPDATE = 2;
-const AUTH_PERMISSION_DENIED = 0;
+import {
+  AUTH_PERMISSION_DENIED,
+  MAX_ASKS_FOR_MISSING,
+  MESSAGE_AUTH,
+  MESSAGE_AWARENESS,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  SYNC_STEP_1,
+  SYNC_STEP_2,
+  SYNC_UPDATE,
+  writeSyncStep1,
+} from './messageTypes.js';
 
 /** Sync-update frames by the update they carry, made once for every reader while that update is held. */
 const UPDATE_FRAMES = new WeakMap<Uint8Array, Uint8Array>();
@@ -47,6 +50,7 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
   readonly #rate: RateLimiter;
   readonly #bytes: RateLimiter;
   #expiry: TokenExpiry | undefined;
+  #asksForMissing = 0;
 
   constructor(
     private readonly socket: RelaySocket,
@@ -177,11 +181,7 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     }
     hub.subscribe(this.#document, this);
     const document = this.#document;
-    this.#send((e) => {
-      encoding.writeVarUint(e, MESSAGE_SYNC);
-      encoding.writeVarUint(e, SYNC_STEP_1);
-      encoding.writeVarUint8Array(e, Y.encodeStateVector(document.doc));
-    });
+    this.#send((e) => writeSyncStep1(e, Y.encodeStateVector(document.doc)));
     const others = document.present;
     if (others.length > 0) this.deliverAwareness(this.name, encodePresence(document.awareness, others));
     for (const frame of this.#early.splice(0)) await this.#handle(frame);
@@ -283,8 +283,15 @@ export class YWebsocketConnection implements Subscriber, BufferedSender {
     try {
       await this.context.hub.apply(this.name, update, this, this.#principal!);
       // The y-websocket protocol has no acknowledgement: nothing waits for the commit here.
+      this.#asksForMissing = 0;
     } catch (error) {
       if (!(error instanceof DocumentError)) throw error;
+      // Nothing of it was stored: ask for what it built on (see MAX_ASKS_FOR_MISSING).
+      if (error instanceof IncompleteUpdateError) {
+        if (++this.#asksForMissing <= MAX_ASKS_FOR_MISSING)
+          this.#send((e) => writeSyncStep1(e, error.stateVector));
+        return;
+      }
       if (error.code === DocumentErrorCode.InvalidUpdate) this.#close(CloseCode.BadFrame, error.message);
       // The protocol cannot refuse one update: its client holds content the relay will never store.
       else if (error.code === DocumentErrorCode.InvalidContent)

@@ -20,12 +20,13 @@ import { withRealIds } from './seededYjs.js';
 
 /**
  * The relay's durable store, shared by every node (as PostgreSQL is) and surviving their deaths. It also
- * keeps, per document and Yjs client, which clock ranges its log holds, to check acknowledgements against:
- * an update may be held before it can be applied (it builds on a change still to come from elsewhere).
+ * replays, per document, every committed entry into a document of its own, to check acknowledgements
+ * against what the log can actually apply: a change held in the log but waiting for one it lacks counts as
+ * not held.
  */
 export class SimDisk {
   readonly store = new MemoryServerStorage();
-  readonly #held = new Map<string, Map<number, Ranges>>();
+  readonly #applied = new Map<string, Y.Doc>();
   torn = 0;
   committedAtDeath = 0;
 
@@ -33,29 +34,29 @@ export class SimDisk {
   async commit(entries: readonly AppendEntry[]): Promise<AppendResult> {
     const result = await this.store.append(entries);
     for (const entry of entries) {
-      let held = this.#held.get(entry.name);
-      if (!held) {
-        held = new Map();
-        this.#held.set(entry.name, held);
+      let doc = this.#applied.get(entry.name);
+      if (!doc) {
+        doc = withRealIds(() => new Y.Doc());
+        this.#applied.set(entry.name, doc);
       }
-      const { from, to } = Y.parseUpdateMeta(entry.update);
-      for (const [client, end] of to) {
-        let ranges = held.get(client);
-        if (!ranges) {
-          ranges = new Ranges();
-          held.set(client, ranges);
-        }
-        ranges.add(from.get(client) ?? 0, end);
-      }
+      Y.applyUpdate(doc, entry.update);
     }
     return result;
   }
 
-  /** Whether the log holds every change in `stateVector` (clocks below it, per client) of document `name`. */
+  /** Whether the log holds, applied, every change in `stateVector` (clocks below it, per client) of `name`. */
   holds(name: string, stateVector: ReadonlyMap<number, number>): boolean {
-    const held = this.#held.get(name);
-    for (const [client, clock] of stateVector) if (!held?.get(client)?.covers(clock)) return false;
+    const doc = this.#applied.get(name);
+    for (const [client, clock] of stateVector) {
+      if (clock > 0 && (!doc || Y.getState(doc.store, client) < clock)) return false;
+    }
     return true;
+  }
+
+  /** Whether the log of `name` holds content that waits for a change it does not hold. */
+  waiting(name: string): boolean {
+    const doc = this.#applied.get(name);
+    return doc !== undefined && (doc.store.pendingStructs !== null || doc.store.pendingDs !== null);
   }
 
   /** The document as stored, merged from its log (to compare with the replicas). */
@@ -64,28 +65,6 @@ export class SimDisk {
     const updates = await this.store.load(name);
     if (updates.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(updates));
     return doc;
-  }
-}
-
-/** Disjoint clock ranges [from, to) of one Yjs client, merged as they are added. */
-class Ranges {
-  #ranges: [number, number][] = [];
-
-  add(from: number, to: number): void {
-    const merged: [number, number][] = [];
-    let next: [number, number] = [from, to];
-    for (const range of this.#ranges) {
-      if (range[1] < next[0] || range[0] > next[1]) merged.push(range);
-      else next = [Math.min(range[0], next[0]), Math.max(range[1], next[1])];
-    }
-    merged.push(next);
-    this.#ranges = merged.sort((a, b) => a[0] - b[0]);
-  }
-
-  /** Whether every clock below `clock` is held. */
-  covers(clock: number): boolean {
-    const first = this.#ranges[0];
-    return clock === 0 || (first !== undefined && first[0] === 0 && first[1] >= clock);
   }
 }
 

@@ -27,7 +27,7 @@ export interface SimulationOptions {
 }
 
 export interface Failure {
-  readonly kind: 'divergence' | 'lost' | 'saved-not-stored' | 'stuck' | 'unbounded' | 'leak';
+  readonly kind: 'divergence' | 'lost' | 'saved-not-stored' | 'waiting' | 'stuck' | 'unbounded' | 'leak';
   readonly record?: string;
   readonly detail: string;
 }
@@ -263,6 +263,15 @@ export class Simulation {
 
   /** A record reached `saved`: the relay's storage must hold everything the replica had. */
   #saved(client: SimClient, name: string): void {
+    if (this.disk.waiting(name)) {
+      this.#fail({
+        kind: 'waiting',
+        record: name,
+        detail: `${client.name} shows ${name} saved, but its stored log holds an update waiting for a change it lacks`,
+      });
+      return;
+    }
+    this.#held('nothing stored waits');
     const stateVector = client.ownStateVector(name);
     if (!this.disk.holds(name, stateVector)) {
       this.#fail({
@@ -304,6 +313,7 @@ export class Simulation {
     const stored = await this.#storedStates(names);
     this.#checkConvergence(stored, agreed);
     this.#checkNothingLost(stored);
+    this.#checkNothingWaiting(stored);
     this.#checkBounds();
     this.trace.event(`healed; ${this.clock.steps} steps`);
   }
@@ -349,6 +359,7 @@ export class Simulation {
         state: describeDocument(doc),
         held: Y.decodeStateVector(Y.encodeStateVector(doc)),
         fields: doc.getMap('fields').toJSON(),
+        waiting: isWaiting(doc),
       });
       doc.destroy();
     }
@@ -401,6 +412,27 @@ export class Simulation {
     }
   }
 
+  /**
+   * Every update the relay stored (and so acknowledged) can be applied: neither the stored log nor a node's
+   * loaded copy holds content waiting for a change the relay never got.
+   */
+  #checkNothingWaiting(stored: Map<string, StoredRecord>): void {
+    for (const [name, record] of stored) {
+      const loaded = this.nodes.find((node) => {
+        const doc = node.relay?.hub.documents.get(name)?.doc;
+        return doc !== undefined && isWaiting(doc);
+      });
+      if (!record.waiting && !loaded) continue;
+      this.#fail({
+        kind: 'waiting',
+        record: name,
+        detail: `${record.waiting ? 'the stored log' : `${loaded!.name}'s loaded copy`} holds an update waiting for a change the relay lacks`,
+      });
+      return;
+    }
+    this.#held('every stored update applies');
+  }
+
   #checkBounds(): void {
     for (const node of this.nodes) {
       if (node.loadedDocuments > DEFAULT_LIMITS.maxLoadedDocuments)
@@ -422,6 +454,12 @@ interface StoredRecord {
   readonly state: string;
   readonly held: Map<number, number>;
   readonly fields: Record<string, unknown>;
+  readonly waiting: boolean;
+}
+
+/** Whether Yjs keeps content of the document aside, waiting for a change it does not hold. */
+function isWaiting(doc: Y.Doc): boolean {
+  return doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
 }
 
 /** Yjs must draw client ids from the seeded stream, or the same seed could merge differently. */
