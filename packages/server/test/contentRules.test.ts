@@ -274,6 +274,46 @@ describe('scope changes', () => {
     await client.flush();
     expect(await storage.load('notes/shared1')).toEqual([]);
   });
+
+  it('on resume, removes from a Ferry client a record unshared while it was offline with an edit waiting', async () => {
+    const relay = await relayWithNotes();
+    const storage = new MemoryStorage();
+    const client = await startClient(relay, { token: 'eve', storage });
+    const collection = client.collection(notes);
+    const visible = collection.query();
+    let ids: string[] = [];
+    visible.subscribe((list) => {
+      ids = list.map((note) => note.id);
+    });
+    await until(
+      (listener) => collection.on('change', listener),
+      () => collection.get('shared1') !== undefined,
+    );
+    await client.sync!.whenSynced();
+    const told: string[] = [];
+    collection.on('hidden', ({ id }) => told.push(id));
+    client.sync!.disconnect();
+    await patch(relay.httpUrl, 'shared1', { readers: [], title: 'UNSHARED-EDIT' });
+    // An edit of Eve's own, made offline, still waiting to be sent when she learns she may not read it.
+    await collection.get('shared1')!.set('folder', 'archive');
+    expect(client.sync!.status.pending).toBeGreaterThan(0);
+    client.sync!.connect();
+    await until(
+      (listener) => collection.on('hidden', listener),
+      () => told.length === 1,
+    );
+    await client.sync!.whenSynced();
+    expect(told).toEqual(['shared1']);
+    expect(collection.get('shared1')).toBeUndefined();
+    expect(ids).toEqual([]);
+    expect(client.sync!.status.pending).toBe(0);
+    await client.flush();
+    expect(await storage.load('notes/shared1')).toEqual([]);
+    // Nothing of her edit was stored.
+    const stored = await api(relay.httpUrl, '/api/collections/notes/records/shared1', { user: 'ana' });
+    expect(stored.status).toBe(200);
+    expect(JSON.parse(stored.text).fields.folder).toBe('inbox');
+  });
 });
 
 describe('a write rule', () => {

@@ -52,13 +52,14 @@ describe('deterministic simulation', () => {
     expect(result.faults['commit torn at kill'], report).toBeGreaterThan(0);
   });
 
-  it('with record rules: sends no record to a user the relay never allowed to read it', {
+  it('with record rules: sends no record to a user the relay never allowed to read it, and no replica keeps one', {
     timeout: DEADLINE_MS,
   }, async () => {
     const { result, report } = await simulate(5, 1_500, true);
     expect(result.failures, report).toEqual([]);
     expect(result.checks['records sent only to users allowed to read them'], report).toBeGreaterThan(0);
     expect(result.checks.convergence, report).toBeGreaterThan(0);
+    expect(result.checks['no replica holds a record its user may not read'], report).toBeGreaterThan(0);
   });
 
   it('gives the same trace for the same seed, and another for another seed', {

@@ -329,9 +329,8 @@ export class DocumentHub {
     update: Uint8Array,
     cursor: string,
   ): Promise<RecordChange | undefined> {
-    const entries = await this.storage.history(name).catch(() => undefined);
-    if (!entries) return undefined;
-    const earlier = entries.filter((entry) => Number(entry.cursor) < Number(cursor));
+    const earlier = await this.storage.logBefore(name, cursor).catch(() => undefined);
+    if (!earlier) return undefined;
     const { doc } = replayLog(earlier, (entry) => entry.update, name);
     const id = name.slice(collection.length + 1);
     const definition = this.definition(collection);

@@ -108,6 +108,11 @@ export class MemoryServerStorage implements ServerStorage {
     return this.#rows.filter((r) => r.entry.name === name).map(logEntryOf);
   }
 
+  async logBefore(name: string, cursor: string): Promise<LogEntry[]> {
+    const before = parseSeqCursor(cursor);
+    return this.#rows.filter((r) => r.entry.name === name && r.seq < before).map(logEntryOf);
+  }
+
   async compact(
     name: string,
     merge: (updates: Uint8Array[]) => Uint8Array,

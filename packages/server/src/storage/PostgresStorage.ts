@@ -211,6 +211,15 @@ export class PostgresStorage implements ServerStorage {
     return rows.map(logEntryOf);
   }
 
+  async logBefore(name: string, cursor: string): Promise<LogEntry[]> {
+    const { rows } = await this.#query<Row>(
+      'read the log',
+      `SELECT cseq, data, actor, at FROM ${this.#t('updates')} WHERE doc = $1 AND cseq < $2 ORDER BY cseq`,
+      [name, parseSeqCursor(cursor)],
+    );
+    return rows.map(logEntryOf);
+  }
+
   async setAside(name: string, cursors: readonly string[]): Promise<void> {
     await this.#query(
       'set entries aside',

@@ -30,6 +30,11 @@ export interface ServerStorage {
   /** A document's log with each entry's cursor, author and time, oldest first: its history. */
   history(name: string): Promise<LogEntry[]>;
   /**
+   * The entries of a document's log committed before `cursor` (a cursor of its collection), oldest first:
+   * the record as it was before that change, read without the entries after it.
+   */
+  logBefore(name: string, cursor: string): Promise<LogEntry[]>;
+  /**
    * Replaces a document's log entries older than `options.before` (ms since epoch; all by default) with
    * `merge(those entries)`, in one transaction: entries appended meanwhile are either merged or kept, never
    * lost. Returns the number of entries merged (0 when fewer than two qualify).

@@ -111,6 +111,9 @@ export class SqliteStorage implements ServerStorage {
            AND doc IN (SELECT DISTINCT doc FROM updates WHERE collection = ? AND at >= ?)`,
       ),
       logOf: db.prepare<[string], Row>('SELECT * FROM updates WHERE doc = ? ORDER BY cseq'),
+      logBefore: db.prepare<[string, number], Row>(
+        'SELECT * FROM updates WHERE doc = ? AND cseq < ? ORDER BY cseq',
+      ),
       deleteEntry: db.prepare<[string, number]>('DELETE FROM updates WHERE collection = ? AND cseq = ?'),
       moveAside: db.prepare<[string, number]>(
         'INSERT INTO set_aside SELECT * FROM updates WHERE doc = ? AND cseq = ?',
@@ -235,6 +238,12 @@ export class SqliteStorage implements ServerStorage {
 
   async history(name: string): Promise<LogEntry[]> {
     return this.#run('read the history', () => this.#statements.logOf.all(name).map(logEntryOf));
+  }
+
+  async logBefore(name: string, cursor: string): Promise<LogEntry[]> {
+    return this.#run('read the log', () =>
+      this.#statements.logBefore.all(name, parseSeqCursor(cursor)).map(logEntryOf),
+    );
   }
 
   async setAside(name: string, cursors: readonly string[]): Promise<void> {

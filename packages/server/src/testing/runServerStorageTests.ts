@@ -223,6 +223,30 @@ export function runServerStorageTests(name: string, fixture: ServerStorageFixtur
         expect(await store.compact('notes/h', compactUpdates, { before: 5_000 })).toBe(0);
       }));
 
+    it('reads the part of a document’s log committed before a cursor', () =>
+      withStore(async (store) => {
+        const d = recordingDoc();
+        d.text.insert(0, 'one');
+        d.text.insert(3, ' two');
+        d.text.insert(7, ' three');
+        const [first, second, third] = d.updates;
+        const other = recordingDoc();
+        other.text.insert(0, 'other');
+        await store.append([entry('notes/r', first!, 1_000), entry('notes/other', other.updates[0]!)]);
+        await store.append([{ ...entry('notes/r', second!, 2_000), actor: 'ana' }]);
+        const { positions } = await store.append([entry('notes/r', third!, 3_000)]);
+        const before = await store.logBefore('notes/r', positions[0]!);
+        expect(before.map((e) => [e.at, e.actor])).toEqual([
+          [1_000, 'tester'],
+          [2_000, 'ana'],
+        ]);
+        expect(textOf(before.map((e) => e.update))).toBe('one two');
+        const history = await store.history('notes/r');
+        expect(before.map((e) => e.cursor)).toEqual(history.slice(0, 2).map((e) => e.cursor));
+        expect(await store.logBefore('notes/r', history[0]!.cursor)).toEqual([]);
+        expect(await store.logBefore('notes/none', positions[0]!)).toEqual([]);
+      }));
+
     it('keeps entries appended while a compaction runs', () =>
       withStore(async (store) => {
         const d = recordingDoc();

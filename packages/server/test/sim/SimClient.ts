@@ -1,6 +1,7 @@
 import { createFerry, defineCollection, type FerryClient, MemoryStorage, t } from '@ferry/core';
 import { type Random, seededRandom } from '@ferry/core/testing';
 import * as Y from 'yjs';
+import { readFields } from '../../src/documents/RecordView.js';
 import type { SimClock } from './SimClock.js';
 import type { SimNetwork } from './SimNetwork.js';
 import { streamSeed } from './SimNetwork.js';
@@ -27,6 +28,14 @@ export class SimClient {
   readonly random: Random;
   /** The Yjs client ids this device has written with (a new one each time it opens). */
   readonly ownIds = new Set<number>();
+  /**
+   * Records the relay refused a change of, and how far this device's own writes to each went once rolled back:
+   * the refused items stay in the record (deleted) and the rollback is never sent, so the relay holds
+   * neither until the record is changed here again (then it is sent whole).
+   */
+  readonly rolledBack = new Map<string, Map<number, number>>();
+  /** Called with each record whose change the relay refused for good. */
+  onRejected: (client: SimClient, name: string, why: string) => void = () => {};
   /** Called with each record that reached `saved`. */
   onSaved: (client: SimClient, name: string) => void = () => {};
 
@@ -59,7 +68,15 @@ export class SimClient {
     });
     ferry.collection(notes);
     ferry.sync!.on('record', ({ name }) => {
-      if (this.ferry === ferry && ferry.sync!.statusOf(name) === 'saved') this.onSaved(this, name);
+      if (this.ferry !== ferry || ferry.sync!.statusOf(name) !== 'saved') return;
+      // A rollback settles at once, before its refusal is told (`rejected` below): checked once both are known.
+      queueMicrotask(() => {
+        if (this.ferry === ferry && ferry.sync!.statusOf(name) === 'saved') this.onSaved(this, name);
+      });
+    });
+    ferry.sync!.on('rejected', (rejected) => {
+      this.rolledBack.set(rejected.name, this.ownStateVector(rejected.name));
+      this.onRejected(this, rejected.name, rejected.message);
     });
     this.ferry = ferry;
   }
@@ -104,6 +121,11 @@ export function describeDocument(doc: Y.Doc): string {
     sv: [...sv].sort(),
     ds: [...ds.clients].map(([client, ranges]) => [client, ranges.map((r) => [r.clock, r.len])]).sort(),
   });
+}
+
+/** A record's fields (lists and text included) and metadata, however its Yjs items got there. */
+export function describeContent(doc: Y.Doc): string {
+  return stableJson({ fields: readFields(doc, notes), meta: doc.getMap('meta').toJSON() });
 }
 
 /** JSON with object keys sorted: maps list their keys in the order each replica happened to insert them. */

@@ -154,6 +154,9 @@ export class NodeStorage implements ServerStorage {
   history(name: string): Promise<LogEntry[]> {
     return this.#do(() => this.disk.store.history(name));
   }
+  logBefore(name: string, cursor: string): Promise<LogEntry[]> {
+    return this.#do(() => this.disk.store.logBefore(name, cursor));
+  }
   compact(
     name: string,
     merge: (updates: Uint8Array[]) => Uint8Array,

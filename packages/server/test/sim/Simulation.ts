@@ -1,10 +1,11 @@
 import { hasContent } from '@ferry/core';
 import { type Random, seededRandom } from '@ferry/core/testing';
 import * as Y from 'yjs';
+import { readFields } from '../../src/documents/RecordView.js';
 import { DEFAULT_LIMITS } from '../../src/Limits.js';
 import { editRecord } from './editRecord.js';
 import { mayRead, ReadRules } from './ReadRules.js';
-import { describeDocument, NOTES_PREFIX, notes, SimClient } from './SimClient.js';
+import { describeContent, describeDocument, NOTES_PREFIX, notes, SimClient } from './SimClient.js';
 import { SimClock } from './SimClock.js';
 import { SimDisk } from './SimDisk.js';
 import { SimBus } from './SimFanout.js';
@@ -27,7 +28,15 @@ export interface SimulationOptions {
 }
 
 export interface Failure {
-  readonly kind: 'divergence' | 'lost' | 'saved-not-stored' | 'waiting' | 'stuck' | 'unbounded' | 'leak';
+  readonly kind:
+    | 'divergence'
+    | 'kept'
+    | 'lost'
+    | 'saved-not-stored'
+    | 'waiting'
+    | 'stuck'
+    | 'unbounded'
+    | 'leak';
   readonly record?: string;
   readonly detail: string;
 }
@@ -78,7 +87,7 @@ export class Simulation {
   readonly #checks: Record<string, number> = {};
   readonly #ops = { done: 0 };
   readonly #counts: Record<string, number> = {};
-  /** Things noticed that are not failures (yet): see #checkConvergence. */
+  /** Things noticed that are not failures. */
   readonly #observations: Record<string, number> = {};
   readonly #rules: ReadRules | undefined;
 
@@ -109,7 +118,11 @@ export class Simulation {
       { length: options.clients ?? 4 },
       (_, i) => new SimClient(`client${i}`, seed, this.clock, this.network, urls),
     );
-    for (const client of this.clients) client.onSaved = (c, name) => this.#saved(c, name);
+    for (const client of this.clients) {
+      client.onSaved = (c, name) => this.#saved(c, name);
+      client.onRejected = (c, name, why) =>
+        this.trace.event(`${c.name} is refused a change of ${name}: ${why}`, name);
+    }
     const rules = this.#rules;
     if (rules) rules.onHidden = (user, name) => this.trace.event(`${user} is told ${name} is hidden`, name);
     if (rules)
@@ -178,10 +191,6 @@ export class Simulation {
     this.#counts[kind] = (this.#counts[kind] ?? 0) + 1;
   }
 
-  #observed(what: string): void {
-    this.#observations[what] = (this.#observations[what] ?? 0) + 1;
-  }
-
   #held(check: string): void {
     this.#checks[check] = (this.#checks[check] ?? 0) + 1;
   }
@@ -213,7 +222,8 @@ export class Simulation {
       this.#count('edit');
       client.wrote(`${NOTES_PREFIX}${what.id}`);
       const name = `${NOTES_PREFIX}${what.id}`;
-      const fields = this.#rules && client.client.documents.get(name)?.getMap('fields').toJSON();
+      const doc = this.#rules && client.client.documents.get(name);
+      const fields = doc && readFields(doc, notes);
       this.trace.event(
         `${client.name} ${what.op} ${what.id}${fields ? ` ${JSON.stringify({ owner: fields.owner, readers: fields.readers })}` : ''}`,
         name,
@@ -272,7 +282,10 @@ export class Simulation {
       return;
     }
     this.#held('nothing stored waits');
-    const stateVector = client.ownStateVector(name);
+    const refused = client.rolledBack.get(name);
+    const stateVector = new Map(
+      [...client.ownStateVector(name)].filter(([id, clock]) => clock > (refused?.get(id) ?? 0)),
+    );
     if (!this.disk.holds(name, stateVector)) {
       this.#fail({
         kind: 'saved-not-stored',
@@ -307,10 +320,11 @@ export class Simulation {
       return;
     }
     this.#held('pending back to 0');
-    // Under rules, replicas hold different records; each is compared with storage below.
-    const agreed = this.#rules ? true : await this.clock.until(() => this.#replicasAgree(), SETTLE_MS, 200);
-    const names = new Set([...this.clients.flatMap((c) => c.recordNames()), ...this.#acked.keys()]);
-    const stored = await this.#storedStates(names);
+    // Under rules, replicas hold different records: each must come to match storage.
+    const agreed = this.#rules
+      ? await this.#untilReplicasMatchStorage()
+      : await this.clock.until(() => this.#replicasAgree(), SETTLE_MS, 200);
+    const stored = await this.#storedStates(this.#recordNames());
     this.#checkConvergence(stored, agreed);
     this.#checkNothingLost(stored);
     this.#checkNothingWaiting(stored);
@@ -358,7 +372,8 @@ export class Simulation {
       stored.set(name, {
         state: describeDocument(doc),
         held: Y.decodeStateVector(Y.encodeStateVector(doc)),
-        fields: doc.getMap('fields').toJSON(),
+        fields: readFields(doc, notes),
+        content: describeContent(doc),
         waiting: isWaiting(doc),
       });
       doc.destroy();
@@ -366,33 +381,67 @@ export class Simulation {
     return stored;
   }
 
+  #recordNames(): Set<string> {
+    return new Set([...this.clients.flatMap((c) => c.recordNames()), ...this.#acked.keys()]);
+  }
+
+  /** Under rules: waits until every replica holds what storage holds of the records its user may read. */
+  async #untilReplicasMatchStorage(): Promise<boolean> {
+    const deadline = this.clock.now() + SETTLE_MS;
+    for (;;) {
+      const stored = await this.#storedStates(this.#recordNames());
+      if (this.clients.every((client) => this.#mismatch(client, stored) === undefined)) return true;
+      if (this.clock.now() >= deadline) return false;
+      await this.clock.advance(200);
+    }
+  }
+
+  /**
+   * The first record a replica holds otherwise than storage: content of a record its user may not read (a
+   * copy kept after read access ended), or a readable record not as stored.
+   */
+  #mismatch(client: SimClient, stored: Map<string, StoredRecord>): Mismatch | undefined {
+    for (const [name, record] of stored) {
+      const doc = client.client.documents.get(name);
+      if (this.#rules && !mayRead(client.name, record.fields)) {
+        // Its own changes, refused and rolled back, may stay as an empty document.
+        if (doc && hasContent(doc)) return { name, kept: true, holds: describeContent(doc) };
+        continue;
+      }
+      const holds = doc && describeDocument(doc);
+      if (holds === record.state) continue;
+      // A record rolled back after a refused change keeps the refused items, deleted: its content must match.
+      if (doc && client.rolledBack.has(name) && describeContent(doc) === record.content) continue;
+      return { name, kept: false, holds: holds ?? 'nothing' };
+    }
+    return undefined;
+  }
+
   #checkConvergence(stored: Map<string, StoredRecord>, agreed: boolean): void {
     let divergent = 0;
     for (const client of this.clients) {
-      const states = this.#states(client);
-      for (const [name, record] of stored) {
-        if (this.#rules && !mayRead(client.name, record.fields)) {
-          // Its own changes, refused and rolled back, may stay as an empty document. Someone else's content
-          // is a copy kept after access was taken away: counted and traced, not yet a failure (see
-          // RELIABILITY.md: whether each such copy is one docs/rules.md allows is still to be sorted out).
-          const doc = client.client.documents.get(name);
-          if (doc && hasContent(doc)) {
-            this.#observed('copy kept after read access ended');
-            this.trace.event(`${client.name} keeps a copy of ${name}, which it may no longer read`, name);
-          }
-          continue;
-        }
-        if (states.get(name) === record.state) continue;
-        divergent++;
-        this.#fail({
-          kind: 'divergence',
-          record: name,
-          detail: `${client.name} holds ${states.get(name) ?? 'nothing'}; storage holds ${stored.get(name)!.state}${agreed ? '' : ' (the replicas never agreed)'}`,
-        });
-        break;
-      }
+      const mismatch = this.#mismatch(client, stored);
+      if (!mismatch) continue;
+      divergent++;
+      const { name, kept, holds } = mismatch;
+      this.#fail(
+        kept
+          ? {
+              kind: 'kept',
+              record: name,
+              detail: `${client.name} keeps ${holds} of ${name}, which it may no longer read; storage holds ${stored.get(name)!.content}`,
+            }
+          : {
+              kind: 'divergence',
+              record: name,
+              detail: `${client.name} holds ${holds}; storage holds ${stored.get(name)!.state}${agreed ? '' : ' (the replicas never agreed)'}`,
+            },
+      );
     }
-    if (divergent === 0) this.#held('convergence');
+    if (divergent === 0) {
+      this.#held('convergence');
+      if (this.#rules) this.#held('no replica holds a record its user may not read');
+    }
     for (const [name, { state }] of stored) this.trace.event(`${name} ${state}`);
   }
 
@@ -450,10 +499,19 @@ export class Simulation {
   }
 }
 
+interface Mismatch {
+  readonly name: string;
+  /** Content of a record its user may not read, rather than a readable record not as stored. */
+  readonly kept: boolean;
+  readonly holds: string;
+}
+
 interface StoredRecord {
   readonly state: string;
   readonly held: Map<number, number>;
   readonly fields: Record<string, unknown>;
+  /** Its fields and metadata, without how Yjs holds them. */
+  readonly content: string;
   readonly waiting: boolean;
 }
 
