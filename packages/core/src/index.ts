@@ -40,7 +40,6 @@ export { FileUnavailableError, FileUploadError } from './files/FileErrors.js';
 export { type FileRef, isFileHash, isFileRef, sha256Hex } from './files/FileRef.js';
 export { type FilePolicy, Files, type FilesEvents } from './files/Files.js';
 export { fileRefsOf } from './files/fileRefsOf.js';
-export { LOCAL_HISTORY_LIMIT } from './history/LocalHistory.js';
 export {
   assertCollectionName,
   assertRecordId,
@@ -143,7 +142,7 @@ export { MemoryStorage } from './storage/MemoryStorage.js';
 export { YIndexedDBStorage, type YIndexedDBStorageOptions } from './storage/YIndexedDBStorage.js';
 export type { RecordSyncStatus } from './sync/Outbox.js';
 export { type PeerPresence, Presence, type PresenceState } from './sync/Presence.js';
-export { type HistoryEntry, RELAY_UNREACHABLE, RelayHistory } from './sync/RelayHistory.js';
+export { type HistoryEntry, RelayHistory } from './sync/RelayHistory.js';
 export type { RejectedChange } from './sync/Rollbacks.js';
 export {
   type ConnectionState,

@@ -7,8 +7,6 @@ import {
   RecordNotFoundError,
 } from '../errors.js';
 import type { FileRef } from '../files/FileRef.js';
-import { LocalHistory } from '../history/LocalHistory.js';
-import { recordHistory } from '../history/recordHistory.js';
 import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
@@ -123,8 +121,6 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   readonly #records = new Map<string, RecordState<S>>();
   readonly #watchers = new Set<(id: string, entry: QueryEntry<RecordValue<S>> | undefined) => void>();
   readonly #events = new Emitter<CollectionEvents<S>>();
-  /** This device's own changes, for history while the relay is out of reach. */
-  readonly #ownHistory: LocalHistory;
   #version = 0;
 
   constructor(
@@ -132,7 +128,6 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     private readonly context: CollectionContext,
   ) {
     this.name = definition.name;
-    this.#ownHistory = new LocalHistory(context.replica);
   }
 
   get version(): number {
@@ -339,7 +334,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** @internal */
   historyOf(id: string): Promise<HistoryEntry[]> {
-    return recordHistory(this.context.sync?.history, this.#ownHistory, this.name, id);
+    return this.#relayHistory().changes(this.name, id);
   }
 
   /**
@@ -476,8 +471,6 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     state.entry = undefined;
     this.#version++;
     const { doc, local, origin } = change;
-    if (local && origin !== FROM_ROLLBACK)
-      this.#ownHistory.record(change.name, doc, change.updates, this.context.actor, this.context.now());
     // Edits made straight on a Yjs type (editor bindings, undo) get their metadata stamp here.
     // A rollback is the relay's own state: stamping it would be a change of this client, refused again.
     if (

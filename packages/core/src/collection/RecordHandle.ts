@@ -85,10 +85,7 @@ export class RecordHandle<S extends Shape = Shape> {
     this.collection.edit(this.id, change);
   }
 
-  /**
-   * This record's changes as the relay keeps them: when, who, which fields. While the relay cannot be
-   * reached (or without one), this device's own changes, each marked `local`.
-   */
+  /** This record's changes as the relay keeps them: when, who, which fields (needs a relay). */
   history(): Promise<HistoryEntry[]> {
     return this.collection.historyOf(this.id);
   }

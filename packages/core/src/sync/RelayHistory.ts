@@ -9,15 +9,7 @@ export interface HistoryEntry {
   readonly actor: string;
   /** The fields it changed. */
   readonly fields: readonly string[];
-  /**
-   * True for a change read from this device's own record of its changes because the relay could not be
-   * reached: the actor is this client's `actor`, the time its clock's, and the cursor ''.
-   */
-  readonly local?: boolean;
 }
-
-/** The code of the error thrown when the relay cannot be reached at all (no answer, not an error answer). */
-export const RELAY_UNREACHABLE = 'relay-unreachable';
 
 /**
  * Reads a record's history from the relay's REST API (the relay keeps every change with its time and
@@ -63,12 +55,7 @@ export class RelayHistory {
 
   async #get(url: string): Promise<unknown> {
     const token = await this.token();
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    } catch (error) {
-      throw new FerryError(RELAY_UNREACHABLE, 'The relay could not be reached.', { cause: error });
-    }
+    const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
     if (!response.ok) {
       throw new FerryError(
