@@ -29,6 +29,21 @@ describe('a text field bound to a textarea', () => {
     ]);
   });
 
+  it('sends one keystroke as one update, the metadata stamp included', async () => {
+    const { drafts } = await device('ana');
+    const draft = await drafts.create({ body: 'Dear team' });
+    const area = render<HTMLTextAreaElement>('<textarea></textarea>', 'textarea');
+    bindField(area, draft, 'body');
+    const updates: unknown[] = [];
+    draft.doc.on('update', (_update: Uint8Array, origin: unknown) => updates.push(origin));
+    area.setSelectionRange(4, 4);
+    typeInto(area, 'x');
+    expect(draft.get('body')).toBe('Dearx team');
+    expect(updates).toEqual([FROM_BINDING]);
+    // The edit stamp a delete conflict reads travelled in that one update.
+    expect(draft.doc.getMap('meta.clocks').has('edited:ana')).toBe(true);
+  });
+
   it('places an ambiguous insert where the caret says it was typed', async () => {
     const { drafts } = await device('ana');
     const draft = await drafts.create({ body: 'aa' });

@@ -69,7 +69,15 @@ export type {
   RecordValue,
   Where,
 } from './query/types.js';
-export { CLOCKS_MAP, isDeletionStamp, isFieldStamp, parseRegisterKey } from './record/fieldClocks.js';
+export {
+  CLOCKS_MAP,
+  encodeFieldStamp,
+  type FieldStamp,
+  isDeletionStamp,
+  isFieldStamp,
+  parseRegisterKey,
+  readFieldStamp,
+} from './record/fieldClocks.js';
 export { type HlcStamp, isHlcStamp } from './record/Hlc.js';
 export {
   FIELDS_MAP,

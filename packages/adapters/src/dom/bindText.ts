@@ -1,4 +1,4 @@
-import { FROM_BINDING, RecordDeletedError, type RecordHandle } from '@ferry/core';
+import { RecordDeletedError, type RecordHandle } from '@ferry/core';
 import type * as Y from 'yjs';
 import { type BindOptions, failWith, type Unbind } from './options.js';
 import { mapOffset, mapSelection, spliceDelta, type TextDeltaOp } from './selectionMapping.js';
@@ -51,10 +51,10 @@ export function bindText(
         }
         writing = true;
         try {
-          doc.transact(() => {
+          record.edit(() => {
             if (to > from) text.delete(from, to - from);
             if (splice.insert) text.insert(from, splice.insert);
-          }, FROM_BINDING);
+          });
         } finally {
           writing = false;
         }

@@ -23,7 +23,14 @@ import {
   stampCreated,
   stampUpdated,
 } from '../record/layout.js';
-import { type Author, readRecordField, writeCreate, writeDeleted, writePatch } from '../record/writes.js';
+import {
+  type Author,
+  readRecordField,
+  writeCreate,
+  writeDeleted,
+  writeEdit,
+  writePatch,
+} from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
 import type { DocumentChange, Replica } from '../replica/Replica.js';
 import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
@@ -202,6 +209,11 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       writePatch(doc, this.definition.fields, patch as Record<string, unknown>, author, FROM_API);
     }, FROM_API);
     return this.context.replica.flush();
+  }
+
+  /** @internal Runs `change` on the record's Yjs types with its stamp, in one transaction (see writeEdit). */
+  edit(id: string, change: () => void): void {
+    writeEdit(this.#existing(id).handle.doc, change, this.#author(), FROM_BINDING);
   }
 
   /** Deletes a record: a tombstone that replicates; a concurrent edit elsewhere does not bring it back. */
@@ -465,6 +477,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       local &&
       origin !== FROM_API &&
       origin !== FROM_STAMP &&
+      origin !== FROM_BINDING &&
       origin !== FROM_ROLLBACK &&
       hasContent(doc)
     ) {

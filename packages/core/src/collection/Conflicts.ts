@@ -9,10 +9,10 @@ import {
   clocksOf,
   DELETED_KEY,
   EDITED_PREFIX,
-  type FieldStamp,
   isDeletionStamp,
   lastEditOf,
   parseRegisterKey,
+  readFieldStamp,
   registerEntries,
   stampOf,
 } from '../record/fieldClocks.js';
@@ -159,7 +159,7 @@ export class RecordConflicts {
   #overwritten(key: string, old: unknown, oldValues: Map<string, unknown>): Conflict[] {
     const field = this.#plainField(key);
     const now = stampOf(this.#clocks, key);
-    const before = old as FieldStamp | undefined;
+    const before = readFieldStamp(old);
     if (!field || !now || !before?.at || before.by !== this.actor || now.seen >= before.at) return [];
     if (!oldValues.has(key)) return [];
     return [

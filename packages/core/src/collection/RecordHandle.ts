@@ -77,6 +77,14 @@ export class RecordHandle<S extends Shape = Shape> {
     this.undoManager.redo();
   }
 
+  /**
+   * Makes `change` straight on the record's Yjs types (what an editor binding does), with the record's
+   * metadata stamp in the same transaction (origin FROM_BINDING): one edit, one update.
+   */
+  edit(change: () => void): void {
+    this.collection.edit(this.id, change);
+  }
+
   /** This record's changes as the relay keeps them: when, who, which fields (needs a relay). */
   history(): Promise<HistoryEntry[]> {
     return this.collection.historyOf(this.id);

@@ -3,8 +3,9 @@
  * `meta` being reserved). The field values themselves stay where every reader looks for them, the `fields`
  * map; the clocks add what merging by time and telling conflicts apart need.
  *
- * - A field that merges the Yjs way has one stamp, `clocks[field] = { at, by, seen }`, written in the same
- *   transaction as the value, so Yjs keeps the stamp of the value it keeps. `seen` is the stamp of the value
+ * - A field that merges the Yjs way has one stamp, `clocks[field]`, written in the same transaction as the
+ *   value, so Yjs keeps the stamp of the value it keeps. It is stored as one string (see stampCodec.ts);
+ *   records written by older versions hold `{ at, by, seen }` objects, which read the same. `seen` is the stamp of the value
  *   the write replaced: a write whose `seen` is older than the value it overwrote never saw that value.
  * - A field that merges by `latest` keeps a register: one key per write, `field/at/by`, holding the value.
  *   A write removes the keys it saw; concurrent writes leave several, and the highest stamp wins on every
@@ -18,6 +19,9 @@ import { checked, type FieldIssue, writeField } from '../schema/codec.js';
 import type { FieldHost } from '../schema/FieldHost.js';
 import type { AnyField } from '../schema/fields.js';
 import { type HlcStamp, isHlcStamp, laterHlc, nextHlc } from './Hlc.js';
+import { encodeFieldStamp, type FieldStamp, readFieldStamp } from './stampCodec.js';
+
+export { encodeFieldStamp, type FieldStamp, readFieldStamp };
 
 export const CLOCKS_MAP = 'meta.clocks';
 /** The key of the delete's stamp; `deleted` is a reserved name, never a field. */
@@ -25,13 +29,6 @@ export const DELETED_KEY = 'deleted';
 /** The prefix of the keys holding each author's last change; `:` never appears in a field name. */
 export const EDITED_PREFIX = 'edited:';
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/** The stamp of one write. `seen` is the stamp of the value it replaced ('' when there was none). */
-export interface FieldStamp {
-  readonly at: HlcStamp;
-  readonly by: string;
-  readonly seen: string;
-}
 
 /** One write kept in a `latest` field's register. `stored` is the value as stored (a date as ms). */
 export interface RegisterEntry {
@@ -47,11 +44,8 @@ export const clocksOf = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(CLOCKS_MAP);
 export const isStamped = (field: AnyField): boolean =>
   field.kind !== 'text' && field.kind !== 'list' && field.kind !== 'object';
 
-export function isFieldStamp(value: unknown): value is FieldStamp {
-  if (typeof value !== 'object' || value === null) return false;
-  const { at, by, seen } = value as Record<string, unknown>;
-  return isHlcStamp(at) && typeof by === 'string' && (seen === '' || isHlcStamp(seen));
-}
+/** Whether a stored value is a write stamp, in either form. */
+export const isFieldStamp = (value: unknown): boolean => readFieldStamp(value) !== undefined;
 
 /** The field, stamp and author of a register key `field/at/by`, or undefined if it is not one. */
 export function parseRegisterKey(key: string): { field: string; at: HlcStamp; by: string } | undefined {
@@ -78,17 +72,15 @@ export function registerEntries(clocks: Y.Map<unknown>, field: string): Register
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The stamp of a Yjs-merged field (or of the delete), if it has a well-formed one. */
-export function stampOf(clocks: Y.Map<unknown>, key: string): FieldStamp | undefined {
-  const value = clocks.get(key);
-  return isFieldStamp(value) ? value : undefined;
-}
+export const stampOf = (clocks: Y.Map<unknown>, key: string): FieldStamp | undefined =>
+  readFieldStamp(clocks.get(key));
 
 /** The highest stamp anywhere in the record: the next write is stamped after it. */
 export function highestStamp(clocks: Y.Map<unknown>): HlcStamp | undefined {
   let highest: HlcStamp | undefined;
   for (const [key, value] of clocks.entries()) {
     const registered = parseRegisterKey(key)?.at;
-    const stamped = isFieldStamp(value) ? value.at : undefined;
+    const stamped = readFieldStamp(value)?.at;
     highest = laterHlc(highest, laterHlc(registered, stamped));
   }
   return highest;
@@ -131,23 +123,23 @@ export function writeStampedField(
     by: author.actor,
     seen: stampOf(clocks, key)?.at ?? '',
   };
-  clocks.set(key, stamp);
+  clocks.set(key, encodeFieldStamp(stamp));
 }
 
 /** Stamps the author's last change to the record, in the caller's transaction. */
 export function stampEdit(doc: Y.Doc, author: { actor: string; now: number }): void {
   const clocks = clocksOf(doc);
   const stamp: FieldStamp = { at: nextHlc(highestStamp(clocks), author.now), by: author.actor, seen: '' };
-  clocks.set(EDITED_PREFIX + author.actor, stamp);
+  clocks.set(EDITED_PREFIX + author.actor, encodeFieldStamp(stamp));
 }
 
-/** A delete's stamp: `edits` holds each author's last edit stamp as the delete saw it. */
+/** A delete's stamp: `edits` holds each author's last edit stamp as the delete saw it (an object, rare). */
 export interface DeletionStamp extends FieldStamp {
   readonly edits: Readonly<Record<string, HlcStamp>>;
 }
 
 export function isDeletionStamp(value: unknown): value is DeletionStamp {
-  if (!isFieldStamp(value)) return false;
+  if (typeof value !== 'object' || !isFieldStamp(value)) return false;
   const edits = (value as { edits?: unknown }).edits;
   return typeof edits === 'object' && edits !== null && Object.values(edits).every(isHlcStamp);
 }
@@ -178,8 +170,8 @@ function* stampsOf(clocks: Y.Map<unknown>): Generator<{ by: string; at: HlcStamp
   for (const [key, value] of clocks.entries()) {
     if (key === DELETED_KEY) continue;
     const registered = parseRegisterKey(key);
-    if (registered) yield registered;
-    else if (isFieldStamp(value)) yield value;
+    const stamp = registered ?? readFieldStamp(value);
+    if (stamp) yield stamp;
   }
 }
 

@@ -8,7 +8,7 @@ import { type FieldIssue, readField, readShape } from '../schema/codec.js';
 import { recordHost } from '../schema/FieldHost.js';
 import type { AnyField, Shape } from '../schema/fields.js';
 import { isStamped, readLatestField, stampDeletion, stampEdit, writeStampedField } from './fieldClocks.js';
-import { fieldsOf, stampCreated, stampDeleted, stampUpdated } from './layout.js';
+import { fieldsOf, hasContent, stampCreated, stampDeleted, stampUpdated } from './layout.js';
 
 /** Who writes, and when (ms since epoch): recorded in the record's metadata. */
 export interface Author {
@@ -54,6 +54,21 @@ export function writePatch(
     if (Object.keys(patch).some((key) => !isStamped(shape[key]!))) stampEdit(doc, author);
   }, origin);
   return changed;
+}
+
+/**
+ * Runs `change` straight on the record's Yjs types (typing into a bound editor) and stamps who and when in
+ * the same transaction: one keystroke is one update, not the change and then its stamp.
+ */
+export function writeEdit(doc: Y.Doc, change: () => void, author: Author, origin: unknown): void {
+  doc.transact((transaction) => {
+    change();
+    const changed = transaction.changed.size > 0 || transaction.deleteSet.clients.size > 0;
+    if (!changed || !hasContent(doc)) return;
+    stampUpdated(doc, author.now, author.actor);
+    // Text typed into an editor has no stamp of its own; a delete conflict needs to know of it.
+    stampEdit(doc, author);
+  }, origin);
 }
 
 /** Sets or clears the tombstone. */

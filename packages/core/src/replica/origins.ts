@@ -13,7 +13,10 @@ export const FROM_API = Symbol('ferry:api');
 export const FROM_STAMP = Symbol('ferry:stamp');
 /** Received from the relay. */
 export const FROM_RELAY = Symbol('ferry:relay');
-/** An edit made through one of Ferry's UI bindings (typing into a bound field). */
+/**
+ * An edit made through one of Ferry's UI bindings (typing into a bound field), through `record.edit()`,
+ * which stamps metadata in the same transaction.
+ */
 export const FROM_BINDING = Symbol('ferry:binding');
 /**
  * Rolls a record back to what the relay accepted after it refused a change. It is settled at once, never

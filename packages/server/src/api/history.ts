@@ -109,10 +109,16 @@ function applyDescribed(doc: Y.Doc, entry: LogEntry) {
   // Every update repeats the whole delete set: only items still there before it are its own deletions.
   // Read before applying it, while the items still have their content.
   for (const item of itemsDeletedBy(doc, ds)) addField(fields, item);
+  // A client that lost track of what the relay holds (a restart offline, a reconnect) sends its whole state
+  // again: items the document held already are not this change's, whoever sent them.
+  const before = new Map<number, number>();
+  for (const struct of structs) before.set(struct.id.client, Y.getState(doc.store, struct.id.client));
   Y.applyUpdate(doc, entry.update);
   for (const struct of structs) {
     if (!(struct instanceof Y.Item)) continue;
-    const item = itemAt(doc, struct.id);
+    const known = before.get(struct.id.client) ?? 0;
+    if (struct.id.clock + struct.length <= known) continue;
+    const item = itemAt(doc, Y.createID(struct.id.client, Math.max(struct.id.clock, known)));
     if (item) addField(fields, item);
   }
   return {
