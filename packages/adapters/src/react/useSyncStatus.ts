@@ -25,9 +25,8 @@ export function useSyncStatus(
       if (!sync) return noop;
       if (forRecord) {
         if (!record) return noop;
-        return sync.on('record', ({ name }) => {
-          if (name === record.name) changed();
-        });
+        // Told of this record's changes only, not filtered out of every record's.
+        return sync.watchStatus(record.name, changed);
       }
       // `pending` grows without a `status` event (a record becoming unsent is a `record` event): hear both.
       const offStatus = sync.on('status', changed);

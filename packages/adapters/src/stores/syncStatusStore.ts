@@ -17,12 +17,8 @@ export function syncStatusStore(
   const sync = client.sync;
   if (record) {
     return readableFrom(
-      (changed) =>
-        sync
-          ? sync.on('record', ({ name }) => {
-              if (name === record.name) changed();
-            })
-          : () => {},
+      // Told of this record's changes only, not filtered out of every record's.
+      (changed) => (sync ? sync.watchStatus(record.name, changed) : () => {}),
       () => (sync ? record.status : 'local'),
     );
   }
