@@ -1,8 +1,10 @@
 import { usePresence, useRecord, useSyncProgress, useSyncStatus } from '@ferry/adapters/react';
+import { presenceStore } from '@ferry/adapters/svelte';
 import {
   createFerry,
   type FerryClient,
   MemoryStorage,
+  type PeerPresence,
   type RecordHandle,
   silentLogger,
   type WebSocketClass,
@@ -114,5 +116,31 @@ describe('React hooks with a relay', () => {
 
     benHere.leave();
     await eventually(() => expect(page.textContent).toBe('Lunch on Saturday | alone | saved | online'));
+  });
+});
+
+describe('presence stores', () => {
+  it('show who is on the record from the first value when another part of the app is there already', async () => {
+    const { url } = await relay();
+    const ana = await client(url, 'ana');
+    const ben = await client(url, 'ben');
+    const onBenDevice = ben.collection(drafts);
+    const arrived = new Promise<void>((resolve) =>
+      onBenDevice.on('change', ({ id }) => id === 'd1' && resolve()),
+    );
+    const draft = (await ana.collection(drafts).create({ subject: 'Lunch' }, { id: 'd1' })) as RecordHandle;
+    await arrived;
+    onBenDevice.get('d1')!.presence().set({ user: 'ben' });
+
+    const users = (others: readonly PeerPresence[]) => others.map((peer) => peer.state.user);
+    let seenByFirst: readonly PeerPresence[] = [];
+    const offFirst = presenceStore(draft).subscribe((others) => (seenByFirst = others));
+    cleanups.push(offFirst);
+    await eventually(() => expect(users(seenByFirst)).toEqual(['ben']));
+
+    const firstValues: string[][] = [];
+    const offSecond = presenceStore(draft).subscribe((others) => firstValues.push(users(others) as string[]));
+    cleanups.push(offSecond);
+    expect(firstValues[0]).toEqual(['ben']);
   });
 });
