@@ -3,36 +3,19 @@
  * offline), uploads once she is back online, and Ben, a recipient, opens it on his device, downloaded
  * through the message. Someone not on the message cannot fetch it from the relay.
  */
-import type { Relay } from '@ferry/server';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/browser/chromium.js';
-import { openId, openMail, startMailRelay, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
+import { describe, expect, it } from 'vitest';
+import { mailFixture, openId, openMail, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
 
 const SUBJECT = 'Agenda for Monday';
 const AGENDA = 'Budget, hiring, the offsite: written offline.';
 
-let relay: Relay;
-let closeRelay: () => Promise<void>;
-let browser: Browser;
-
-beforeAll(async () => {
-  const started = await startMailRelay();
-  relay = started.relay;
-  closeRelay = started.close;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await closeRelay?.();
-});
+const mail = mailFixture();
 
 describe('the mail example with attachments', () => {
   it('attaches a file offline, opens it offline, uploads it online, and the recipient opens it', async () => {
-    const anaContext = await browser.newContext(VIEWPORT);
-    const ana = await openMail(relay, anaContext, 'Ana', '#/inbox');
-    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/inbox');
+    const anaContext = await mail.browser.newContext(VIEWPORT);
+    const ana = await openMail(mail.relay, anaContext, 'Ana', '#/inbox');
+    const ben = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ben', '#/inbox');
     for (const { page } of [ana, ben]) await untilSeeded(page);
     await ana.page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 
@@ -71,11 +54,11 @@ describe('the mail example with attachments', () => {
     await ben.page.waitForSelector(`.reader .preview pre:text("${AGENDA}")`, WAIT);
 
     // Eve is not on the message: the relay answers her as if there were no such file.
-    const forEve = await fetch(new URL(`/api/files/messages/${id}/${hash}`, relay.httpUrl), {
+    const forEve = await fetch(new URL(`/api/files/messages/${id}/${hash}`, mail.relay.httpUrl), {
       headers: { authorization: 'Bearer eve@example.org' },
     });
     expect(forEve.status).toBe(404);
-    const forBen = await fetch(new URL(`/api/files/messages/${id}/${hash}`, relay.httpUrl), {
+    const forBen = await fetch(new URL(`/api/files/messages/${id}/${hash}`, mail.relay.httpUrl), {
       headers: { authorization: 'Bearer ben@example.org' },
     });
     expect(await forBen.text()).toBe(AGENDA);

@@ -2,38 +2,15 @@
  * A conflict on a draft, in a real browser: Ben writes in a draft offline while Ana, its sender, discards
  * it. Back online, the delete wins the merge, and Ben's page says what it hid and offers it back.
  */
-import type { Relay } from '@ferry/server';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
-import { openId, openMail, startMailRelay, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
+import { describe, expect, it } from 'vitest';
+import { artifactPath } from '../../../test/browser/chromium.js';
+import { mailFixture, openId, openMail, untilSeeded, untilValue, VIEWPORT, WAIT } from './mailHarness.js';
 
-let relay: Relay;
-let closeRelay: () => Promise<void>;
-let browser: Browser;
-
-beforeAll(async () => {
-  const started = await startMailRelay();
-  relay = started.relay;
-  closeRelay = started.close;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await closeRelay?.();
-});
-
-const untilValue = (page: Page, selector: string, value: string) =>
-  page.waitForFunction(
-    ([sel, expected]) => (document.querySelector(sel) as HTMLInputElement | null)?.value === expected,
-    [selector, value] as const,
-    WAIT,
-  );
+const mail = mailFixture();
 
 describe('a conflict on a draft in Chromium', () => {
   it('tells Ben that Ana discarded the draft he wrote in offline, and brings it back for both', async () => {
-    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
+    const ana = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ana', '#/inbox');
     await untilSeeded(ana.page);
     await ana.page.click('text=Compose');
     await ana.page.waitForSelector('.editor textarea', WAIT);
@@ -43,8 +20,8 @@ describe('a conflict on a draft in Chromium', () => {
     await ana.page.fill('textarea[name=body]', 'Saturday?');
     await ana.page.waitForSelector('#unsent[data-pending="0"]', WAIT);
 
-    const benContext = await browser.newContext(VIEWPORT);
-    const ben = await openMail(relay, benContext, 'Ben', `#/drafts/${draftId}`);
+    const benContext = await mail.browser.newContext(VIEWPORT);
+    const ben = await openMail(mail.relay, benContext, 'Ben', `#/drafts/${draftId}`);
     await untilValue(ben.page, 'textarea[name=body]', 'Saturday?');
     await untilSeeded(ben.page);
 

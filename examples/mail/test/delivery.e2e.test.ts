@@ -4,14 +4,11 @@
  * Ben opening it marks it read for Ben, while it stays unread in Ana's inbox; Ana, its sender, sees that Ben
  * has read it.
  */
-import type { Relay } from '@ferry/server';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/browser/chromium.js';
+import { describe, expect, it } from 'vitest';
 import {
   compose,
+  mailFixture,
   openMail,
-  startMailRelay,
   untilSeeded,
   untilUnreadCount,
   VIEWPORT,
@@ -21,30 +18,16 @@ import {
 const SUBJECT = 'Minutes from the offsite';
 const BODY = 'Written on the train, sent when I got a signal.';
 
-let relay: Relay;
-let closeRelay: () => Promise<void>;
-let browser: Browser;
-
-beforeAll(async () => {
-  const started = await startMailRelay();
-  relay = started.relay;
-  closeRelay = started.close;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await closeRelay?.();
-});
+const mail = mailFixture();
 
 const inboxRow = (id: string, unread: boolean) =>
   `.list[data-folder=inbox] li${unread ? '.unread' : ':not(.unread)'} a[data-id="${id}"]`;
 
 describe('the mail example delivering a message', () => {
   it('sends from the outbox on reconnect, delivers live, and keeps read marks per person', async () => {
-    const anaContext = await browser.newContext(VIEWPORT);
-    const ana = await openMail(relay, anaContext, 'Ana', '#/inbox');
-    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/inbox');
+    const anaContext = await mail.browser.newContext(VIEWPORT);
+    const ana = await openMail(mail.relay, anaContext, 'Ana', '#/inbox');
+    const ben = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ben', '#/inbox');
     for (const [{ page }, slug] of [
       [ana, 'ana'],
       [ben, 'ben'],
@@ -62,7 +45,7 @@ describe('the mail example delivering a message', () => {
       WAIT,
     );
     // Only Ana's device has it: the relay has nothing under that id for anyone.
-    const atRelay = await fetch(new URL(`/api/collections/messages/records/${id}`, relay.httpUrl), {
+    const atRelay = await fetch(new URL(`/api/collections/messages/records/${id}`, mail.relay.httpUrl), {
       headers: { authorization: 'Bearer ana@example.org' },
     });
     expect(atRelay.status).toBe(404);

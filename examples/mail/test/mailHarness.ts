@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@ferry/core';
 import { createRelay, type Relay } from '@ferry/server';
-import type { BrowserContext, Page } from 'playwright-core';
-import { pageErrors } from '../../../test/browser/chromium.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 
 export const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -41,6 +42,56 @@ export async function startMailRelay(): Promise<{ relay: Relay; close(): Promise
   };
 }
 
+/**
+ * The relay of startMailRelay and a Chromium, started before the calling test file's tests and closed after
+ * them: `mail.relay` and `mail.browser` inside its tests.
+ */
+export function mailFixture(): { readonly relay: Relay; readonly browser: Browser } {
+  let started: { relay: Relay; close(): Promise<void> } | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    started = await startMailRelay();
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await started?.close();
+  });
+  return {
+    get relay() {
+      return started!.relay;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
+}
+
+/**
+ * A Chromium for the calling test file's tests, and what to undo after them: `cleanups` run in reverse order
+ * after the file's last test, then the browser closes.
+ */
+export function browserFixture(): {
+  readonly browser: Browser;
+  readonly cleanups: (() => Promise<void> | void)[];
+} {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    cleanups,
+  };
+}
+
 /** Opens the mail app as `user` at `hash`, once its data is loaded. */
 export async function openMail(
   relay: Relay,
@@ -69,6 +120,14 @@ export async function compose(page: Page, to: string, subject: string, body: str
   await page.click('button:text("Send")');
   return id;
 }
+
+/** Waits until the page's control `selector` holds `value`. */
+export const untilValue = (page: Page, selector: string, value: string) =>
+  page.waitForFunction(
+    ([sel, expected]) => (document.querySelector(sel) as HTMLInputElement | null)?.value === expected,
+    [selector, value] as const,
+    WAIT,
+  );
 
 /** Waits until the count of unread mail next to the page's inbox is `count`. */
 export const untilUnreadCount = (page: Page, count: number) =>

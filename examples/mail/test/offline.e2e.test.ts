@@ -3,35 +3,12 @@
  * while still offline, and both end up with the same text holding every word either typed. The draft is
  * addressed to the co-writer: the relay's rules share it with the people named on it, and only them.
  */
-import type { Relay } from '@ferry/server';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchChromium } from '../../../test/browser/chromium.js';
-import { openId, openMail, startMailRelay, untilSeeded, VIEWPORT, WAIT } from './mailHarness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { artifactPath } from '../../../test/browser/chromium.js';
+import { mailFixture, openId, openMail, untilSeeded, untilValue, VIEWPORT, WAIT } from './mailHarness.js';
 
-let relay: Relay;
-let closeRelay: () => Promise<void>;
-let browser: Browser;
-
-beforeAll(async () => {
-  const started = await startMailRelay();
-  relay = started.relay;
-  closeRelay = started.close;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await closeRelay?.();
-});
-
-/** Waits until the page's control `selector` holds `value`. */
-const untilValue = (page: Page, selector: string, value: string) =>
-  page.waitForFunction(
-    ([sel, expected]) => (document.querySelector(sel) as HTMLInputElement | null)?.value === expected,
-    [selector, value] as const,
-    WAIT,
-  );
+const mail = mailFixture();
 
 const value = (page: Page, selector: string) =>
   page.$eval(selector, (control) => (control as HTMLInputElement).value);
@@ -40,8 +17,8 @@ const draftMark = (page: Page, mark: string) =>
 
 describe('the mail example in Chromium', () => {
   it('merges a draft written by two people, one offline through a reload, with every word kept', async () => {
-    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
-    const benContext = await browser.newContext(VIEWPORT);
+    const ana = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ana', '#/inbox');
+    const benContext = await mail.browser.newContext(VIEWPORT);
 
     // Ana's device is the first of her account: it fetches nothing, so it fills her inbox, and saves it.
     await ana.page.waitForSelector('.messages a[data-id=welcome-ana]', WAIT);
@@ -59,7 +36,7 @@ describe('the mail example in Chromium', () => {
     await ana.page.keyboard.type('Hello team, the launch is on Friday.');
     await draftMark(ana.page, 'saved');
 
-    const ben = await openMail(relay, benContext, 'Ben', `#/drafts/${draftId}`);
+    const ben = await openMail(mail.relay, benContext, 'Ben', `#/drafts/${draftId}`);
     await untilValue(ben.page, 'textarea[name=body]', 'Hello team, the launch is on Friday.');
     await ben.page.waitForSelector(`.list[data-folder=drafts] a[data-id="${draftId}"]`, WAIT);
     await ben.page.waitForSelector('.presence[data-others=Ana]', WAIT);
@@ -120,8 +97,8 @@ describe('the mail example in Chromium', () => {
   }, 180_000);
 
   it('reads the inbox offline after a reload, and sends what waits in the outbox once back online', async () => {
-    const context = await browser.newContext(VIEWPORT);
-    const { page, errors } = await openMail(relay, context, 'Chloé', '#/inbox');
+    const context = await mail.browser.newContext(VIEWPORT);
+    const { page, errors } = await openMail(mail.relay, context, 'Chloé', '#/inbox');
     await page.waitForSelector('.messages a[data-id=welcome-chloe]', WAIT);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, WAIT);
 

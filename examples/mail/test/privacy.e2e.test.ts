@@ -6,11 +6,9 @@
  */
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Relay } from '@ferry/server';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { launchChromium } from '../../../test/browser/chromium.js';
-import { compose, openId, openMail, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { compose, mailFixture, openId, openMail, VIEWPORT, WAIT } from './mailHarness.js';
 
 const MARKER = 'QX7-private-to-chloe';
 const SUBJECT = `Surprise party ${MARKER}`;
@@ -18,21 +16,7 @@ const BODY = `Please keep it from Ben. ${MARKER}`;
 /** What Ana writes to Ben meanwhile: it reaches him on the same paths. */
 const FOR_BEN = 'Lunch on Thursday?';
 
-let relay: Relay;
-let closeRelay: () => Promise<void>;
-let browser: Browser;
-
-beforeAll(async () => {
-  const started = await startMailRelay();
-  relay = started.relay;
-  closeRelay = started.close;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await closeRelay?.();
-});
+const mail = mailFixture();
 
 /** Everything in every object store of every IndexedDB database of the page's origin, keys included. */
 function dumpIndexedDB(page: Page): Promise<string> {
@@ -84,7 +68,7 @@ function socketFrames(page: Page): { text(): string } {
 
 /** A REST call as `user`, without auth configured: the bearer token names the user. */
 async function asUser(user: string, path: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(new URL(path, relay.httpUrl), {
+  const response = await fetch(new URL(path, mail.relay.httpUrl), {
     headers: { authorization: `Bearer ${user}` },
   });
   return { status: response.status, text: await response.text() };
@@ -92,7 +76,7 @@ async function asUser(user: string, path: string): Promise<{ status: number; tex
 
 /** The messages' change feed as Server-Sent Events, live, as `user`: the text so far, and a wait for more. */
 async function liveChanges(user: string) {
-  const request = httpRequest(new URL('/api/collections/messages/changes', relay.httpUrl), {
+  const request = httpRequest(new URL('/api/collections/messages/changes', mail.relay.httpUrl), {
     headers: { authorization: `Bearer ${user}`, accept: 'text/event-stream' },
   });
   request.end();
@@ -113,7 +97,7 @@ async function liveChanges(user: string) {
 
 describe('the mail example keeps each user’s mail to themselves', () => {
   it('never gives Ben a message Ana wrote to Chloé, by any path', async () => {
-    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/inbox');
+    const ben = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ben', '#/inbox');
     const benFrames = socketFrames(ben.page);
     await ben.page.reload();
     await ben.page.waitForSelector('body[data-ready=true]', WAIT);
@@ -122,8 +106,8 @@ describe('the mail example keeps each user’s mail to themselves', () => {
 
     const benFeed = await liveChanges('ben@example.org');
     onTestFinished(benFeed.close);
-    const chloe = await openMail(relay, await browser.newContext(VIEWPORT), 'Chloé', '#/inbox');
-    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/inbox');
+    const chloe = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Chloé', '#/inbox');
+    const ana = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ana', '#/inbox');
     const id = await compose(ana.page, 'chloe@example.org', SUBJECT, BODY);
     await ana.page.click('nav a:text("Sent")');
     await ana.page.waitForSelector(`.list[data-folder=sent] a[data-id="${id}"]`, WAIT);
@@ -148,7 +132,7 @@ describe('the mail example keeps each user’s mail to themselves', () => {
     expect(benFrames.text()).toContain(FOR_BEN);
 
     // Ben opens it by link, after the relay has everything: the app waits for a message that never comes.
-    await ben.page.goto(`${relay.httpUrl}/?user=Ben#/inbox/${id}`);
+    await ben.page.goto(`${mail.relay.httpUrl}/?user=Ben#/inbox/${id}`);
     await ben.page.waitForSelector('body[data-ready=true]', WAIT);
     await ben.page.waitForSelector('.messages a[data-id=welcome-ben]', WAIT);
     await ben.page.waitForSelector('.placeholder:text("Loading")', WAIT);
@@ -187,8 +171,8 @@ describe('the mail example keeps each user’s mail to themselves', () => {
 
   it('takes a draft off the device of someone its sender takes off it', async () => {
     const marker = 'QX8-draft-for-ben-until-it-was-not';
-    const ben = await openMail(relay, await browser.newContext(VIEWPORT), 'Ben', '#/drafts');
-    const ana = await openMail(relay, await browser.newContext(VIEWPORT), 'Ana', '#/drafts');
+    const ben = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ben', '#/drafts');
+    const ana = await openMail(mail.relay, await mail.browser.newContext(VIEWPORT), 'Ana', '#/drafts');
     await ana.page.click('text=Compose');
     await ana.page.waitForSelector('.editor textarea', WAIT);
     const id = openId(ana.page);

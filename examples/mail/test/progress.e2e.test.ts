@@ -8,27 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFerry, MemoryStorage, silentLogger } from '@ferry/core';
 import { createRelay, type Relay, SqliteStorage } from '@ferry/server';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { launchChromium } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 import { messages } from '../src/schema.js';
-import { DIST, openMail, VIEWPORT } from './mailHarness.js';
+import { browserFixture, DIST, openMail, VIEWPORT } from './mailHarness.js';
 
 const MESSAGES = 10_000;
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await browser?.close();
-});
+const chromium = browserFixture();
+const { cleanups } = chromium;
 
 /**
  * A relay under the example's rules whose store already holds `count` messages to `email`, written as a
@@ -72,7 +61,7 @@ describe('the mail example’s first sync in Chromium', () => {
   it('shows a progress bar that goes from part of the way to done on a first sync of 10,000 messages', async () => {
     const relay = await relayWithMail('zoe@example.org', MESSAGES);
 
-    const context = await browser.newContext(VIEWPORT);
+    const context = await chromium.browser.newContext(VIEWPORT);
     cleanups.push(() => context.close());
     // Every count the bar shows, from the page's first moment: the sync starts as the app opens.
     await context.addInitScript(() => {

@@ -5,27 +5,18 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Relay } from '@ferry/server';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, pageErrors } from '../../../test/browser/chromium.js';
-import { startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { pageErrors } from '../../../test/browser/chromium.js';
+import { browserFixture, startMailRelay, VIEWPORT, WAIT } from './mailHarness.js';
 
 const SUBJECTS = ['Welcome to Ferry Mail', 'Launch checklist', 'Minutes of Tuesday', 'Error handling review'];
 const IDS = ['welcome', 'launch', 'minutes', 'apollo'];
 const WELCOME_BODY =
   'This inbox lives on your device. Turn off the network: you can still read, write drafts and send; everything goes out when you are back online.\n\nOpen a draft on two devices to write it together.';
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await browser?.close();
-});
+const chromium = browserFixture();
+const { cleanups } = chromium;
 
 /** A relay with no data of its own, under the example's rules, closed after the tests. */
 async function emptyRelay(): Promise<Relay> {
@@ -40,7 +31,7 @@ async function openWelcome(
   user: string,
   slug: string,
 ): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext(VIEWPORT);
+  const context = await chromium.browser.newContext(VIEWPORT);
   cleanups.push(() => context.close());
   const page = await context.newPage();
   const errors = pageErrors(page);

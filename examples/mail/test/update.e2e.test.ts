@@ -8,25 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFerry, MemoryStorage, silentLogger, type WebSocketClass } from '@ferry/core';
 import { createRelay, type Relay } from '@ferry/server';
-import type { Browser, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebSocketRoute } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { launchChromium } from '../../../test/browser/chromium.js';
 import rules from '../rules.js';
 import { messages } from '../src/schema.js';
-import { DIST, openMail, VIEWPORT, WAIT } from './mailHarness.js';
+import { browserFixture, DIST, openMail, VIEWPORT, WAIT } from './mailHarness.js';
 
-let browser: Browser;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await browser?.close();
-});
+const chromium = browserFixture();
+const { cleanups } = chromium;
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -82,7 +72,7 @@ describe('the mail example’s updates in Chromium', () => {
     });
     cleanups.push(() => relay.close());
 
-    const context = await browser.newContext(VIEWPORT);
+    const context = await chromium.browser.newContext(VIEWPORT);
     cleanups.push(() => context.close());
     // The page's sync connections pass through here: while `relayDown`, each is closed as it opens, so
     // changes stay unsent while the page and its files are still served.
