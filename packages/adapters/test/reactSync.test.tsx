@@ -1,8 +1,10 @@
 import { usePresence, useRecord, useSyncProgress, useSyncStatus } from '@ferry/adapters/react';
+import { presenceStore } from '@ferry/adapters/svelte';
 import {
   createFerry,
   type FerryClient,
   MemoryStorage,
+  type PeerPresence,
   type RecordHandle,
   silentLogger,
   type WebSocketClass,
@@ -51,6 +53,24 @@ async function show(element: React.ReactNode): Promise<HTMLElement> {
   return container;
 }
 
+/** A draft Ana wrote, once Ben's device has it too: her client, her handle and his. */
+async function draftOnTwoDevices(): Promise<{ ana: FerryClient; draft: RecordHandle; onBen: RecordHandle }> {
+  const { url } = await relay();
+  const ana = await client(url, 'ana');
+  const ben = await client(url, 'ben');
+  const onBenDevice = ben.collection(drafts);
+  const arrived = new Promise<void>((resolve) =>
+    onBenDevice.on('change', ({ id }) => id === 'd1' && resolve()),
+  );
+  const draft = await ana.collection(drafts).create({ subject: 'Lunch' }, { id: 'd1' });
+  await arrived;
+  return {
+    ana,
+    draft: draft as unknown as RecordHandle,
+    onBen: onBenDevice.get('d1')! as unknown as RecordHandle,
+  };
+}
+
 /** Waits until what the page shows passes `check`. */
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 20 });
 
@@ -85,18 +105,9 @@ describe('React hooks with a relay', () => {
   });
 
   it('shows who else is on a record, the saved state, and changes made elsewhere', async () => {
-    const { url } = await relay();
-    const ana = await client(url, 'ana');
-    const ben = await client(url, 'ben');
-    const onBenDevice = ben.collection(drafts);
-    const arrived = new Promise<void>((resolve) =>
-      onBenDevice.on('change', ({ id }) => id === 'd1' && resolve()),
-    );
-    const draft = await ana.collection(drafts).create({ subject: 'Lunch' }, { id: 'd1' });
-    await arrived;
-    const onBen = onBenDevice.get('d1')!;
+    const { ana, draft, onBen } = await draftOnTwoDevices();
 
-    const page = await show(<Draft client={ana} record={draft as unknown as RecordHandle} />);
+    const page = await show(<Draft client={ana} record={draft} />);
     await eventually(() => expect(page.textContent).toBe('Lunch | alone | saved | online'));
 
     const benHere = onBen.presence();
@@ -114,5 +125,23 @@ describe('React hooks with a relay', () => {
 
     benHere.leave();
     await eventually(() => expect(page.textContent).toBe('Lunch on Saturday | alone | saved | online'));
+  });
+});
+
+describe('presence stores', () => {
+  it('show who is on the record from the first value when another part of the app is there already', async () => {
+    const { draft, onBen } = await draftOnTwoDevices();
+    onBen.presence().set({ user: 'ben' });
+
+    const users = (others: readonly PeerPresence[]) => others.map((peer) => peer.state.user);
+    let seenByFirst: readonly PeerPresence[] = [];
+    const offFirst = presenceStore(draft).subscribe((others) => (seenByFirst = others));
+    cleanups.push(offFirst);
+    await eventually(() => expect(users(seenByFirst)).toEqual(['ben']));
+
+    const firstValues: string[][] = [];
+    const offSecond = presenceStore(draft).subscribe((others) => firstValues.push(users(others) as string[]));
+    cleanups.push(offSecond);
+    expect(firstValues[0]).toEqual(['ben']);
   });
 });

@@ -26,6 +26,8 @@ export class SyncMarks {
   /** Records whose latest change is not yet in the device's store. */
   readonly #storing = new Set<string>();
   readonly #listeners = new Set<(name: string) => void>();
+  /** Listeners of one record's mark each: a badge hears its own record only. */
+  readonly #recordListeners = new Map<string, Set<() => void>>();
 
   constructor(client: FerryClient) {
     client.documents.on('change', ({ name, local }) => {
@@ -72,13 +74,25 @@ export class SyncMarks {
         mark === 'unsent' ? 'Kept on this device; it will be sent when you are back online.' : '';
     };
     render();
-    const off = this.on((name) => {
-      if (name === record.name) render();
-    });
-    return { element, dispose: off };
+    return { element, dispose: this.#onRecord(record.name, render) };
+  }
+
+  #onRecord(name: string, listener: () => void): () => void {
+    let listeners = this.#recordListeners.get(name);
+    if (!listeners) {
+      listeners = new Set();
+      this.#recordListeners.set(name, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#recordListeners.get(name) === listeners)
+        this.#recordListeners.delete(name);
+    };
   }
 
   #emit(name: string): void {
     for (const listener of [...this.#listeners]) listener(name);
+    for (const listener of [...(this.#recordListeners.get(name) ?? [])]) listener();
   }
 }

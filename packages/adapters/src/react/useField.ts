@@ -1,7 +1,8 @@
 import type { FieldInput, RecordHandle, Shape } from '@ferry/core';
-import { useCallback, useSyncExternalStore } from 'react';
+import { useCallback, useMemo } from 'react';
 import type { ValueOf } from '../shared/ValueOf.js';
-import { noop } from './useRecord.js';
+import { fieldStore } from '../stores/fieldStore.js';
+import { useStore } from './useStore.js';
 
 export type { ValueOf } from '../shared/ValueOf.js';
 
@@ -14,19 +15,15 @@ export function useField<S extends Shape, K extends keyof S & string>(
   record: RecordHandle<S> | undefined,
   field: K,
 ): [ValueOf<S[K]> | undefined, (value: FieldInput<S, K>) => Promise<void>] {
-  const subscribe = useCallback(
-    (changed: () => void) => (record ? record.on('change', changed) : noop),
-    [record],
-  );
-  const snapshot = () => (record && !record.deleted ? record.get(field) : undefined);
-  const value = useSyncExternalStore(subscribe, snapshot, snapshot);
+  const store = useMemo(() => (record ? fieldStore(record, field) : undefined), [record, field]);
+  const value = useStore(store, undefined);
   const set = useCallback(
     (next: FieldInput<S, K>) => {
-      if (!record)
+      if (!store)
         return Promise.reject(new Error(`useField("${field}"): there is no record to write to yet.`));
-      return record.set(field, next);
+      return store.set(next);
     },
-    [record, field],
+    [store, field],
   );
   return [value, set];
 }

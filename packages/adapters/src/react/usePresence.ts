@@ -1,7 +1,7 @@
-import type { PeerPresence, Presence, PresenceState, RecordHandle } from '@ferry/core';
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { joinPresence, leavePresence } from '../shared/sharedPresence.js';
-import { noop } from './useRecord.js';
+import type { PeerPresence, PresenceState, RecordHandle } from '@ferry/core';
+import { useEffect, useMemo } from 'react';
+import { presenceStore } from '../stores/presenceStore.js';
+import { useStore } from './useStore.js';
 
 const NOBODY: readonly PeerPresence[] = Object.freeze([]);
 
@@ -15,28 +15,10 @@ export function usePresence(
   record: RecordHandle | undefined,
   state?: PresenceState,
 ): readonly PeerPresence[] {
-  const [presence, setPresence] = useState<Presence>();
-
-  useEffect(() => {
-    if (!record) return;
-    const joined = joinPresence(record);
-    if (!joined) return;
-    setPresence(joined);
-    return () => {
-      leavePresence(joined);
-      setPresence(undefined);
-    };
-  }, [record]);
-
+  const store = useMemo(() => (record ? presenceStore(record) : undefined), [record]);
   const shared = state === undefined ? undefined : JSON.stringify(state);
   useEffect(() => {
-    if (presence && shared !== undefined) presence.set(JSON.parse(shared) as PresenceState);
-  }, [presence, shared]);
-
-  const subscribe = useCallback(
-    (changed: () => void) => (presence ? presence.on('change', changed) : noop),
-    [presence],
-  );
-  const snapshot = () => presence?.others ?? NOBODY;
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+    if (store && shared !== undefined) store.set(JSON.parse(shared) as PresenceState);
+  }, [store, shared]);
+  return useStore(store, NOBODY);
 }

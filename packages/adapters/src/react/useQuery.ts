@@ -1,6 +1,8 @@
 import type { Collection, LiveQuery, QuerySpec, RecordValue, Shape } from '@ferry/core';
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
-import { isCollection, noop } from './useRecord.js';
+import { useMemo } from 'react';
+import { queryStore } from '../stores/queryStore.js';
+import { isCollection } from '../stores/recordStore.js';
+import { useStore } from './useStore.js';
 
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -22,8 +24,9 @@ export function useQuery<S extends Shape>(
 ): readonly RecordValue<S>[] {
   const key = isCollection(source) ? JSON.stringify(spec ?? {}) : '';
   // biome-ignore lint/correctness/useExhaustiveDependencies: the spec is compared by content, through `key`.
-  const query = useMemo(() => (isCollection<S>(source) ? source.query(spec) : source), [source, key]);
-  const subscribe = useCallback((changed: () => void) => (query ? query.subscribe(changed) : noop), [query]);
-  const snapshot = () => query?.current ?? NONE;
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+  const store = useMemo(
+    () => (isCollection<S>(source) ? queryStore(source, spec) : source && queryStore(source)),
+    [source, key],
+  );
+  return useStore(store, NONE);
 }

@@ -1,5 +1,7 @@
 import type { Collection, RecordHandle, RecordValue, Shape } from '@ferry/core';
-import { useCallback, useSyncExternalStore } from 'react';
+import { useMemo } from 'react';
+import { isCollection, recordStore } from '../stores/recordStore.js';
+import { useStore } from './useStore.js';
 
 /**
  * The current value of a record, as a plain frozen object; `undefined` while it does not exist or after it
@@ -17,32 +19,10 @@ export function useRecord<S extends Shape>(
   source: RecordHandle<S> | Collection<S> | undefined,
   id?: string,
 ): RecordValue<S> | undefined {
-  const byId = isCollection(source);
-  const subscribe = useCallback(
-    (changed: () => void) => {
-      if (!source) return noop;
-      if (!isCollection(source)) return source.on('change', changed);
-      return source.on('change', (change) => {
-        if (change.id === id) changed();
-      });
-    },
-    [source, id],
-  );
-  const snapshot = () => {
+  const store = useMemo(() => {
     if (!source) return undefined;
-    const record = byId
-      ? id === undefined
-        ? undefined
-        : (source as Collection<S>).get(id)
-      : (source as RecordHandle<S>);
-    return record && !record.deleted ? record.value : undefined;
-  };
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+    if (!isCollection<S>(source)) return recordStore(source);
+    return id === undefined ? undefined : recordStore(source, id);
+  }, [source, id]);
+  return useStore(store, undefined);
 }
-
-/** Collections have `query`; record handles do not. */
-export function isCollection<S extends Shape>(source: unknown): source is Collection<S> {
-  return typeof (source as Collection<S> | undefined)?.query === 'function';
-}
-
-export const noop = (): void => {};

@@ -1,6 +1,7 @@
 import { type FerryClient, NO_PROGRESS, type SyncProgress } from '@ferry/core';
-import { useCallback, useSyncExternalStore } from 'react';
-import { noop } from './useRecord.js';
+import { useMemo } from 'react';
+import { syncProgressStore } from '../stores/syncProgressStore.js';
+import { useStore } from './useStore.js';
 
 /**
  * How far the client's sync is: `download`, the catch-up sync (records and bytes received of the totals
@@ -8,12 +9,6 @@ import { noop } from './useRecord.js';
  * `undefined` until this client first does one; see SyncProgress. The component re-renders as it moves.
  */
 export function useSyncProgress(client: FerryClient): SyncProgress {
-  const sync = client.sync;
-  const subscribe = useCallback(
-    (changed: () => void) => (sync ? sync.on('progress', changed) : noop),
-    [sync],
-  );
-  // The progress is a new object only when it changes: React can hold on to it as it is.
-  const snapshot = (): SyncProgress => sync?.progress ?? NO_PROGRESS;
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+  const store = useMemo(() => syncProgressStore(client), [client]);
+  return useStore(store, NO_PROGRESS);
 }

@@ -1,7 +1,8 @@
 import type { FerryClient, RecordHandle, RecordSyncStatus, SyncStatus } from '@ferry/core';
-import { useCallback, useRef, useSyncExternalStore } from 'react';
-import { LOCAL_ONLY, sameStatus } from '../shared/syncStatus.js';
-import { noop } from './useRecord.js';
+import { useMemo } from 'react';
+import { LOCAL_ONLY } from '../shared/syncStatus.js';
+import { syncStatusStore } from '../stores/syncStatusStore.js';
+import { useStore } from './useStore.js';
 
 /**
  * The sync state of the client (`state`: offline, unreachable with `nextRetryAt`, unauthorized, stopped,
@@ -18,34 +19,9 @@ export function useSyncStatus(
 ): SyncStatus | RecordSyncStatus {
   const forRecord = rest.length > 0;
   const record = rest[0];
-  const sync = client.sync;
-  const last = useRef<SyncStatus>(LOCAL_ONLY);
-  const subscribe = useCallback(
-    (changed: () => void) => {
-      if (!sync) return noop;
-      if (forRecord) {
-        if (!record) return noop;
-        return sync.on('record', ({ name }) => {
-          if (name === record.name) changed();
-        });
-      }
-      // `pending` grows without a `status` event (a record becoming unsent is a `record` event): hear both.
-      const offStatus = sync.on('status', changed);
-      const offRecord = sync.on('record', changed);
-      return () => {
-        offStatus();
-        offRecord();
-      };
-    },
-    [sync, forRecord, record],
+  const store = useMemo(
+    () => (forRecord ? record && syncStatusStore(client, record) : syncStatusStore(client)),
+    [client, forRecord, record],
   );
-  const snapshot = (): SyncStatus | RecordSyncStatus => {
-    if (forRecord) return record && sync ? record.status : 'local';
-    if (!sync) return LOCAL_ONLY;
-    // `status` is a new object on every read: hand React the same one until something in it changes.
-    const next = sync.status;
-    if (!sameStatus(last.current, next)) last.current = next;
-    return last.current;
-  };
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
+  return useStore<SyncStatus | RecordSyncStatus>(store, forRecord ? 'local' : LOCAL_ONLY);
 }

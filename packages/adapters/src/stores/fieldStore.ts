@@ -1,9 +1,9 @@
 import type { FieldInput, RecordHandle, Shape } from '@ferry/core';
 import type { ValueOf } from '../shared/ValueOf.js';
-import { type Readable, readableFrom } from './store.js';
+import { readableFrom, type SharedStore } from './store.js';
 
 /** A writable store over one field: `bind:value={$title}` reads and writes it. */
-export interface FieldStore<T, In> extends Readable<T | undefined> {
+export interface FieldStore<T, In> extends SharedStore<T | undefined> {
   /**
    * Writes with `record.set`: a text field changes by the smallest edit; a value that does not fit the field
    * throws `ValidationError` and changes nothing. The promise settles once the change is stored.
@@ -23,6 +23,7 @@ export function fieldStore<S extends Shape, K extends keyof S & string>(
   const store = readableFrom((changed) => record.on('change', changed), read);
   return {
     subscribe: store.subscribe,
+    get: store.get,
     set: (value) => record.set(field, value),
     update: (change) => record.set(field, change(read())),
   };

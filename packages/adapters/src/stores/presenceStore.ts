@@ -1,11 +1,11 @@
 import type { PeerPresence, Presence, PresenceState, RecordHandle } from '@ferry/core';
 import { joinPresence, leavePresence } from '../shared/sharedPresence.js';
-import { type Readable, readableFrom } from './store.js';
+import { readableFrom, type SharedStore } from './store.js';
 
 const NOBODY: readonly PeerPresence[] = Object.freeze([]);
 
 /** Who else is on a record; `set` shares this client's own state with them. */
-export interface PresenceStore extends Readable<readonly PeerPresence[]> {
+export interface PresenceStore extends SharedStore<readonly PeerPresence[]> {
   set(state: PresenceState): void;
 }
 
@@ -33,6 +33,7 @@ export function presenceStore(record: RecordHandle, state?: PresenceState): Pres
   );
   return {
     subscribe: store.subscribe,
+    get: store.get,
     set(next) {
       shared = next;
       joined?.set(next);

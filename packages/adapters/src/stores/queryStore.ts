@@ -1,6 +1,6 @@
 import type { Collection, LiveQuery, QuerySpec, RecordValue, Shape } from '@ferry/core';
 import { isCollection } from './recordStore.js';
-import { type Readable, readableFrom } from './store.js';
+import { readableFrom, type SharedStore } from './store.js';
 
 /**
  * The current result of a live query: the matching records as plain values, in order, told once per tick
@@ -9,12 +9,12 @@ import { type Readable, readableFrom } from './store.js';
 export function queryStore<S extends Shape>(
   collection: Collection<S>,
   spec?: QuerySpec<S>,
-): Readable<readonly RecordValue<S>[]>;
-export function queryStore<V>(query: LiveQuery<V>): Readable<readonly V[]>;
+): SharedStore<readonly RecordValue<S>[]>;
+export function queryStore<V>(query: LiveQuery<V>): SharedStore<readonly V[]>;
 export function queryStore<S extends Shape>(
   source: Collection<S> | LiveQuery<RecordValue<S>>,
   spec?: QuerySpec<S>,
-): Readable<readonly RecordValue<S>[]> {
+): SharedStore<readonly RecordValue<S>[]> {
   const query = isCollection<S>(source) ? source.query(spec) : source;
   return readableFrom(
     (changed) => query.subscribe(changed),

@@ -1,20 +1,22 @@
 import type { Collection, RecordHandle, RecordValue, Shape } from '@ferry/core';
-import { type Readable, readableFrom } from './store.js';
+import { readableFrom, type SharedStore } from './store.js';
 
 /**
  * A record's current value, as a plain frozen object; `undefined` while it does not exist or after it was
  * deleted. Give the record itself, or a collection and an id: with an id, the store also follows the record
  * appearing (created elsewhere and synced) and disappearing.
  */
-export function recordStore<S extends Shape>(record: RecordHandle<S>): Readable<RecordValue<S> | undefined>;
+export function recordStore<S extends Shape>(
+  record: RecordHandle<S>,
+): SharedStore<RecordValue<S> | undefined>;
 export function recordStore<S extends Shape>(
   collection: Collection<S>,
   id: string,
-): Readable<RecordValue<S> | undefined>;
+): SharedStore<RecordValue<S> | undefined>;
 export function recordStore<S extends Shape>(
   source: RecordHandle<S> | Collection<S>,
   id?: string,
-): Readable<RecordValue<S> | undefined> {
+): SharedStore<RecordValue<S> | undefined> {
   if (isCollection<S>(source)) {
     const collection = source;
     return readableFrom(

@@ -4,23 +4,32 @@ export interface Readable<T> {
 }
 
 /**
+ * A store that can also be read without subscribing: the current value while subscribed, else read afresh.
+ * React's `useSyncExternalStore` needs that; Svelte and Vue only subscribe.
+ */
+export interface SharedStore<T> extends Readable<T> {
+  get(): T;
+}
+
+/**
  * A store over something that says when it changed (`listen`) and can be read (`read`). It listens only
  * while someone subscribes, and tells subscribers only when the value read is a different one.
  */
-export function readableFrom<T>(listen: (changed: () => void) => () => void, read: () => T): Readable<T> {
+export function readableFrom<T>(listen: (changed: () => void) => () => void, read: () => T): SharedStore<T> {
   const runs = new Set<(value: T) => void>();
   let value: T;
   let stop: (() => void) | undefined;
   return {
     subscribe(run) {
       if (runs.size === 0) {
-        value = read();
         stop = listen(() => {
           const next = read();
           if (Object.is(next, value)) return;
           value = next;
           for (const each of [...runs]) each(value);
         });
+        // Listening may itself change what is read (joining a record's presence shows who is there).
+        value = read();
       }
       runs.add(run);
       run(value);
@@ -30,5 +39,6 @@ export function readableFrom<T>(listen: (changed: () => void) => () => void, rea
         stop = undefined;
       };
     },
+    get: () => (runs.size > 0 ? value : read()),
   };
 }

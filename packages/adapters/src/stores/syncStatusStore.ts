@@ -1,6 +1,6 @@
 import type { FerryClient, RecordHandle, RecordSyncStatus, SyncStatus } from '@ferry/core';
 import { LOCAL_ONLY, sameStatus } from '../shared/syncStatus.js';
-import { type Readable, readableFrom } from './store.js';
+import { readableFrom, type SharedStore } from './store.js';
 
 /**
  * The sync state of the client (`state`: offline, unreachable with `nextRetryAt`, unauthorized, stopped,
@@ -8,21 +8,17 @@ import { type Readable, readableFrom } from './store.js';
  * with a record, that record's state: `local` (not sent yet), `sent`, `saved` (committed by the relay) or
  * `rejected` (refused for good and rolled back; see RecordHandle `on('rejected')`).
  */
-export function syncStatusStore(client: FerryClient): Readable<SyncStatus>;
-export function syncStatusStore(client: FerryClient, record: RecordHandle): Readable<RecordSyncStatus>;
+export function syncStatusStore(client: FerryClient): SharedStore<SyncStatus>;
+export function syncStatusStore(client: FerryClient, record: RecordHandle): SharedStore<RecordSyncStatus>;
 export function syncStatusStore(
   client: FerryClient,
   record?: RecordHandle,
-): Readable<SyncStatus> | Readable<RecordSyncStatus> {
+): SharedStore<SyncStatus> | SharedStore<RecordSyncStatus> {
   const sync = client.sync;
   if (record) {
     return readableFrom(
-      (changed) =>
-        sync
-          ? sync.on('record', ({ name }) => {
-              if (name === record.name) changed();
-            })
-          : () => {},
+      // Told of this record's changes only, not filtered out of every record's.
+      (changed) => (sync ? sync.watchStatus(record.name, changed) : () => {}),
       () => (sync ? record.status : 'local'),
     );
   }

@@ -9,6 +9,6 @@ export { type FieldStore, fieldStore } from '../stores/fieldStore.js';
 export { type PresenceStore, presenceStore } from '../stores/presenceStore.js';
 export { queryStore } from '../stores/queryStore.js';
 export { recordStore } from '../stores/recordStore.js';
-export { type Readable, readableFrom } from '../stores/store.js';
+export { type Readable, readableFrom, type SharedStore } from '../stores/store.js';
 export { syncProgressStore } from '../stores/syncProgressStore.js';
 export { syncStatusStore } from '../stores/syncStatusStore.js';

@@ -1,67 +1,28 @@
 import * as Y from 'yjs';
-import {
-  DuplicateRecordError,
-  FerryError,
-  InvalidNameError,
-  RecordDeletedError,
-  RecordNotFoundError,
-} from '../errors.js';
-import type { FileRef } from '../files/FileRef.js';
+import { DuplicateRecordError, FerryError, RecordNotFoundError } from '../errors.js';
 import { assertRecordId, documentName, randomId } from '../ids.js';
 import { compileOrder, compileWhere, QueryError } from '../query/compile.js';
 import { LiveQuery, type QueryEntry, type QuerySource } from '../query/LiveQuery.js';
 import type { QuerySpec, RecordValue } from '../query/types.js';
-import { clocksOf, stampEdit } from '../record/fieldClocks.js';
+import { stampEdit } from '../record/fieldClocks.js';
 import { initialContent } from '../record/initialContent.js';
-import {
-  fieldsOf,
-  hasContent,
-  isDeleted,
-  metaOf,
-  type RecordMeta,
-  readMeta,
-  stampCreated,
-  stampUpdated,
-} from '../record/layout.js';
-import {
-  type Author,
-  readRecordField,
-  writeCreate,
-  writeDeleted,
-  writeEdit,
-  writePatch,
-} from '../record/writes.js';
+import { hasContent, stampCreated, stampUpdated } from '../record/layout.js';
+import { type Author, writeCreate } from '../record/writes.js';
 import { FROM_API, FROM_BINDING, FROM_ROLLBACK, FROM_STAMP } from '../replica/origins.js';
-import type { DocumentChange, Replica } from '../replica/Replica.js';
-import { type FieldIssue, rootTypesOf } from '../schema/codec.js';
+import type { DocumentChange } from '../replica/Replica.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
-import { recordHost } from '../schema/FieldHost.js';
 import type { Input, Patch, Shape } from '../schema/fields.js';
-import { isOlder, readVersioned, stampVersion, upgradeRecord } from '../schema/migrations.js';
+import { readVersioned, stampVersion } from '../schema/migrations.js';
 import { validateFields } from '../schema/validate.js';
-import type { RecordSyncStatus } from '../sync/Outbox.js';
-import type { Presence } from '../sync/Presence.js';
-import type { HistoryEntry, RelayHistory } from '../sync/RelayHistory.js';
-import type { RejectedChange } from '../sync/Rollbacks.js';
 import { Emitter } from '../util/Emitter.js';
 import { handled } from '../util/promises.js';
+import type { CollectionContext, InvalidData } from './CollectionContext.js';
 import { type Conflict, RecordConflicts } from './Conflicts.js';
-import { RecordHandle } from './RecordHandle.js';
+import { META_FIELDS, RecordEntry, type RecordOwner } from './RecordEntry.js';
+import type { RecordChange, RecordHandle } from './RecordHandle.js';
 
-/** A change to one record, local or merged from elsewhere. */
-export interface RecordChange<S extends Shape> {
-  readonly id: string;
-  readonly record: RecordHandle<S>;
-  /** True for changes made on this replica. */
-  readonly local: boolean;
-  readonly origin: unknown;
-}
-
-/** Merged data that does not fit the schema. The field reads as its default until it is fixed. */
-export interface InvalidData extends FieldIssue {
-  readonly collection: string;
-  readonly id: string;
-}
+export type { CollectionContext, InvalidData } from './CollectionContext.js';
+export type { RecordChange } from './RecordHandle.js';
 
 /** A record the relay's rules no longer let this user read: it was removed from this device. */
 export interface HiddenRecord {
@@ -78,56 +39,40 @@ export interface CollectionEvents<S extends Shape> {
   conflict: Conflict;
 }
 
-/** What a collection needs from its client. */
-export interface CollectionContext {
-  readonly replica: Replica;
-  readonly actor: string;
-  now(): number;
-  random(): number;
-  reportInvalid(issue: InvalidData): void;
-  /** Present when the client syncs with a relay. */
-  readonly sync?: {
-    statusOf(name: string): RecordSyncStatus;
-    watchStatus(name: string, listener: (status: RecordSyncStatus) => void): () => void;
-    watchRejected(name: string, listener: (rejected: RejectedChange) => void): () => void;
-    whenSaved(name: string): Promise<void>;
-    whenSynced(): Promise<void>;
-    presence(name: string): Presence;
-    readonly history: RelayHistory;
-  };
-  /** The client's files (ferry.files). */
-  readonly files?: { read(record: string, ref: FileRef): Promise<Uint8Array> };
-}
-
-interface RecordState<S extends Shape> {
-  readonly handle: RecordHandle<S>;
-  /** Created at the first local update or on first use (creation itself is not undoable). */
-  undo: Y.UndoManager | undefined;
-  entry: QueryEntry<RecordValue<S>> | undefined;
-  /** Issues already reported, so a bad field is reported once, not on every change. */
-  readonly reported: Set<string>;
-  events: Emitter<{ change: RecordChange<S> }> | undefined;
-  readonly conflicts: RecordConflicts;
-}
-
-const META_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'createdBy', 'updatedBy']);
-
 /**
  * The records of one collection on this replica. Writes apply to the in-memory documents at once (and throw
  * at once on bad input); the promise they return settles when the change is in the local store.
  */
 export class Collection<S extends Shape = Shape> implements QuerySource<RecordValue<S>> {
   readonly name: string;
-  readonly #records = new Map<string, RecordState<S>>();
+  readonly #records = new Map<string, RecordEntry<S>>();
   readonly #watchers = new Set<(id: string, entry: QueryEntry<RecordValue<S>> | undefined) => void>();
   readonly #events = new Emitter<CollectionEvents<S>>();
   #version = 0;
+  /** What each record reaches of its collection. */
+  readonly #owner: RecordOwner<S>;
 
   constructor(
     readonly definition: CollectionDefinition<S>,
     private readonly context: CollectionContext,
   ) {
     this.name = definition.name;
+    this.#owner = {
+      name: this.name,
+      definition,
+      context,
+      author: () => this.#author(),
+      invalid: (report) => {
+        this.#events.emit('invalid', report);
+        context.reportInvalid(report);
+      },
+      existing: (id) => this.#existing(id),
+      relayHistory: () => {
+        if (!context.sync)
+          throw new FerryError('no-relay', 'History is kept by the relay; pass a url to createFerry.');
+        return context.sync.history;
+      },
+    };
   }
 
   get version(): number {
@@ -184,7 +129,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   /** The record, or undefined when it does not exist or was deleted. */
   get(id: string): RecordHandle<S> | undefined {
     const state = this.#records.get(id);
-    return state && this.#isLive(state) ? state.handle : undefined;
+    return state?.live ? state.handle : undefined;
   }
 
   has(id: string): boolean {
@@ -200,34 +145,20 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** Changes some fields. `undefined` clears an optional field. */
   update(id: string, patch: Patch<S>): Promise<void> {
+    const state = this.#records.get(id);
+    if (state) return state.update(patch);
     validateFields(this.name, this.definition.fields, patch as Record<string, unknown>, '', 'patch');
-    const doc = this.#writable(id);
-    const author = this.#author();
-    doc.transact(() => {
-      // A record an older schema wrote is first written in this version's layout (see migrations).
-      upgradeRecord(doc, this.definition, author);
-      writePatch(doc, this.definition.fields, patch as Record<string, unknown>, author, FROM_API);
-    }, FROM_API);
-    return this.context.replica.flush();
-  }
-
-  /** @internal Runs `change` on the record's Yjs types with its stamp, in one transaction (see writeEdit). */
-  edit(id: string, change: () => void): void {
-    writeEdit(this.#existing(id).handle.doc, change, this.#author(), FROM_BINDING);
+    throw new RecordNotFoundError(this.name, id);
   }
 
   /** Deletes a record: a tombstone that replicates; a concurrent edit elsewhere does not bring it back. */
   delete(id: string): Promise<void> {
-    writeDeleted(this.#writable(id), true, this.#author(), FROM_API);
-    return this.context.replica.flush();
+    return this.#existing(id).delete();
   }
 
   /** Brings a deleted record back with the content it had, including edits merged after the delete. */
   restore(id: string): Promise<void> {
-    const state = this.#existing(id);
-    const doc = state.handle.doc;
-    if (isDeleted(doc)) writeDeleted(doc, false, this.#author(), FROM_API);
-    return this.context.replica.flush();
+    return this.#existing(id).restore();
   }
 
   /** A live query; see QuerySpec. Unknown field names are refused. */
@@ -256,36 +187,13 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
 
   /** @internal Live entries, for queries. */
   *entries(): IterableIterator<QueryEntry<RecordValue<S>>> {
-    for (const state of this.#records.values()) if (this.#isLive(state)) yield this.#entry(state);
+    for (const state of this.#records.values()) if (state.live) yield state.decoded();
   }
 
   /** @internal */
   watch(listener: (id: string, entry: QueryEntry<RecordValue<S>> | undefined) => void): () => void {
     this.#watchers.add(listener);
     return () => this.#watchers.delete(listener);
-  }
-
-  /** @internal */
-  entryOf(id: string): QueryEntry<RecordValue<S>> {
-    return this.#entry(this.#existing(id));
-  }
-
-  /** @internal One field: from the decoded record if it is current, else decoding that field alone. */
-  fieldOf(id: string, field: string): unknown {
-    const state = this.#existing(id);
-    if (state.entry || isOlder(state.handle.doc, this.definition))
-      return (this.#entry(state).value as Record<string, unknown>)[field];
-    const definition = this.definition.fields[field];
-    if (!definition) return undefined;
-    const issues: FieldIssue[] = [];
-    const value = readRecordField(state.handle.doc, field, definition, issues);
-    for (const issue of issues) this.#report(state, issue);
-    return value;
-  }
-
-  /** @internal */
-  statusOf(id: string): RecordSyncStatus {
-    return this.context.sync?.statusOf(`${this.name}/${id}`) ?? 'local';
   }
 
   /**
@@ -306,124 +214,17 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     return sync.whenSaved(`${this.name}/${id}`);
   }
 
-  /**
-   * @internal The record's undo manager: it tracks this client's own changes (through the API, bindings, or
-   * editors using a null origin), never merged ones.
-   */
-  undoManagerOf(id: string): Y.UndoManager {
-    const state = this.#existing(id);
-    const doc = state.handle.doc;
-    state.undo ??= new Y.UndoManager(
-      [
-        fieldsOf(doc),
-        metaOf(doc),
-        clocksOf(doc),
-        ...rootTypesOf(doc, this.definition.fields),
-      ] as Y.AbstractType<unknown>[],
-      { trackedOrigins: new Set([FROM_API, FROM_BINDING, null]) },
-    );
-    return state.undo;
-  }
-
-  /** @internal */
-  /** @internal The bytes of a file record `id` refers to. */
-  async readFile(id: string, ref: FileRef): Promise<Uint8Array> {
-    this.#existing(id);
-    return this.context.files!.read(`${this.name}/${id}`, ref);
-  }
-
-  /** @internal */
-  historyOf(id: string): Promise<HistoryEntry[]> {
-    return this.#relayHistory().changes(this.name, id);
-  }
-
-  /**
-   * @internal Writes the fields the record had at `at` as a new change: nothing is rewound, so the restore
-   * merges like any edit and can itself be undone.
-   */
-  async restoreVersion(id: string, at: Date): Promise<void> {
-    const fields = await this.#relayHistory().fieldsAt(this.name, id, at);
-    const patch: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(this.definition.fields)) {
-      const value = fields[key] ?? undefined;
-      if (value === undefined) {
-        // Absent then: empty text or list, a cleared optional field; other fields had no value to restore.
-        if (field.kind === 'text') patch[key] = '';
-        else if (field.kind === 'list') patch[key] = [];
-        else if (field.presence === 'optional') patch[key] = undefined;
-        continue;
-      }
-      patch[key] = field.kind === 'date' && typeof value === 'string' ? new Date(value) : value;
-    }
-    await this.update(id, patch as Patch<S>);
-  }
-
-  #relayHistory(): RelayHistory {
-    const sync = this.context.sync;
-    if (!sync) throw new FerryError('no-relay', 'History is kept by the relay; pass a url to createFerry.');
-    return sync.history;
-  }
-
   /** The unresolved conflicts of every record, deleted ones included (a delete conflict hides its record). */
   conflicts(): Conflict[] {
-    return [...this.#records.values()].flatMap((state) => state.conflicts.list());
-  }
-
-  /** @internal */
-  conflictsOf(id: string): Conflict[] {
-    return this.#existing(id).conflicts.list();
-  }
-
-  /** @internal */
-  watchConflicts(id: string, listener: (conflict: Conflict) => void): () => void {
-    return this.#existing(id).conflicts.on('conflict', listener);
-  }
-
-  /** @internal */
-  presenceOf(id: string): Presence {
-    this.#existing(id);
-    const sync = this.context.sync;
-    if (!sync) throw new FerryError('no-relay', 'Presence needs a relay; pass a url to createFerry.');
-    return sync.presence(`${this.name}/${id}`);
-  }
-
-  /** @internal */
-  metaOf(id: string): RecordMeta {
-    return readMeta(this.#existing(id).handle.doc);
-  }
-
-  /** @internal */
-  watchRecord(id: string, event: 'change', listener: (change: RecordChange<S>) => void): () => void {
-    const state = this.#existing(id);
-    state.events ??= new Emitter();
-    return state.events.on(event, listener);
-  }
-
-  /** @internal */
-  watchStatus(id: string, listener: (status: RecordSyncStatus) => void): () => void {
-    this.#existing(id);
-    return this.context.sync?.watchStatus(`${this.name}/${id}`, listener) ?? (() => {});
-  }
-  /** @internal */
-  watchRejected(id: string, listener: (rejected: RejectedChange) => void): () => void {
-    return this.context.sync?.watchRejected(`${this.name}/${id}`, listener) ?? (() => {});
-  }
-
-  /** @internal The Y.Text of a text field, created (empty) if the stored record lacks it. */
-  yText(id: string, field: string): Y.Text {
-    return this.#yType(id, field, 'text') as Y.Text;
-  }
-
-  /** @internal */
-  yArray(id: string, field: string): Y.Array<unknown> {
-    return this.#yType(id, field, 'list') as Y.Array<unknown>;
+    return [...this.#records.values()].flatMap((state) => state.recordConflicts.list());
   }
 
   /** @internal The client closed: let go of every record, so nothing of them stays in memory. */
   release(): void {
     for (const state of this.#records.values()) {
       state.undo?.destroy();
-      state.conflicts.destroy();
+      state.recordConflicts.destroy();
+      state.gone = true;
     }
     this.#records.clear();
     this.#watchers.clear();
@@ -438,14 +239,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
       read: () => readVersioned(doc, this.definition).value,
     });
     conflicts.on('conflict', (conflict) => this.#events.emit('conflict', conflict));
-    this.#records.set(id, {
-      handle: new RecordHandle(this, id, doc),
-      undo: undefined,
-      entry: undefined,
-      reported: new Set(),
-      events: undefined,
-      conflicts,
-    });
+    this.#records.set(id, new RecordEntry(this.#owner, id, doc, conflicts));
     if (hasContent(doc)) this.#publish(id);
   }
 
@@ -457,7 +251,8 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
     const state = this.#records.get(id);
     if (!state) return;
     state.undo?.destroy();
-    state.conflicts.destroy();
+    state.recordConflicts.destroy();
+    state.gone = true;
     this.#records.delete(id);
     this.#version++;
     for (const watcher of [...this.#watchers]) watcher(id, undefined);
@@ -468,7 +263,7 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   changed(id: string, change: DocumentChange): void {
     const state = this.#records.get(id);
     if (!state) return;
-    state.entry = undefined;
+    state.cached = undefined;
     this.#version++;
     const { doc, local, origin } = change;
     // Edits made straight on a Yjs type (editor bindings, undo) get their metadata stamp here.
@@ -497,74 +292,17 @@ export class Collection<S extends Shape = Shape> implements QuerySource<RecordVa
   #publish(id: string): void {
     if (this.#watchers.size === 0) return;
     const state = this.#records.get(id)!;
-    const entry = this.#isLive(state) ? this.#entry(state) : undefined;
+    const entry = state.live ? state.decoded() : undefined;
     for (const watcher of [...this.#watchers]) watcher(id, entry);
-  }
-
-  #entry(state: RecordState<S>): QueryEntry<RecordValue<S>> {
-    if (state.entry) return state.entry;
-    const { id, doc } = state.handle;
-    const issues: FieldIssue[] = [];
-    const record = readVersioned(doc, this.definition);
-    issues.push(...record.issues);
-    const value = Object.freeze({ id, ...record.value }) as RecordValue<S>;
-    for (const issue of issues) this.#report(state, issue);
-    let meta: RecordMeta | undefined;
-    const read = (field: string): unknown => {
-      if (!META_FIELDS.has(field) || field === 'id') return (value as Record<string, unknown>)[field];
-      meta ??= readMeta(doc);
-      return meta[field as keyof RecordMeta];
-    };
-    state.entry = { id, value, read };
-    return state.entry;
-  }
-
-  #report(state: RecordState<S>, issue: FieldIssue): void {
-    const key = `${issue.field}\u0000${safeJson(issue.value)}`;
-    if (state.reported.has(key)) return;
-    state.reported.add(key);
-    const report: InvalidData = { collection: this.name, id: state.handle.id, ...issue };
-    this.#events.emit('invalid', report);
-    this.context.reportInvalid(report);
   }
 
   #author(): Author {
     return { actor: this.context.actor, now: this.context.now() };
   }
 
-  #isLive(state: RecordState<S>): boolean {
-    const doc = state.handle.doc;
-    return hasContent(doc) && !isDeleted(doc);
-  }
-
-  #existing(id: string): RecordState<S> {
+  #existing(id: string): RecordEntry<S> {
     const state = this.#records.get(id);
     if (!state || !hasContent(state.handle.doc)) throw new RecordNotFoundError(this.name, id);
     return state;
-  }
-
-  #writable(id: string): Y.Doc {
-    const state = this.#existing(id);
-    if (readMeta(state.handle.doc).deleted) throw new RecordDeletedError(this.name, id);
-    this.undoManagerOf(id);
-    return state.handle.doc;
-  }
-
-  #yType(id: string, field: string, kind: 'text' | 'list'): Y.Text | Y.Array<unknown> {
-    if (this.definition.fields[field]?.kind !== kind) {
-      throw new InvalidNameError(`"${field}" is not a ${kind} field of "${this.name}".`);
-    }
-    const host = recordHost(this.#existing(id).handle.doc);
-    // An editor typing into it must be undoable from its first keystroke.
-    this.undoManagerOf(id);
-    return kind === 'text' ? host.shared(field, 'text') : host.shared(field, 'list');
-  }
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { FileUnavailableError } from '../files/FileErrors.js';
-import { isFileRef } from '../files/FileRef.js';
+import { type FileRef, isFileRef } from '../files/FileRef.js';
+import type { QueryEntry } from '../query/LiveQuery.js';
 import type { RecordValue } from '../query/types.js';
 import type { RecordMeta } from '../record/layout.js';
 import type { CollectionDefinition } from '../schema/defineCollection.js';
@@ -17,8 +18,48 @@ import type { RecordSyncStatus } from '../sync/Outbox.js';
 import type { Presence } from '../sync/Presence.js';
 import type { HistoryEntry } from '../sync/RelayHistory.js';
 import type { RejectedChange } from '../sync/Rollbacks.js';
-import type { Collection, RecordChange } from './Collection.js';
 import type { Conflict } from './Conflicts.js';
+
+/** A change to one record, local or merged from elsewhere. */
+export interface RecordChange<S extends Shape> {
+  readonly id: string;
+  readonly record: RecordHandle<S>;
+  /** True for changes made on this replica. */
+  readonly local: boolean;
+  readonly origin: unknown;
+}
+
+/**
+ * What a handle needs of its record, bound to that record: the collection keeps one per record (see
+ * RecordEntry), so no call looks the record up again.
+ */
+export interface RecordOps<S extends Shape> {
+  /** The document name, `<collection>/<id>`. */
+  readonly name: string;
+  readonly definition: CollectionDefinition<S>;
+  entry(): QueryEntry<RecordValue<S>>;
+  meta(): RecordMeta;
+  status(): RecordSyncStatus;
+  undoManager(): Y.UndoManager;
+  history(): Promise<HistoryEntry[]>;
+  readFile(ref: FileRef): Promise<Uint8Array>;
+  restoreVersion(at: Date): Promise<void>;
+  conflicts(): Conflict[];
+  presence(): Presence;
+  whenSaved(): Promise<void>;
+  field(field: string): unknown;
+  update(patch: Patch<S>): Promise<void>;
+  /** Runs `change` on the record's Yjs types with its stamp, in one transaction (see writeEdit). */
+  edit(change: () => void): void;
+  delete(): Promise<void>;
+  restore(): Promise<void>;
+  yText(field: string): Y.Text;
+  yArray(field: string): Y.Array<unknown>;
+  watchChange(listener: (change: RecordChange<S>) => void): () => void;
+  watchStatus(listener: (status: RecordSyncStatus) => void): () => void;
+  watchRejected(listener: (rejected: RejectedChange) => void): () => void;
+  watchConflicts(listener: (conflict: Conflict) => void): () => void;
+}
 
 /**
  * One record: read it, change it, bind an editor to it. A handle stays valid for the life of the client;
@@ -26,7 +67,7 @@ import type { Conflict } from './Conflicts.js';
  */
 export class RecordHandle<S extends Shape = Shape> {
   constructor(
-    private readonly collection: Collection<S>,
+    private readonly record: RecordOps<S>,
     /** The record's id within its collection. */
     readonly id: string,
     /** The record's Yjs document, `<collection>/<id>`; bind editors to it or to `text(field)`. */
@@ -35,16 +76,16 @@ export class RecordHandle<S extends Shape = Shape> {
 
   /** The document name, `<collection>/<id>`. */
   get name(): string {
-    return `${this.collection.name}/${this.id}`;
+    return this.record.name;
   }
 
   /** All fields as plain values. The same object until the record changes. */
   get value(): RecordValue<S> {
-    return this.collection.entryOf(this.id).value;
+    return this.record.entry().value;
   }
 
   get meta(): RecordMeta {
-    return this.collection.metaOf(this.id);
+    return this.record.meta();
   }
 
   get deleted(): boolean {
@@ -57,7 +98,7 @@ export class RecordHandle<S extends Shape = Shape> {
    * back to what it accepted; see the `rejected` event). Without a relay, always `local`.
    */
   get status(): RecordSyncStatus {
-    return this.collection.statusOf(this.id);
+    return this.record.status();
   }
 
   /**
@@ -65,7 +106,7 @@ export class RecordHandle<S extends Shape = Shape> {
    * replicas are never undone. Add your editor binding's origin with `undoManager.addTrackedOrigin()`.
    */
   get undoManager(): Y.UndoManager {
-    return this.collection.undoManagerOf(this.id);
+    return this.record.undoManager();
   }
 
   /** Reverts this client's last change (typing within half a second counts as one change). */
@@ -82,12 +123,12 @@ export class RecordHandle<S extends Shape = Shape> {
    * metadata stamp in the same transaction (origin FROM_BINDING): one edit, one update.
    */
   edit(change: () => void): void {
-    this.collection.edit(this.id, change);
+    this.record.edit(change);
   }
 
   /** This record's changes as the relay keeps them: when, who, which fields (needs a relay). */
   history(): Promise<HistoryEntry[]> {
-    return this.collection.historyOf(this.id);
+    return this.record.history();
   }
 
   /**
@@ -105,12 +146,12 @@ export class RecordHandle<S extends Shape = Shape> {
           `Field "${field}"${index === undefined ? '' : `[${index}]`} of ${this.name} holds no file.`,
         ),
       );
-    return this.collection.readFile(this.id, ref);
+    return this.record.readFile(ref);
   }
 
   /** Brings the fields back to what they were at `at`, as a new change (needs a relay). */
   restoreVersion(at: Date): Promise<void> {
-    return this.collection.restoreVersion(this.id, at);
+    return this.record.restoreVersion(at);
   }
 
   /**
@@ -118,12 +159,12 @@ export class RecordHandle<S extends Shape = Shape> {
    * a concurrent delete that hid an edit made here. Each resolves in one call, `conflict.resolve(...)`.
    */
   conflicts(): Conflict[] {
-    return this.collection.conflictsOf(this.id);
+    return this.record.conflicts();
   }
 
   /** Who else is on this record, and this client's own presence on it (needs a relay). */
   presence(): Presence {
-    return this.collection.presenceOf(this.id);
+    return this.record.presence();
   }
 
   /**
@@ -131,39 +172,39 @@ export class RecordHandle<S extends Shape = Shape> {
    * WriteRejectedError when the relay refuses them for good.
    */
   whenSaved(): Promise<void> {
-    return this.collection.whenSaved(this.id);
+    return this.record.whenSaved();
   }
 
   /** One field's value; reads only that field when the record changed since its value was last read. */
   get<K extends keyof S & string>(field: K): OutOf<S[K]> {
-    return this.collection.fieldOf(this.id, field) as OutOf<S[K]>;
+    return this.record.field(field) as OutOf<S[K]>;
   }
 
   /** Sets one field. Text fields change by the smallest edit, so concurrent typing elsewhere survives. */
   set<K extends keyof S & string>(field: K, value: FieldInput<S, K>): Promise<void> {
-    return this.collection.update(this.id, { [field]: value } as Patch<S>);
+    return this.record.update({ [field]: value } as Patch<S>);
   }
 
   update(patch: Patch<S>): Promise<void> {
-    return this.collection.update(this.id, patch);
+    return this.record.update(patch);
   }
 
   delete(): Promise<void> {
-    return this.collection.delete(this.id);
+    return this.record.delete();
   }
 
   restore(): Promise<void> {
-    return this.collection.restore(this.id);
+    return this.record.restore();
   }
 
   /** The live Y.Text of a text field, for editor bindings. */
   text(field: TextFieldOf<S>): Y.Text {
-    return this.collection.yText(this.id, field);
+    return this.record.yText(field);
   }
 
   /** The live Y.Array of a list field, for fine-grained list edits (push, insert) that merge item by item. */
   list(field: ListFieldOf<S>): Y.Array<unknown> {
-    return this.collection.yArray(this.id, field);
+    return this.record.yArray(field);
   }
 
   /** Calls `listener` after every change to this record, local or merged. Returns the unsubscribe function. */
@@ -185,18 +226,16 @@ export class RecordHandle<S extends Shape = Shape> {
       | ((rejected: RejectedChange) => void)
       | ((conflict: Conflict) => void),
   ): () => void {
-    if (event === 'conflict')
-      return this.collection.watchConflicts(this.id, listener as (conflict: Conflict) => void);
+    if (event === 'conflict') return this.record.watchConflicts(listener as (conflict: Conflict) => void);
     if (event === 'rejected')
-      return this.collection.watchRejected(this.id, listener as (rejected: RejectedChange) => void);
-    if (event === 'status')
-      return this.collection.watchStatus(this.id, listener as (status: RecordSyncStatus) => void);
-    return this.collection.watchRecord(this.id, event, listener as (change: RecordChange<S>) => void);
+      return this.record.watchRejected(listener as (rejected: RejectedChange) => void);
+    if (event === 'status') return this.record.watchStatus(listener as (status: RecordSyncStatus) => void);
+    return this.record.watchChange(listener as (change: RecordChange<S>) => void);
   }
 
   /** The collection's definition: the record's fields and their kinds. */
   get definition(): CollectionDefinition<S> {
-    return this.collection.definition;
+    return this.record.definition;
   }
 
   toJSON(): RecordValue<S> {

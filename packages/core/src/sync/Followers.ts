@@ -1,5 +1,5 @@
 import type { TabLeadership } from '../replica/TabLeadership.js';
-import type { Replication } from './SyncClient.js';
+import type { Replication } from './SyncOptions.js';
 
 /** What a tab, or the device's tabs together, replicate from the relay. */
 export interface Subscriptions {

@@ -1,7 +1,6 @@
 import * as Y from 'yjs';
 import type { ChangeId, Replica } from '../replica/Replica.js';
 import { ChangeMarks, type Coverage, cover, covers } from './ChangeMarks.js';
-import { Cursors } from './Cursors.js';
 
 /**
  * Where a record's local changes are: not yet sent, sent and awaiting commit, committed by the relay, or
@@ -29,7 +28,6 @@ export class Outbox {
    */
   readonly #known: Y.Map<Uint8Array>;
   readonly #marks: ChangeMarks;
-  readonly cursors: Cursors;
   /** Records with unsaved changes, as this tab knows them. */
   readonly #pending = new Set<string>();
   /** Changes applied here since the last flush, to be marked in it. */
@@ -65,7 +63,6 @@ export class Outbox {
     this.#doc = replica.open(SYNC_DOC);
     this.#known = this.#doc.getMap('outbox');
     this.#onStatus = onStatus;
-    this.cursors = new Cursors(replica, this.#doc.getMap('cursors'));
     this.#marks = new ChangeMarks(this.#doc.getMap('changes'), replica.id, (name, removed) => {
       // Another tab's acknowledgement tells what the relay holds.
       for (const change of removed) cover(this.#committedOf(name), change);

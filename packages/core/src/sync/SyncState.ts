@@ -1,5 +1,21 @@
 import { realTimers, type Timer, type Timers } from '../util/Timers.js';
-import type { ConnectionState, SyncStatus } from './SyncClient.js';
+
+export type ConnectionState = 'online' | 'connecting' | 'offline' | 'unauthorized';
+
+export interface SyncStatus {
+  /** The situation, for people: see SyncState. Work under way shorter than SHOW_WORK_AFTER_MS is not shown. */
+  readonly state: SyncState;
+  /** The same, coarser, as earlier versions had it: `online` is `syncing` or `synced`. */
+  readonly connection: ConnectionState;
+  /** When `unreachable`: when the client tries the relay again. */
+  readonly nextRetryAt: Date | undefined;
+  /** Records with changes the relay has not yet committed. */
+  readonly pending: number;
+  /** When the client last caught up with the relay. */
+  readonly lastSyncedAt: Date | undefined;
+  /** Why the client stopped trying, when it did (unauthorized, version mismatch…). */
+  readonly error: string | undefined;
+}
 
 /**
  * The situation of the client's sync, in the terms a person needs:

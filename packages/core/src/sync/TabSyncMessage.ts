@@ -1,7 +1,8 @@
+import type { TabLeadership } from '../replica/TabLeadership.js';
 import type { PresenceState } from './Presence.js';
-import type { ConnectionState, Replication } from './SyncClient.js';
+import type { Replication } from './SyncOptions.js';
 import type { SyncProgress } from './SyncProgress.js';
-import type { SyncState } from './SyncState.js';
+import type { ConnectionState, SyncState } from './SyncState.js';
 
 /**
  * What the sync clients of one device's tabs tell each other over the tab channel. `scope` names the relay
@@ -89,4 +90,17 @@ export function isTabSyncMessage(message: unknown): message is TabSyncMessage {
     typeof m.scope === 'string' &&
     typeof m.tab === 'string'
   );
+}
+
+/**
+ * How this client reaches the relay among the device's tabs: `leader` holds the device's one connection,
+ * a `follower` goes through the leader, and a client `alone` (no Web Locks, tabs off, Node) has its own.
+ */
+export type TabRole = 'leader' | 'follower' | 'alone';
+
+/** The other tabs of the device, and the election of the one that connects. */
+export interface TabSync {
+  readonly link: TabLink;
+  /** Absent where the browser has no Web Locks: every tab then connects on its own. */
+  readonly leadership?: TabLeadership;
 }
