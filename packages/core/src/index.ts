@@ -97,6 +97,7 @@ export { type FieldIssue, fitsStored } from './schema/codec.js';
 export {
   type CollectionDefinition,
   defineCollection,
+  type Migrate,
   RESERVED_FIELDS,
   type VersionOptions,
 } from './schema/defineCollection.js';
@@ -124,7 +125,6 @@ export {
   t,
 } from './schema/fields.js';
 export {
-  type Migrate,
   readVersioned,
   stampVersion,
   storedVersion,

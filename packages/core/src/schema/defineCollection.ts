@@ -1,8 +1,14 @@
 import { InvalidNameError } from '../errors.js';
 import { assertCollectionName } from '../ids.js';
 import type { AnyField, Shape } from './fields.js';
-import { checkVersion, type Migrate } from './migrations.js';
 import { validateValue } from './validate.js';
+
+/**
+ * Turns a record as version `from` stored it into the current version's fields. `stored` holds every
+ * top-level field the record has: plain values as stored (a date as milliseconds), text as a string, a
+ * list as an array, an object as an object. Fields left out take their defaults.
+ */
+export type Migrate = (stored: Record<string, unknown>, from: number) => Record<string, unknown>;
 
 /** A collection's name and fields: the single description that types, validates and decodes its records. */
 export interface CollectionDefinition<S extends Shape = Shape> {
@@ -94,4 +100,18 @@ function checkField(collection: string, field: AnyField, path: string): void {
   }
   if (spec.kind === 'object') checkShape(collection, spec.shape, `${path}.`);
   if (field.presence === 'default') validateValue(collection, path, field, field.defaultValue());
+}
+
+/** Checks the options of defineCollection. */
+export function checkVersion(name: string, version: unknown, migrate: unknown): void {
+  if (!(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
+    throw new InvalidNameError(
+      `The version of "${name}" must be a whole number from 1, got ${String(version)}.`,
+    );
+  }
+  if (migrate !== undefined && typeof migrate !== 'function') {
+    throw new InvalidNameError(
+      `The migrate option of "${name}" must be a function (stored, fromVersion) => fields.`,
+    );
+  }
 }

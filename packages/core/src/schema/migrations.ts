@@ -7,7 +7,6 @@
  * know.
  */
 import * as Y from 'yjs';
-import { InvalidNameError } from '../errors.js';
 import { writeStampedField } from '../record/fieldClocks.js';
 import { FIELDS_MAP, META_MAP, metaOf } from '../record/layout.js';
 import { readRecord } from '../record/writes.js';
@@ -15,13 +14,6 @@ import type { FieldIssue } from './codec.js';
 import type { CollectionDefinition } from './defineCollection.js';
 import { recordHost } from './FieldHost.js';
 import { validateValue } from './validate.js';
-
-/**
- * Turns a record as version `from` stored it into the current version's fields. `stored` holds every
- * top-level field the record has: plain values as stored (a date as milliseconds), text as a string, a
- * list as an array, an object as an object. Fields left out take their defaults.
- */
-export type Migrate = (stored: Record<string, unknown>, from: number) => Record<string, unknown>;
 
 export const VERSION_KEY = 'version';
 
@@ -36,20 +28,6 @@ export const versionOf = (definition: CollectionDefinition): number => definitio
 /** Whether a record was written by an older version of the schema than `definition`. */
 export const isOlder = (doc: Y.Doc, definition: CollectionDefinition): boolean =>
   storedVersion(doc) < versionOf(definition);
-
-/** Checks the options of defineCollection. */
-export function checkVersion(name: string, version: unknown, migrate: unknown): void {
-  if (!(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
-    throw new InvalidNameError(
-      `The version of "${name}" must be a whole number from 1, got ${String(version)}.`,
-    );
-  }
-  if (migrate !== undefined && typeof migrate !== 'function') {
-    throw new InvalidNameError(
-      `The migrate option of "${name}" must be a function (stored, fromVersion) => fields.`,
-    );
-  }
-}
 
 /**
  * Reads a record through its collection's schema: as stored when it is of the current version (or newer),

@@ -42,7 +42,8 @@ import type { BufferedSender } from '../SendBudget.js';
 import { catchUpSize } from './catchUpSize.js';
 import { ReadGate } from './ReadGate.js';
 import type { RelaySocket } from './RelaySocket.js';
-import { readableChanges, TOO_LARGE } from './readableChanges.js';
+import { readableChanges } from './readableChanges.js';
+import { TOO_LARGE } from './readableChangesResult.js';
 import { SyncReply } from './SyncReply.js';
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';

@@ -3,17 +3,9 @@ import type { AccessCache } from '../auth/AccessCache.js';
 import type { Principal } from '../auth/Auth.js';
 import type { DocumentHub } from '../documents/DocumentHub.js';
 import { workSlices } from '../workSlices.js';
+import { type ReadableChanges, TOO_LARGE } from './readableChangesResult.js';
 import { readerChanges } from './readerChanges.js';
 import type { SyncReply } from './SyncReply.js';
-
-/** Where a sync of a collection under a read rule got to, and the records the client must let go of. */
-export interface ReadableChanges {
-  readonly cursor: string;
-  readonly hidden: readonly string[];
-}
-
-/** The sync would decide more records than `maxRecordsDecidedPerSync`: it stopped there. */
-export const TOO_LARGE = 'too-large';
 
 /**
  * Syncs a collection whose records are read by rule, or narrowed by the subscription's `where`, from the

@@ -6,7 +6,7 @@ import type { DocumentHub } from '../documents/DocumentHub.js';
 import { viewRecord } from '../documents/RecordView.js';
 import { replayLog } from '../documents/replayLog.js';
 import { workSlices } from '../workSlices.js';
-import { type ReadableChanges, TOO_LARGE } from './readableChanges.js';
+import { type ReadableChanges, TOO_LARGE } from './readableChangesResult.js';
 import type { SyncReply } from './SyncReply.js';
 
 /**
