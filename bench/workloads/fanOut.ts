@@ -9,13 +9,13 @@ import { withDeadline } from '../lib/deadline.js';
 import { paced, sleep, yieldToEventLoop } from '../lib/pacing.js';
 import { PendingSet } from '../lib/pendingSet.js';
 import { processMetrics } from '../lib/processMetrics.js';
-import { measureProcess } from '../lib/processStats.js';
+import { measureProcess, type ProcessUsage } from '../lib/processStats.js';
 import { perMille, summarize } from '../lib/stats.js';
 import { cpuMsSince } from '../lib/stopwatch.js';
 import { wireSince } from '../lib/wireCounts.js';
 import type { ClientUnderTest, SystemUnderTest } from '../systems/SystemUnderTest.js';
 import { withServer } from '../systems/withServer.js';
-import type { Workload, WorkloadResult } from '../workload.js';
+import type { Metric, Workload, WorkloadResult } from '../workload.js';
 
 export const RECORD = contactId(0);
 // Score values no seeded record has, so a reader can tell which update it is looking at.
@@ -61,32 +61,50 @@ export function fanOut(system: SystemUnderTest): Workload {
         const pacedUsage = measureProcess(server.pid);
         const latencies = await pacedLatencies(writer, readers, updates, size.fanOutRate);
         const relayWhilePaced = pacedUsage();
-        const latency = summarize(latencies);
 
         return {
           workload: 'fan-out',
           system: system.name,
           size: size.name,
           params: { readers: readers.length, updates, pacedRate: size.fanOutRate },
-          metrics: {
-            'burst: deliveries per second': {
-              value: (updates * readers.length * 1000) / burstMs,
-              unit: '/s',
-            },
-            'burst: until every reader has every update': { value: burstMs, unit: 'ms' },
-            'burst: frames received per reader': { value: framesPerReader, unit: 'frames' },
-            'burst: client CPU (writer and readers)': { value: burstClientCpuMs, unit: 'ms' },
-            ...processMetrics('burst: relay', relayInBurst),
-            'paced: delivery latency p50': { value: latency.p50, unit: 'ms' },
-            'paced: delivery latency p99': { value: latency.p99, unit: 'ms' },
-            'paced: delivery latency max': { value: latency.max, unit: 'ms' },
-            'paced: relay CPU': { value: relayWhilePaced.cpuMs, unit: 'ms' },
-          },
+          metrics: fanOutMetrics({
+            deliveries: updates * readers.length,
+            burstMs,
+            framesPerReader,
+            clientCpu: ['burst: client CPU (writer and readers)', burstClientCpuMs],
+            relayInBurst,
+            latencies,
+            relayWhilePacedMs: relayWhilePaced.cpuMs,
+          }),
           notes: system.notes,
           // Readers × updates samples: kept as their distribution, one point per 0.1%.
           samples: { 'paced: delivery latency, per mille': perMille(latencies) },
         };
       }),
+  };
+}
+
+/** What fan-out measured, as its rows (shared with fan-out-processes, whose clients' CPU is named apart). */
+export function fanOutMetrics(measured: {
+  deliveries: number;
+  burstMs: number;
+  framesPerReader: number;
+  clientCpu: readonly [label: string, ms: number];
+  relayInBurst: ProcessUsage;
+  latencies: readonly number[];
+  relayWhilePacedMs: number;
+}): Record<string, Metric> {
+  const latency = summarize([...measured.latencies]);
+  return {
+    'burst: deliveries per second': { value: (measured.deliveries * 1000) / measured.burstMs, unit: '/s' },
+    'burst: until every reader has every update': { value: measured.burstMs, unit: 'ms' },
+    'burst: frames received per reader': { value: measured.framesPerReader, unit: 'frames' },
+    [measured.clientCpu[0]]: { value: measured.clientCpu[1], unit: 'ms' },
+    ...processMetrics('burst: relay', measured.relayInBurst),
+    'paced: delivery latency p50': { value: latency.p50, unit: 'ms' },
+    'paced: delivery latency p99': { value: latency.p99, unit: 'ms' },
+    'paced: delivery latency max': { value: latency.max, unit: 'ms' },
+    'paced: relay CPU': { value: measured.relayWhilePacedMs, unit: 'ms' },
   };
 }
 

@@ -10,14 +10,13 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { withDeadline } from '../lib/deadline.js';
 import { paced, sleep, yieldToEventLoop } from '../lib/pacing.js';
-import { processMetrics } from '../lib/processMetrics.js';
 import { cpuMs, measureProcess } from '../lib/processStats.js';
-import { perMille, summarize } from '../lib/stats.js';
+import { perMille } from '../lib/stats.js';
 import { cpuMsSince } from '../lib/stopwatch.js';
 import type { SystemUnderTest } from '../systems/SystemUnderTest.js';
 import { withServer } from '../systems/withServer.js';
 import type { Workload, WorkloadResult } from '../workload.js';
-import { BURST_BASE, PACED_BASE, RECORD } from './fanOut.js';
+import { BURST_BASE, fanOutMetrics, PACED_BASE, RECORD } from './fanOut.js';
 import { epochNow, type FromReaders, type ToReaders } from './fanOutMessages.js';
 
 /** One per core and then some: the readers' processes share the machine with the relay and the writer. */
@@ -86,7 +85,6 @@ export function fanOutAcrossProcesses(system: SystemUnderTest): Workload {
           const latencies = seen.flatMap((done) =>
             done.seenAt.flatMap((times) => times.map((at, n) => at - sentAt[n + 1]!)),
           );
-          const latency = summarize(latencies);
 
           return {
             workload: 'fan-out-processes',
@@ -98,20 +96,15 @@ export function fanOutAcrossProcesses(system: SystemUnderTest): Workload {
               updates,
               pacedRate: size.fanOutRate,
             },
-            metrics: {
-              'burst: deliveries per second': {
-                value: (updates * size.fanOutReaders * 1000) / burstMs,
-                unit: '/s',
-              },
-              'burst: until every reader has every update': { value: burstMs, unit: 'ms' },
-              'burst: frames received per reader': { value: framesPerReader, unit: 'frames' },
-              'burst: client CPU (writer and reader processes)': { value: clientCpuMs, unit: 'ms' },
-              ...processMetrics('burst: relay', relayInBurst),
-              'paced: delivery latency p50': { value: latency.p50, unit: 'ms' },
-              'paced: delivery latency p99': { value: latency.p99, unit: 'ms' },
-              'paced: delivery latency max': { value: latency.max, unit: 'ms' },
-              'paced: relay CPU': { value: relayWhilePaced.cpuMs, unit: 'ms' },
-            },
+            metrics: fanOutMetrics({
+              deliveries: updates * size.fanOutReaders,
+              burstMs,
+              framesPerReader,
+              clientCpu: ['burst: client CPU (writer and reader processes)', clientCpuMs],
+              relayInBurst,
+              latencies,
+              relayWhilePacedMs: relayWhilePaced.cpuMs,
+            }),
             notes: system.notes,
             samples: { 'paced: delivery latency, per mille': perMille(latencies) },
           };
