@@ -18,6 +18,8 @@ export class FuzzRelay {
   /** Why the relay's thread ended, once it has: an uncaught error, or running out of memory. */
   crashed: string | undefined;
   #lastBeat = Date.now();
+  /** The fuzzer's own work in the thread holds the heartbeat too, and is not a freeze. */
+  #driving = false;
   #waiting: ((end: CaseEnd) => void) | undefined;
   readonly #exited: Promise<void>;
   readonly #watch: NodeJS.Timeout;
@@ -29,6 +31,7 @@ export class FuzzRelay {
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: HostMessage) => {
       this.#lastBeat = Date.now();
+      if (message.type === 'driving') this.#driving = message.busy;
       if (message.type === 'done') this.#settle({ end: 'done', outcome: message.outcome });
     });
     worker.on('error', (error) => {
@@ -41,7 +44,7 @@ export class FuzzRelay {
     });
     this.#watch = setInterval(
       () => {
-        if (this.#waiting && Date.now() - this.#lastBeat > timeoutMs) {
+        if (this.#waiting && !this.#driving && Date.now() - this.#lastBeat > timeoutMs) {
           this.#settle({ end: 'frozen' });
           void this.terminate();
         }
@@ -80,6 +83,7 @@ export class FuzzRelay {
     return new Promise((resolve) => {
       this.#waiting = resolve;
       this.#lastBeat = Date.now();
+      this.#driving = false;
       this.worker.postMessage(message);
     });
   }

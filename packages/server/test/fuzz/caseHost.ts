@@ -14,7 +14,7 @@ import type { Observation } from './channels.js';
 import { checkRelay, createBystander, unusable } from './checks.js';
 import { openInProcessRelay } from './InProcessRelay.js';
 import { knownHistoryFreeze, newMemory, remember } from './knownFindings.js';
-import { type Held, Meter } from './Meter.js';
+import { type Held, Meter, onLongDriverWork } from './Meter.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface CaseHostData {
@@ -47,6 +47,8 @@ export interface CaseOutcome {
 export type HostMessage =
   | { type: 'ready' }
   | { type: 'alive' }
+  /** The fuzzer's own long work starts (true) or ends: no heartbeat is due meanwhile. */
+  | { type: 'driving'; busy: boolean }
   | { type: 'done'; index: number; outcome: CaseOutcome };
 
 export type DriverMessage = {
@@ -94,6 +96,7 @@ const memory = newMemory();
 const meter = new Meter();
 // A frozen relay stops this beat: the fuzzer's sign that it will not answer.
 setInterval(() => send({ type: 'alive' }), 250);
+onLongDriverWork((busy) => send({ type: 'driving', busy }));
 
 async function run(message: DriverMessage): Promise<CaseOutcome> {
   const random = seededRandom(message.seed);

@@ -13,7 +13,7 @@ import {
   yAwarenessFrame,
   yUpdateFrame,
 } from './channels.js';
-import { driverWork } from './Meter.js';
+import { longDriverWork } from './Meter.js';
 import { presenceUpdate } from './presence.js';
 import { restRequest } from './restRequests.js';
 import { type FuzzScale, yjsUpdate } from './yjsUpdates.js';
@@ -50,7 +50,7 @@ export async function runCase(
   // Presence lives while its sender is connected: the reads happen with the sender still there.
   let sender: { close(): void } | undefined;
   if (channel < 30) {
-    const generated = driverWork(() => yjsUpdate(random, scale));
+    const generated = longDriverWork(() => yjsUpdate(random, scale));
     kind = `/sync push ${generated.kind}`;
     input = generated.update;
     const session = await SyncSession.open(target);
@@ -59,7 +59,7 @@ export async function runCase(
       session.close();
     } else observations.push(session);
   } else if (channel < 45) {
-    const generated = driverWork(() => yjsUpdate(random, scale));
+    const generated = longDriverWork(() => yjsUpdate(random, scale));
     const asStep2 = random.chance(0.3);
     kind = `/y/ ${asStep2 ? 'step2' : 'update'} ${generated.kind}`;
     input = generated.update;
@@ -70,7 +70,7 @@ export async function runCase(
       session.close();
     } else observations.push(session);
   } else if (channel < 55) {
-    const generated = driverWork(() => presenceUpdate(random, scale));
+    const generated = longDriverWork(() => presenceUpdate(random, scale));
     kind = `/sync awareness ${generated.kind}`;
     input = generated.update;
     const session = await SyncSession.open(target);
@@ -80,7 +80,7 @@ export async function runCase(
       sender = session;
     } else observations.push(session);
   } else if (channel < 65) {
-    const generated = driverWork(() => presenceUpdate(random, scale));
+    const generated = longDriverWork(() => presenceUpdate(random, scale));
     kind = `/y/ awareness ${generated.kind}`;
     input = generated.update;
     const session = await YSession.open(target, name);
@@ -90,7 +90,7 @@ export async function runCase(
       sender = session;
     } else observations.push(session);
   } else {
-    const request = driverWork(() => restRequest(random, scale, collection, id));
+    const request = longDriverWork(() => restRequest(random, scale, collection, id));
     kind = `REST ${request.kind}`;
     input = request.body;
     // A history read of a record known to freeze it is left out while that freeze is a known finding.

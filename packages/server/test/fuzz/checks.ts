@@ -7,7 +7,7 @@
 import * as Y from 'yjs';
 import type { ServerStorage } from '../../src/storage/ServerStorage.js';
 import { http, type Observation, SyncSession, type Target, YSession } from './channels.js';
-import { driverWork } from './Meter.js';
+import { longDriverWork } from './Meter.js';
 
 export const BYSTANDER = { collection: 'bystander', id: 'b1' } as const;
 const bystanderPath = `/api/collections/${BYSTANDER.collection}/records/${BYSTANDER.id}`;
@@ -81,7 +81,7 @@ export async function unusable(
 ): Promise<{ index: number; error: string; update: Uint8Array } | undefined> {
   const updates = await storage.load(name);
   // Applying a stored megabyte is the fuzzer's work, not the relay's.
-  return driverWork(() => {
+  return longDriverWork(() => {
     const doc = new Y.Doc();
     try {
       for (const [index, update] of updates.entries()) {
