@@ -43,6 +43,7 @@ export async function openInProcessRelay(
     maxBodyBytes: limits.maxFrameBytes,
     maxRestResponseBytes: limits.maxRestResponseBytes,
     maxJsonDepth: limits.maxJsonDepth,
+    maxFieldsPerWrite: limits.maxFieldsPerWrite,
     maxAccessAnswers: limits.maxAccessAnswers,
     streams: new ChangeStreams(storage, limits, budget),
     logger,
