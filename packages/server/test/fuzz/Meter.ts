@@ -28,6 +28,27 @@ export function threadCpuMs(): number | undefined {
   }
 }
 
+/** This thread's id on Linux (the first field of /proc/thread-self/stat); undefined elsewhere. */
+export function threadId(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ', 1)[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time another thread of this process has used, in ms, where Linux tells. */
+export function threadCpuMsOf(tid: number | undefined): number | undefined {
+  if (tid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 let active: Meter | undefined;
 /** Told before and after the fuzzer's long work (see longDriverWork). */
 let longWork: ((busy: boolean) => void) | undefined;

@@ -12,9 +12,10 @@ import { SqliteStorage } from '../../src/storage/SqliteStorage.js';
 import { type CaseResult, runCase } from './cases.js';
 import type { Observation } from './channels.js';
 import { checkRelay, createBystander, unusable } from './checks.js';
+import { FROZEN_WALL_FACTOR } from './FuzzRelay.js';
 import { openInProcessRelay } from './InProcessRelay.js';
 import { knownHistoryFreeze, newMemory, remember } from './knownFindings.js';
-import { type Held, Meter, onLongDriverWork } from './Meter.js';
+import { type Held, Meter, onLongDriverWork, threadId } from './Meter.js';
 import type { FuzzScale } from './yjsUpdates.js';
 
 export interface CaseHostData {
@@ -45,7 +46,8 @@ export interface CaseOutcome {
 }
 
 export type HostMessage =
-  | { type: 'ready' }
+  /** `tid`: the thread's id on Linux, for the fuzzer to read its CPU time. */
+  | { type: 'ready'; tid: number | undefined }
   | { type: 'alive' }
   /** The fuzzer's own long work starts (true) or ends: no heartbeat is due meanwhile. */
   | { type: 'driving'; busy: boolean }
@@ -88,7 +90,9 @@ const storage = data.dataDir
   ? new SqliteStorage({ path: data.dataDir, synchronous: 'normal' })
   : new MemoryServerStorage();
 if (storage instanceof SqliteStorage) await storage.whenCommitThreadReady();
-const relay = await openInProcessRelay(storage, logger, data.timeoutMs);
+// The cases' waits share this thread with the relay, and a loaded machine slows both alike: a request counts
+// as unanswered only after as long as a silent thread takes to count as frozen (FuzzRelay.ts).
+const relay = await openInProcessRelay(storage, logger, data.timeoutMs * FROZEN_WALL_FACTOR);
 const { target } = relay;
 await createBystander(target);
 logs.length = 0;
@@ -125,7 +129,7 @@ async function run(message: DriverMessage): Promise<CaseOutcome> {
 port.on('message', (message: DriverMessage) => {
   void run(message).then((outcome) => send({ type: 'done', index: message.index, outcome }));
 });
-send({ type: 'ready' });
+send({ type: 'ready', tid: threadId() });
 
 const hex = (bytes: Uint8Array): string =>
   Buffer.from(bytes.subarray(0, 64)).toString('hex') +

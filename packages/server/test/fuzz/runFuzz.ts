@@ -5,7 +5,7 @@
  * storage, new bystander) takes over and the run goes on.
  */
 import type { CaseOutcome } from './caseHost.js';
-import { FuzzRelay } from './FuzzRelay.js';
+import { FROZEN_WALL_FACTOR, FuzzRelay } from './FuzzRelay.js';
 import { isKnownFreeze, knownCause, newMemory, type RunMemory, remember } from './knownFindings.js';
 import { StallFigures } from './StallFigures.js';
 import type { FuzzScale } from './yjsUpdates.js';
@@ -20,7 +20,10 @@ export interface FuzzOptions {
   readonly scale: FuzzScale;
   /** Some cases go to the limits: this share of them at this scale. */
   readonly big?: { readonly share: number; readonly scale: FuzzScale };
-  /** How long a request may go unanswered, and the relay's thread may go without a heartbeat (a freeze). */
+  /**
+   * CPU the relay's thread may use without a heartbeat before it counts as frozen; FROZEN_WALL_FACTOR times
+   * this, in wall time, is how long it may stay silent at all, and a request unanswered.
+   */
   readonly timeoutMs: number;
   /**
    * CPU the relay may use in one stretch without turning its event loop before the case counts as a stall
@@ -174,7 +177,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           end.end === 'crashed' ? 'crash' : 'freeze',
           end.end === 'crashed'
             ? end.detail
-            : `no heartbeat from the relay's thread within ${options.timeoutMs} ms`,
+            : `no heartbeat from the relay's thread while it used ${options.timeoutMs} ms of CPU (or for ${options.timeoutMs * FROZEN_WALL_FACTOR} ms)`,
         );
         report(index, unknownCase, pending, memory);
         await relay.terminate();
@@ -197,7 +200,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         );
       }
       for (const o of [...result.observations, ...failed]) {
-        if (o.timedOut) found('unanswered', `${o.step}: no answer within ${options.timeoutMs} ms`);
+        if (o.timedOut)
+          found('unanswered', `${o.step}: no answer within ${options.timeoutMs * FROZEN_WALL_FACTOR} ms`);
         else if (o.bad) found('fault', `${o.step}: ${o.bad}`);
       }
       for (const line of logs) {
