@@ -16,6 +16,7 @@ import {
 import { longDriverWork } from './Meter.js';
 import { presenceUpdate } from './presence.js';
 import { restRequest } from './restRequests.js';
+import { waitsOnAnEmptyRecord } from './waiting.js';
 import { type FuzzScale, yjsUpdate } from './yjsUpdates.js';
 
 export interface CaseResult {
@@ -51,7 +52,7 @@ export async function runCase(
   let sender: { close(): void } | undefined;
   if (channel < 30) {
     const generated = longDriverWork(() => yjsUpdate(random, scale));
-    kind = `/sync push ${generated.kind}`;
+    kind = `/sync push ${generated.kind}${waits(generated.update)}`;
     input = generated.update;
     const session = await SyncSession.open(target);
     if (session instanceof SyncSession) {
@@ -61,7 +62,7 @@ export async function runCase(
   } else if (channel < 45) {
     const generated = longDriverWork(() => yjsUpdate(random, scale));
     const asStep2 = random.chance(0.3);
-    kind = `/y/ ${asStep2 ? 'step2' : 'update'} ${generated.kind}`;
+    kind = `/y/ ${asStep2 ? 'step2' : 'update'} ${generated.kind}${waits(generated.update)}`;
     input = generated.update;
     const session = await YSession.open(target, name);
     if (session instanceof YSession) {
@@ -104,6 +105,9 @@ export async function runCase(
   sender?.close();
   return { index, kind, name, observations, input };
 }
+
+/** ` waits` for an update that leaves content waiting for missing changes (on an empty record). */
+const waits = (update: Uint8Array) => (longDriverWork(() => waitsOnAnEmptyRecord(update)) ? ' waits' : '');
 
 /** Reads the record back one or two of the ways a user would. */
 async function readBack(

@@ -80,6 +80,8 @@ export interface FuzzReport {
   readonly kinds: ReadonlyMap<string, number>;
   /** Cases whose event loop was held past stallMs in wall time while the relay's thread used less CPU. */
   readonly delaysWithoutCpu: number;
+  /** Cases whose Yjs update leaves content waiting for changes not seen (applied to an empty record). */
+  readonly waiting: number;
   /** Held CPU per case: counts and the longest. */
   readonly stalls: StallFigures;
   /** The first findings of each kind (all unknown ones up to 500, 20 of each known kind). */
@@ -103,6 +105,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let maxRssMb = 0;
   let cases = 0;
   let delaysWithoutCpu = 0;
+  let waiting = 0;
   let nextIndex = options.only ?? 0;
 
   const start = async () => {
@@ -187,6 +190,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       const { result, failed, unusable, logs, held, heapUsedMb, rssMb } = end.outcome;
       const way = result.kind.split(' ').slice(0, 2).join(' ');
       kinds.set(way, (kinds.get(way) ?? 0) + 1);
+      if (result.kind.endsWith(' waits')) waiting++;
       remember(memory, { ...result, input: undefined });
       maxHeapMb = Math.max(maxHeapMb, heapUsedMb);
       maxRssMb = Math.max(maxRssMb, rssMb);
@@ -241,6 +245,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     maxRssMb,
     kinds,
     delaysWithoutCpu,
+    waiting,
     stalls,
     findings,
     counts,
@@ -266,7 +271,7 @@ export function formatReport(report: FuzzReport, replay: string): string {
     `  cases by way in: ${[...report.kinds]
       .sort((a, b) => b[1] - a[1])
       .map(([way, n]) => `${way} ${n}`)
-      .join('; ')}`,
+      .join('; ')}; Yjs updates leaving content waiting for missing changes ${report.waiting}`,
     `  findings: ${total} (${unknown} not known)${[...report.counts].map(([k, n]) => `; ${k}: ${n}`).join('')}`,
   ];
   // Unknown findings first: they are what a run is for.
