@@ -66,6 +66,12 @@ export interface Limits {
   /** How deeply a JSON request body may nest arrays and objects (the body itself is level 1); else 400. */
   maxJsonDepth: number;
   /**
+   * Fields one REST write may set: the body's keys, and the keys of its object values (which may be merged
+   * into a map field key by key). Each is an item the relay builds, checks and applies in one turn of its
+   * event loop; past it, 400 `too-many-fields` and nothing is stored.
+   */
+  maxFieldsPerWrite: number;
+  /**
    * `authorize` answers one connection (or change-feed stream) remembers, one per collection or record name.
    * Past it the oldest is forgotten and asked again when next needed: a connection following a huge
    * collection costs bounded memory.
@@ -123,6 +129,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPresenceClients: 8,
   maxNestingDepth: 32,
   maxJsonDepth: 32,
+  maxFieldsPerWrite: 1000,
   maxAccessAnswers: 10_000,
   maxRecordsDecidedPerSync: 100_000,
   maxChangeStreams: 1000,

@@ -74,6 +74,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     maxBodyBytes: limits.maxFrameBytes,
     maxRestResponseBytes: limits.maxRestResponseBytes,
     maxJsonDepth: limits.maxJsonDepth,
+    maxFieldsPerWrite: limits.maxFieldsPerWrite,
     maxAccessAnswers: limits.maxAccessAnswers,
     streams: new ChangeStreams(storage, limits, budget),
     logger,

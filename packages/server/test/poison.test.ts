@@ -167,7 +167,14 @@ describe('updates Yjs cannot apply', () => {
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
-describe('updates that apply but leave a record Yjs cannot encode', () => {
+/** Another client sets a field of the record to a BigInt, which Yjs carries as a lib0 `any` (tag 122). */
+function bigintUpdate(): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getMap('fields').set('count', 10n as unknown as number);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+describe('updates that apply but leave a record Yjs or JSON cannot encode', () => {
   // Found by the structure-aware fuzzer: a lib0 `any` object whose key `__proto__` holds bytes. Yjs applies
   // it, and then every encoding of the record throws.
   const protoBytes = Uint8Array.from(
@@ -182,6 +189,9 @@ describe('updates that apply but leave a record Yjs cannot encode', () => {
       'waiting for a change the relay has not seen: a JSON value with a "__proto__" key of its own',
       pendingJsonProtoUpdate,
     ],
+    // Found by the structure-aware fuzzer: Yjs applies and encodes it, but every REST answer holding the
+    // record (get, history, the whole collection's list) threw "Do not know how to serialize a BigInt".
+    ['applied at once: a BigInt value, which JSON cannot hold', bigintUpdate],
   ])('are refused and leave the record served, %s', async (_, poison) => {
     const update = poison();
     const storage = new MemoryServerStorage();

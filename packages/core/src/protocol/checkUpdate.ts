@@ -36,7 +36,7 @@ export function checkUpdate(update: Uint8Array): void {
     }
     if (struct instanceof Y.Item && !encodableContent(struct.content)) {
       throw new InvalidUpdateError(
-        'The update holds an object Yjs cannot encode again (one with a "__proto__" key).',
+        'The update holds a value the relay cannot encode again (an object with a "__proto__" key, or a BigInt, which JSON cannot hold).',
       );
     }
   }
@@ -68,11 +68,16 @@ function encodableContent(content: Y.Item['content']): boolean {
   return true;
 }
 
-/** Whether a decoded value holds only arrays, plain objects, bytes and primitives; walked without recursion. */
+/**
+ * Whether a decoded value holds only arrays, plain objects, bytes and primitives JSON can hold; walked without
+ * recursion.
+ */
 function plainValue(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const current = stack.pop();
+    // Yjs carries a BigInt (lib0 `any` tag 122), but JSON cannot: every REST answer holding it would throw.
+    if (typeof current === 'bigint') return false;
     // isView reads the value's own internal slot: an object whose prototype is a Uint8Array is not bytes.
     if (current === null || typeof current !== 'object' || ArrayBuffer.isView(current)) continue;
     const prototype: unknown = Object.getPrototypeOf(current);

@@ -23,6 +23,8 @@ export interface ApiContext {
   readonly maxRestResponseBytes: number;
   /** How deeply a JSON body may nest arrays and objects. */
   readonly maxJsonDepth: number;
+  /** Fields (and keys of object values) one write may set. */
+  readonly maxFieldsPerWrite: number;
   /** `authorize` answers one request or change-feed stream remembers. */
   readonly maxAccessAnswers: number;
   /** The open change streams and their limits. */

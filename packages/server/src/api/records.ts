@@ -19,6 +19,7 @@ import type { Principal } from '../auth/Auth.js';
 import type { ApiContext } from './ApiContext.js';
 import { mayRead, principalOf, requireAccess } from './ApiContext.js';
 import { ApiError, notFound } from './ApiError.js';
+import { checkFieldCount } from './fieldCount.js';
 import { readJson, sendJson, sendJsonText } from './http.js';
 import { JsonPage } from './JsonPage.js';
 import { mergeText } from './mergeText.js';
@@ -141,6 +142,7 @@ export async function createRecord(
 ) {
   const principal = await principalOf(context, request);
   const body = await readJson(request, context.maxBodyBytes, context.maxJsonDepth);
+  checkFieldCount(body, context.maxFieldsPerWrite, 'id');
   const { id: given, ...fields } = (body ?? {}) as Record<string, unknown>;
   const id = given === undefined ? randomId() : String(given);
   const name = nameOf(collection, id);
@@ -186,6 +188,7 @@ export async function patchRecord(
 ) {
   const { name, principal } = await recordAccess(context, request, collection, id, 'write');
   const body = await readJson(request, context.maxBodyBytes, context.maxJsonDepth);
+  checkFieldCount(body, context.maxFieldsPerWrite);
   const definition = context.definitions.get(collection);
   const values = definition ? fieldsFromJson(definition, body, 'patch') : body;
   const ifMatch = request.headers['if-match']?.replace(/^W\//, '').replace(/"/g, '').trim();

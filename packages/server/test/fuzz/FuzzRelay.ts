@@ -1,116 +1,125 @@
 /**
- * The fuzzer's side of a relay running in a worker thread (relayHost.ts): starts it, notices when it
- * crashes or runs out of its heap, probes it with a deadline (a relay that cannot answer is frozen), and
- * stops it, by force if it must.
+ * The fuzzer's side of a relay running its cases in a worker thread (caseHost.ts): starts it, hands it one
+ * case at a time, and tells the three ways a case can end: done (with what was seen), crashed (the thread
+ * ended: an uncaught error, or its heap cap reached), or frozen (its heartbeat stopped; the thread is then
+ * ended by force). A heartbeat late on a loaded machine is not a freeze: frozen is `timeoutMs` of the
+ * thread's own CPU without a beat (Linux), or no beat for FROZEN_WALL_FACTOR times that however little CPU.
  */
 import { Worker } from 'node:worker_threads';
-import type { DriverMessage, HostMessage, RelayHostData } from './relayHost.js';
+import type { CaseHostData, CaseOutcome, DriverMessage, HostMessage } from './caseHost.js';
+import { threadCpuMsOf } from './Meter.js';
 
-export interface Probe {
-  /** The longest the relay's event loop was held since the previous probe. */
-  readonly maxDelayMs: number;
-  /** CPU time the relay's thread used since the previous probe, where the system tells. */
-  readonly cpuMs: number | undefined;
-  /** The most CPU the relay's thread used in one stretch without turning its event loop, where told. */
-  readonly heldCpuMs: number | undefined;
-  readonly heapUsedMb: number;
-  /** The resident memory of the whole process (the fuzzer and the relay's thread). */
-  readonly rssMb: number;
-}
+export type CaseEnd =
+  | { readonly end: 'done'; readonly outcome: CaseOutcome }
+  | { readonly end: 'crashed'; readonly detail: string }
+  | { readonly end: 'frozen' };
 
-export interface LogLine {
-  readonly level: 'warn' | 'error';
-  readonly message: string;
-  /** The document or path the line is about, when it says. */
-  readonly about?: string;
-  readonly error?: string;
-}
-
-const HOST = new URL('./relayHost.ts', import.meta.url);
+const HOST = new URL('./caseHost.ts', import.meta.url);
+/** A thread silent this many times `timeoutMs` is frozen even if it used no CPU (blocked, not starved). */
+export const FROZEN_WALL_FACTOR = 12;
 
 export class FuzzRelay {
   /** Why the relay's thread ended, once it has: an uncaught error, or running out of memory. */
   crashed: string | undefined;
-  readonly #logs: LogLine[] = [];
-  readonly #probes = new Map<number, (probe: Probe) => void>();
-  #nextProbe = 1;
+  #lastBeat = Date.now();
+  #cpuAtLastBeat: number | undefined;
+  /** The fuzzer's own work in the thread holds the heartbeat too, and is not a freeze. */
+  #driving = false;
+  #waiting: ((end: CaseEnd) => void) | undefined;
   readonly #exited: Promise<void>;
+  readonly #watch: NodeJS.Timeout;
 
   private constructor(
     readonly worker: Worker,
-    readonly url: string,
-    readonly httpUrl: string,
+    readonly timeoutMs: number,
+    private readonly tid: number | undefined,
   ) {
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (message: HostMessage) => {
-      if (message.type === 'probe') this.#probes.get(message.id)?.(message);
-      else if (message.type === 'log') this.#logs.push(message);
+      this.#beat();
+      if (message.type === 'driving') this.#driving = message.busy;
+      if (message.type === 'done') this.#settle({ end: 'done', outcome: message.outcome });
     });
     worker.on('error', (error) => {
       this.crashed ??= String(error.stack ?? error);
     });
     worker.on('exit', (code) => {
+      clearInterval(this.#watch);
       this.crashed ??= `the relay's thread exited (code ${code})`;
+      this.#settle({ end: 'crashed', detail: this.crashed });
     });
+    this.#watch = setInterval(
+      () => {
+        if (this.#waiting && !this.#driving && this.#frozen()) {
+          this.#settle({ end: 'frozen' });
+          void this.terminate();
+        }
+      },
+      Math.min(1000, timeoutMs / 4),
+    );
   }
 
-  /** Starts a relay on SQLite in `dataDir`, its old generation capped at `maxHeapMb`. */
-  static async start(dataDir: string, maxHeapMb: number): Promise<FuzzRelay> {
+  /** Starts a relay (SQLite in `data.dataDir`, or memory), its old generation capped at `maxHeapMb`. */
+  static async start(data: CaseHostData, maxHeapMb: number): Promise<FuzzRelay> {
     // The tests run from TypeScript source: the thread registers tsx before importing the host.
     const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(HOST.href)}); });`;
     const worker = new Worker(bootstrap, {
       eval: true,
-      workerData: { dataDir } satisfies RelayHostData,
+      workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
     });
-    const listening = await new Promise<HostMessage & { type: 'listening' }>((resolve, reject) => {
-      worker.on('message', (message: HostMessage) => {
-        if (message.type === 'listening') resolve(message);
-      });
+    const tid = await new Promise<number | undefined>((resolve, reject) => {
+      const ready = (message: HostMessage) => {
+        if (message.type !== 'ready') return;
+        worker.off('message', ready);
+        resolve(message.tid);
+      };
+      worker.on('message', ready);
       worker.once('error', reject);
       worker.once('exit', (code) =>
-        reject(new Error(`the relay's thread exited (code ${code}) before listening`)),
+        reject(new Error(`the relay's thread exited (code ${code}) before it was ready`)),
       );
     });
-    return new FuzzRelay(worker, listening.url, listening.httpUrl);
+    return new FuzzRelay(worker, data.timeoutMs, tid);
   }
 
-  /** The relay's event-loop delay and heap, or undefined if it did not answer within `timeoutMs`. */
-  probe(timeoutMs: number): Promise<Probe | undefined> {
-    if (this.crashed) return Promise.resolve(undefined);
-    const id = this.#nextProbe++;
+  /** Runs one case; how it ended. */
+  run(message: DriverMessage): Promise<CaseEnd> {
+    if (this.crashed) return Promise.resolve({ end: 'crashed', detail: this.crashed });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#probes.delete(id);
-        resolve(undefined);
-      }, timeoutMs);
-      this.#probes.set(id, (probe) => {
-        clearTimeout(timer);
-        this.#probes.delete(id);
-        resolve(probe);
-      });
-      this.worker.postMessage({ type: 'probe', id } satisfies DriverMessage);
+      this.#waiting = resolve;
+      this.#beat();
+      this.#driving = false;
+      this.worker.postMessage(message);
     });
   }
 
-  /** Warnings and errors the relay logged since the last call. */
-  takeLogs(): LogLine[] {
-    return this.#logs.splice(0);
-  }
-
-  /** Closes the relay, or ends its thread if it does not close within `timeoutMs`. */
-  async close(timeoutMs = 10_000): Promise<void> {
-    if (this.crashed) return this.#exited;
-    this.worker.postMessage({ type: 'close' } satisfies DriverMessage);
-    const timer = setTimeout(() => void this.worker.terminate(), timeoutMs);
-    await this.#exited;
-    clearTimeout(timer);
-  }
-
-  /** Ends the relay's thread at once (it is frozen). */
+  /** Ends the relay's thread (after a freeze, or to start a fresh relay). */
   async terminate(): Promise<void> {
     this.crashed ??= 'terminated by the fuzzer';
+    clearInterval(this.#watch);
     await this.worker.terminate();
     await this.#exited;
+  }
+
+  #beat(): void {
+    this.#lastBeat = Date.now();
+    this.#cpuAtLastBeat = threadCpuMsOf(this.tid);
+  }
+
+  /** No heartbeat while the thread worked `timeoutMs` of CPU, or for far longer whatever it did. */
+  #frozen(): boolean {
+    const silentMs = Date.now() - this.#lastBeat;
+    if (silentMs <= this.timeoutMs) return false;
+    if (silentMs > this.timeoutMs * FROZEN_WALL_FACTOR) return true;
+    const cpu = threadCpuMsOf(this.tid);
+    if (cpu === undefined || this.#cpuAtLastBeat === undefined) return true;
+    return cpu - this.#cpuAtLastBeat >= this.timeoutMs;
+  }
+
+  #settle(end: CaseEnd): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.(end);
   }
 }

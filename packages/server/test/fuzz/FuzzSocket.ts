@@ -1,46 +1,44 @@
 /**
  * A WebSocket for the fuzzer: every wait has a deadline, and its outcome says whether the relay answered,
- * closed (with which code), refused the upgrade, or said nothing in time.
+ * closed (with which code), or said nothing in time.
  */
-import { WebSocket } from 'ws';
+import { driverWork } from './Meter.js';
 
 export type Wait<T> =
   | { readonly outcome: 'answered'; readonly value: T }
   | { readonly outcome: 'closed'; readonly code: number; readonly reason: string }
   | { readonly outcome: 'timeout' };
 
+/** The client end of a connection: a `ws` WebSocket, or an in-process one (MemorySockets.ts). */
+export interface ClientWire {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(frame: Uint8Array): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Buffer) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
 export class FuzzSocket {
   readonly frames: Uint8Array[] = [];
   closed: { code: number; reason: string } | undefined;
   readonly #waiters = new Set<() => void>();
 
-  private constructor(readonly socket: WebSocket) {
+  constructor(readonly socket: ClientWire) {
     socket.on('message', (data: Buffer) => {
       this.frames.push(new Uint8Array(data));
       this.#wake();
     });
-    socket.on('close', (code, reason) => {
+    socket.on('close', (code: number, reason: Buffer) => {
       this.closed = { code, reason: reason.toString() };
       this.#wake();
     });
     socket.on('error', () => {});
   }
 
-  /** Opens a socket; an upgrade the relay refuses gives its HTTP status. */
-  static open(url: string, timeoutMs: number): Promise<FuzzSocket | { refused: number } | 'timeout'> {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
-    return new Promise((resolve) => {
-      socket.once('open', () => resolve(new FuzzSocket(socket)));
-      socket.once('unexpected-response', (_request, response) => {
-        resolve({ refused: response.statusCode ?? 0 });
-        socket.terminate();
-      });
-      socket.once('error', (error) => resolve(/timeout/i.test(error.message) ? 'timeout' : { refused: 0 }));
-    });
-  }
-
   send(frame: Uint8Array): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
   }
 
   /** The first frame (received so far or later) for which `find` gives a value. */
@@ -49,7 +47,9 @@ export class FuzzSocket {
     let checked = 0;
     for (;;) {
       for (; checked < this.frames.length; checked++) {
-        const value = find(this.frames[checked]!);
+        const frame = this.frames[checked]!;
+        // Decoding what arrived is the fuzzer's work, not the relay's.
+        const value = driverWork(() => find(frame));
         if (value !== undefined) return { outcome: 'answered', value };
       }
       if (this.closed) return { outcome: 'closed', ...this.closed };

@@ -13,8 +13,10 @@ import {
   yAwarenessFrame,
   yUpdateFrame,
 } from './channels.js';
+import { longDriverWork } from './Meter.js';
 import { presenceUpdate } from './presence.js';
 import { restRequest } from './restRequests.js';
+import { waitsOnAnEmptyRecord } from './waiting.js';
 import { type FuzzScale, yjsUpdate } from './yjsUpdates.js';
 
 export interface CaseResult {
@@ -49,8 +51,8 @@ export async function runCase(
   // Presence lives while its sender is connected: the reads happen with the sender still there.
   let sender: { close(): void } | undefined;
   if (channel < 30) {
-    const generated = yjsUpdate(random, scale);
-    kind = `/sync push ${generated.kind}`;
+    const generated = longDriverWork(() => yjsUpdate(random, scale));
+    kind = `/sync push ${generated.kind}${waits(generated.update)}`;
     input = generated.update;
     const session = await SyncSession.open(target);
     if (session instanceof SyncSession) {
@@ -58,9 +60,9 @@ export async function runCase(
       session.close();
     } else observations.push(session);
   } else if (channel < 45) {
-    const generated = yjsUpdate(random, scale);
+    const generated = longDriverWork(() => yjsUpdate(random, scale));
     const asStep2 = random.chance(0.3);
-    kind = `/y/ ${asStep2 ? 'step2' : 'update'} ${generated.kind}`;
+    kind = `/y/ ${asStep2 ? 'step2' : 'update'} ${generated.kind}${waits(generated.update)}`;
     input = generated.update;
     const session = await YSession.open(target, name);
     if (session instanceof YSession) {
@@ -69,7 +71,7 @@ export async function runCase(
       session.close();
     } else observations.push(session);
   } else if (channel < 55) {
-    const generated = presenceUpdate(random, scale);
+    const generated = longDriverWork(() => presenceUpdate(random, scale));
     kind = `/sync awareness ${generated.kind}`;
     input = generated.update;
     const session = await SyncSession.open(target);
@@ -79,7 +81,7 @@ export async function runCase(
       sender = session;
     } else observations.push(session);
   } else if (channel < 65) {
-    const generated = presenceUpdate(random, scale);
+    const generated = longDriverWork(() => presenceUpdate(random, scale));
     kind = `/y/ awareness ${generated.kind}`;
     input = generated.update;
     const session = await YSession.open(target, name);
@@ -89,7 +91,7 @@ export async function runCase(
       sender = session;
     } else observations.push(session);
   } else {
-    const request = restRequest(random, scale, collection, id);
+    const request = longDriverWork(() => restRequest(random, scale, collection, id));
     kind = `REST ${request.kind}`;
     input = request.body;
     // A history read of a record known to freeze it is left out while that freeze is a known finding.
@@ -103,6 +105,9 @@ export async function runCase(
   sender?.close();
   return { index, kind, name, observations, input };
 }
+
+/** ` waits` for an update that leaves content waiting for missing changes (on an empty record). */
+const waits = (update: Uint8Array) => (longDriverWork(() => waitsOnAnEmptyRecord(update)) ? ' waits' : '');
 
 /** Reads the record back one or two of the ways a user would. */
 async function readBack(

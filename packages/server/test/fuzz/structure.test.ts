@@ -23,8 +23,12 @@ describe('structure-aware fuzzing', () => {
     console.log(`structure fuzz seed ${seed}; replay with: FERRY_SEED=${seed} ${REPLAY}`);
     const report = await runFuzz({
       seed,
-      cases: long ? undefined : Number(process.env.FERRY_FUZZ_CASES ?? 200),
+      // A long run stops at FERRY_FUZZ_CASES if given, else when its time is up.
+      cases: process.env.FERRY_FUZZ_CASES ? Number(process.env.FERRY_FUZZ_CASES) : long ? undefined : 200,
       seconds,
+      workers: Number(process.env.FERRY_FUZZ_WORKERS ?? 1),
+      casesPerRelay: 5000,
+      storage: process.env.FERRY_FUZZ_STORAGE === 'memory' ? 'memory' : 'sqlite',
       only,
       scale: { maxDepth: 64, maxString: 4096, maxWidth: 300, maxBytes: 128 * 1024 },
       // Long runs send one case in ten at the limits: deep, wide and long enough to find what costs.
