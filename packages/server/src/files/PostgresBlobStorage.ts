@@ -44,9 +44,7 @@ export class PostgresBlobStorage implements BlobStorage {
 
   async append(key: string, offset: number, chunk: Uint8Array, at: number): Promise<number> {
     await this.#prepare();
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    return this.#transaction(async (client) => {
       // One writer per upload at a time: the offset check and the insert see the same chunks.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
       const { rows } = await client.query<{ size: string | null }>(
@@ -59,14 +57,8 @@ export class PostgresBlobStorage implements BlobStorage {
         `INSERT INTO ${this.#t('blob_uploads')} (key, "offset", data, at) VALUES ($1, $2, $3, $4)`,
         [key, offset, Buffer.from(chunk), at],
       );
-      await client.query('COMMIT');
       return received + chunk.byteLength;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async readUpload(key: string, offset: number, length: number): Promise<Uint8Array> {
@@ -75,9 +67,7 @@ export class PostgresBlobStorage implements BlobStorage {
 
   async commit(key: string, hash: string, at: number): Promise<void> {
     await this.#prepare();
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.#transaction(async (client) => {
       // Two commits of one hash at once: the second waits, then finds it stored.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [hash]);
       const { rowCount } = await client.query(`UPDATE ${this.#t('file_blobs')} SET at = $2 WHERE hash = $1`, [
@@ -87,23 +77,17 @@ export class PostgresBlobStorage implements BlobStorage {
       if (rowCount === 0) {
         await client.query(
           `INSERT INTO ${this.#t('file_blob_chunks')} (hash, "offset", data)
-           SELECT $1, "offset", data FROM ${this.#t('blob_uploads')} WHERE key = $2`,
+             SELECT $1, "offset", data FROM ${this.#t('blob_uploads')} WHERE key = $2`,
           [hash, key],
         );
         await client.query(
           `INSERT INTO ${this.#t('file_blobs')} (hash, size, at)
-           SELECT $1, COALESCE(SUM(length(data)), 0), $3 FROM ${this.#t('blob_uploads')} WHERE key = $2`,
+             SELECT $1, COALESCE(SUM(length(data)), 0), $3 FROM ${this.#t('blob_uploads')} WHERE key = $2`,
           [hash, key, at],
         );
       }
       await client.query(`DELETE FROM ${this.#t('blob_uploads')} WHERE key = $1`, [key]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async drop(key: string): Promise<void> {
@@ -146,9 +130,7 @@ export class PostgresBlobStorage implements BlobStorage {
    * (each chunk cut by PostgreSQL, so no blob passes through the relay's memory).
    */
   async #migrateWholeBlobs(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.#transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.#schema}.blobs`]);
       const { rows } = await client.query(
         `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'blobs'`,
@@ -157,17 +139,27 @@ export class PostgresBlobStorage implements BlobStorage {
       if (rows.length > 0) {
         await client.query(
           `INSERT INTO ${this.#t('file_blob_chunks')} (hash, "offset", data)
-           SELECT hash, part * ${MIGRATED_CHUNK_BYTES}, substring(data FROM (part * ${MIGRATED_CHUNK_BYTES} + 1)::int FOR ${MIGRATED_CHUNK_BYTES})
-           FROM ${this.#t('blobs')}, generate_series(0, GREATEST(ceil(length(data) / ${MIGRATED_CHUNK_BYTES}.0)::bigint - 1, 0)) AS part
-           ON CONFLICT DO NOTHING`,
+             SELECT hash, part * ${MIGRATED_CHUNK_BYTES}, substring(data FROM (part * ${MIGRATED_CHUNK_BYTES} + 1)::int FOR ${MIGRATED_CHUNK_BYTES})
+             FROM ${this.#t('blobs')}, generate_series(0, GREATEST(ceil(length(data) / ${MIGRATED_CHUNK_BYTES}.0)::bigint - 1, 0)) AS part
+             ON CONFLICT DO NOTHING`,
         );
         await client.query(
           `INSERT INTO ${this.#t('file_blobs')} (hash, size, at) SELECT hash, length(data), at FROM ${this.#t('blobs')}
-           ON CONFLICT DO NOTHING`,
+             ON CONFLICT DO NOTHING`,
         );
         await client.query(`DROP TABLE ${this.#t('blobs')}`);
       }
+    });
+  }
+
+  /** Runs `work` in one transaction on one pooled connection, rolled back if it throws. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
       await client.query('COMMIT');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
